@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters. Every worker lcore owns a private copy of every counter it bumps,
+ * so the hot path increments plain memory: no atomics, no shared cache lines.
+ * Readers (telemetry, the control plane) add the copies up; a 64-bit aligned
+ * load cannot tear on the platforms DPDK supports, and a reader tolerates a
+ * figure that is one burst old.
+ */
+#ifndef RTPP_STATS_H
+#define RTPP_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+/* One direction of one flow (RTP or RTCP arriving on one leg). One cache line. */
+struct rtpp_flow_counters {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t drop_no_remote;    /* the other leg's remote is not known yet */
+	uint64_t drop_no_neighbour; /* next hop MAC not resolved */
+	uint64_t drop_tx_full;      /* egress queue full */
+	uint64_t last_rx_tsc;       /* 0 = never */
+} __rte_cache_aligned;
+
+/* Per data interface, as seen by one worker. */
+struct rtpp_port_counters {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t rx_dropped;   /* malformed + no mbuf for the kernel copy */
+	uint64_t tx_dropped;   /* egress queue full */
+	uint64_t to_kernel;    /* handed to the TAP */
+	uint64_t from_kernel;  /* sent on behalf of the kernel */
+	uint64_t no_session;   /* UDP that matched no session (went to the kernel) */
+	uint64_t malformed;
+	uint64_t kernel_dropped; /* TAP queue full either way */
+} __rte_cache_aligned;
+
+/* Field tables let telemetry and the API export counters without listing them twice. */
+struct rtpp_counter_field {
+	const char *name;
+	size_t offset;
+};
+
+extern const struct rtpp_counter_field rtpp_flow_counter_fields[];
+extern const unsigned int rtpp_flow_counter_nfields;
+extern const struct rtpp_counter_field rtpp_port_counter_fields[];
+extern const unsigned int rtpp_port_counter_nfields;
+
+static inline uint64_t rtpp_counter_read(const void *counters, size_t offset)
+{
+	return __atomic_load_n((const uint64_t *)((const uint8_t *)counters + offset),
+			       __ATOMIC_RELAXED);
+}
+
+/* Add the fields of n per-worker copies spaced stride bytes apart into out. */
+void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t stride,
+			    unsigned int n, struct rtpp_flow_counters *out);
+void rtpp_port_counters_sum(const struct rtpp_port_counters *first, size_t stride,
+			    unsigned int n, struct rtpp_port_counters *out);
+
+#endif
