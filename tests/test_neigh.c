@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Neighbour table: references, learning, probing cadence, snooping, probe frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <rte_arp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "rtpp_neigh.h"
+#include "test_eal.h"
+
+static struct rte_mempool *pool;
+static const struct rte_ether_addr our_mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+static const struct rte_ether_addr peer_mac = { { 0x02, 0, 0, 0, 0, 0x20 } };
+
+static struct rtpp_addr addr(const char *s)
+{
+	struct rtpp_addr a;
+
+	assert_int_equal(rtpp_addr_parse(s, &a), 0);
+	return a;
+}
+
+struct probe_log {
+	unsigned int n;
+	struct rtpp_addr last;
+};
+
+static void record_probe(void *ctx, const struct rtpp_neigh_entry *e)
+{
+	struct probe_log *log = ctx;
+
+	log->n++;
+	log->last = e->addr;
+}
+
+static void test_ref_learn_unref(void **state)
+{
+	struct rtpp_neigh_table *t = rtpp_neigh_create("t1", 4, 0);
+	struct rtpp_addr a = addr("198.51.100.20");
+	struct rtpp_neigh_learn l = { .iface = 1, .mac = peer_mac, .addr = a };
+
+	(void)state;
+	assert_non_null(t);
+	uint32_t i1 = rtpp_neigh_ref(t, 1, &a);
+	uint32_t i2 = rtpp_neigh_ref(t, 1, &a);
+	assert_int_equal(i1, i2);
+	assert_int_equal(rtpp_neigh_count(t), 1);
+	/* same address on another interface is another neighbour */
+	uint32_t other = rtpp_neigh_ref(t, 0, &a);
+	assert_int_not_equal(other, i1);
+	struct rtpp_neigh_entry *entries = rtpp_neigh_entries(t);
+	assert_null(rtpp_neigh_mac(entries, i1)); /* not resolved yet */
+
+	assert_true(rtpp_neigh_learn(t, &l, 1000));
+	assert_non_null(rtpp_neigh_mac(entries, i1));
+	assert_memory_equal(rtpp_neigh_mac(entries, i1), &peer_mac, 6);
+	assert_null(rtpp_neigh_mac(entries, other));
+	assert_false(rtpp_neigh_learn(t, &l, 2000)); /* nothing changed */
+
+	/* Unsolicited bindings never create entries. */
+	struct rtpp_neigh_learn stranger = { .iface = 1, .mac = peer_mac,
+					     .addr = addr("198.51.100.99") };
+	assert_false(rtpp_neigh_learn(t, &stranger, 1000));
+	assert_int_equal(rtpp_neigh_count(t), 2);
+
+	rtpp_neigh_unref(t, i1);
+	assert_int_equal(rtpp_neigh_count(t), 2);
+	rtpp_neigh_unref(t, i1);
+	assert_int_equal(rtpp_neigh_count(t), 1);
+	assert_null(rtpp_neigh_mac(entries, i1));
+	rtpp_neigh_free(t);
+}
+
+static void test_full_table(void **state)
+{
+	struct rtpp_neigh_table *t = rtpp_neigh_create("t2", 2, 0);
+	struct rtpp_addr a = addr("192.0.2.10"), b = addr("192.0.2.11"), c = addr("192.0.2.12");
+
+	(void)state;
+	assert_int_not_equal(rtpp_neigh_ref(t, 0, &a), RTPP_NEIGH_NONE);
+	uint32_t ib = rtpp_neigh_ref(t, 0, &b);
+	assert_int_equal(rtpp_neigh_ref(t, 0, &c), RTPP_NEIGH_NONE);
+	rtpp_neigh_unref(t, ib);
+	assert_int_not_equal(rtpp_neigh_ref(t, 0, &c), RTPP_NEIGH_NONE); /* reuse */
+	rtpp_neigh_free(t);
+}
+
+static void test_probe_cadence_and_failure(void **state)
+{
+	struct rtpp_neigh_table *t = rtpp_neigh_create("t3", 8, 0);
+	struct rtpp_addr a = addr("2001:db8:b::20");
+	struct probe_log log = { 0 };
+	const uint64_t hz = 1000;
+
+	(void)state;
+	uint32_t i = rtpp_neigh_ref(t, 0, &a);
+	struct rtpp_neigh_entry *e = &rtpp_neigh_entries(t)[i];
+
+	rtpp_neigh_timer(t, 1, hz, record_probe, &log);
+	assert_int_equal(log.n, 1); /* new entries are probed at once */
+	assert_true(rtpp_addr_equal(&log.last, &a));
+	rtpp_neigh_timer(t, 500, hz, record_probe, &log);
+	assert_int_equal(log.n, 1); /* not before a second has passed */
+	rtpp_neigh_timer(t, 1001, hz, record_probe, &log);
+	assert_int_equal(log.n, 2);
+
+	struct rtpp_neigh_learn l = { .iface = 0, .mac = peer_mac, .addr = a };
+	rtpp_neigh_learn(t, &l, 2000);
+	assert_int_equal(e->state, RTPP_NEIGH_REACHABLE);
+	rtpp_neigh_timer(t, 20000, hz, record_probe, &log);
+	assert_int_equal(log.n, 2); /* reachable: quiet for 30 s */
+	rtpp_neigh_timer(t, 32001, hz, record_probe, &log);
+	assert_int_equal(e->state, RTPP_NEIGH_STALE); /* still usable while re-confirmed */
+	assert_non_null(rtpp_neigh_mac(rtpp_neigh_entries(t), i));
+	assert_int_equal(log.n, 3);
+	rtpp_neigh_timer(t, 33002, hz, record_probe, &log);
+	rtpp_neigh_timer(t, 34003, hz, record_probe, &log);
+	rtpp_neigh_timer(t, 35004, hz, record_probe, &log);
+	assert_int_equal(e->state, RTPP_NEIGH_FAILED); /* three probes unanswered */
+	assert_null(rtpp_neigh_mac(rtpp_neigh_entries(t), i));
+	rtpp_neigh_learn(t, &l, 36000);
+	assert_non_null(rtpp_neigh_mac(rtpp_neigh_entries(t), i));
+	rtpp_neigh_free(t);
+}
+
+static void test_arp_probe_and_snoop(void **state)
+{
+	struct rtpp_addr src = addr("198.51.100.1"), dst = addr("198.51.100.20");
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rtpp_neigh_learn l;
+
+	(void)state;
+	assert_int_equal(rtpp_neigh_build_probe(m, &our_mac, &src, &dst), 0);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(f + 14);
+	assert_true(rte_is_broadcast_ether_addr((struct rte_ether_addr *)f));
+	assert_int_equal(arp->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
+	assert_int_equal(arp->arp_data.arp_tip, rtpp_addr_v4(&dst));
+
+	/* Snooping our own request learns our binding: sender fields. */
+	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_true(rtpp_addr_equal(&l.addr, &src));
+	assert_memory_equal(&l.mac, &our_mac, 6);
+
+	/* A reply from the peer */
+	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_sip = rtpp_addr_v4(&dst);
+	rte_ether_addr_copy(&peer_mac, &arp->arp_data.arp_sha);
+	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_true(rtpp_addr_equal(&l.addr, &dst));
+	assert_memory_equal(&l.mac, &peer_mac, 6);
+
+	/* Address probes (sender 0.0.0.0) and truncated ARP teach nothing. */
+	arp->arp_data.arp_sip = 0;
+	assert_false(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_false(rtpp_neigh_snoop(f, 14 + 10, &l));
+	rte_pktmbuf_free(m);
+}
+
+static void test_nd_probe_and_snoop(void **state)
+{
+	struct rtpp_addr src = addr("2001:db8:b::1"), dst = addr("2001:db8:b::20");
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rtpp_neigh_learn l;
+
+	(void)state;
+	assert_int_equal(rtpp_neigh_build_probe(m, &our_mac, &src, &dst), 0);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + 14);
+	uint8_t *icmp = (uint8_t *)(ip6 + 1);
+
+	/* Solicited-node multicast for ...::20 */
+	static const uint8_t mac_snm[6] = { 0x33, 0x33, 0xff, 0x00, 0x00, 0x20 };
+	assert_memory_equal(f, mac_snm, 6);
+	assert_int_equal(ip6->dst_addr[0], 0xff);
+	assert_int_equal(ip6->dst_addr[11], 0x01);
+	assert_int_equal(ip6->dst_addr[12], 0xff);
+	assert_int_equal(ip6->hop_limits, 255);
+	assert_int_equal(icmp[0], 135);
+	assert_memory_equal(icmp + 8, dst.bytes, 16);
+	/* ICMPv6 checksum verifies (pseudo-header included) */
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, icmp), 0);
+
+	/* NS from us: snoop learns source + source LL option */
+	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_true(rtpp_addr_equal(&l.addr, &src));
+
+	/* Turn it into an NA from the peer: target + target LL option */
+	icmp[0] = 136;
+	icmp[24] = 2;
+	memcpy(icmp + 26, &peer_mac, 6);
+	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_true(rtpp_addr_equal(&l.addr, &dst));
+	assert_memory_equal(&l.mac, &peer_mac, 6);
+
+	/* Hop limit other than 255 is not ND (RFC 4861 7.1.1) */
+	ip6->hop_limits = 64;
+	assert_false(rtpp_neigh_snoop(f, m->data_len, &l));
+	ip6->hop_limits = 255;
+	/* an option of length 0 is malformed */
+	icmp[25] = 0;
+	assert_false(rtpp_neigh_snoop(f, m->data_len, &l));
+	rte_pktmbuf_free(m);
+}
+
+int main(void)
+{
+	if (rtpp_test_eal_init(NULL) != 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("test_neigh", 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (pool == NULL)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ref_learn_unref),
+		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_probe_cadence_and_failure),
+		cmocka_unit_test(test_arp_probe_and_snoop),
+		cmocka_unit_test(test_nd_probe_and_snoop),
+	};
+	int failed = cmocka_run_group_tests_name("neigh", tests, NULL, NULL);
+
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return failed;
+}
