@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session table. A session has two legs; each leg owns a local endpoint
+ * (address + port on one interface) and knows the remote it talks to (given,
+ * or later learnt by latching). Media that arrives on one leg's local endpoint
+ * leaves from the other leg's local endpoint toward that leg's remote. RTCP
+ * uses port+1 of every endpoint. The seed's one-way model (listen -> forward
+ * -> destination) is a session whose leg B remote is the destination and whose
+ * leg A remote is not known.
+ *
+ * Lookup: an rte_hash keyed by {local address, local port, family, protocol}
+ * with lock-free readers; each key maps to (session index, leg, rtcp). The
+ * main lcore is the only writer. A destroyed session's slot and keys are only
+ * reused after an RCU quiescent-state grace period, so a worker that found it a
+ * moment ago still reads valid memory.
+ */
+#ifndef RTPP_SESSION_H
+#define RTPP_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_rcu_qsbr.h>
+
+#include "rtpp_addr.h"
+#include "rtpp_stats.h"
+
+#define RTPP_LEG_A 0
+#define RTPP_LEG_B 1
+#define RTPP_SESSION_NAME_MAX 64
+#define RTPP_SESSION_INVALID UINT32_MAX
+/* Flow counters per session: [leg][rtp=0/rtcp=1] */
+#define RTPP_FLOWS_PER_SESSION 4
+
+/* 20-byte hash key: the destination of a packet arriving at the proxy. */
+struct rtpp_flow_key {
+	uint8_t addr[16];
+	uint16_t port_be;
+	uint8_t family;
+	uint8_t proto;
+};
+
+/* The lookup result packs the flow: index << 2 | leg << 1 | rtcp. */
+static inline uint32_t rtpp_flow_session(uintptr_t v) { return (uint32_t)(v >> 2); }
+static inline unsigned int rtpp_flow_leg(uintptr_t v) { return (unsigned int)(v >> 1) & 1; }
+static inline unsigned int rtpp_flow_rtcp(uintptr_t v) { return (unsigned int)v & 1; }
+/* Index of the flow's counters among a worker's counters. */
+static inline uint32_t rtpp_flow_slot(uintptr_t v) { return (uint32_t)v; }
+
+/* What the hot path reads of one leg. */
+struct rtpp_leg {
+	struct rtpp_endpoint local;
+	struct rtpp_endpoint remote;  /* addr.family NONE: not known yet */
+	uint16_t iface;               /* interface that owns local */
+	uint32_t neigh;               /* next hop entry toward remote, or RTPP_NEIGH_NONE */
+};
+
+enum rtpp_session_state {
+	RTPP_SESSION_FREE = 0,
+	RTPP_SESSION_CREATED,
+	RTPP_SESSION_CONNECTING,
+	RTPP_SESSION_ACTIVE,
+	RTPP_SESSION_ERROR,
+	RTPP_SESSION_CLOSED,
+};
+
+/* Hot part: two cache lines, read by workers for every packet. */
+struct rtpp_session {
+	struct rtpp_leg leg[2];
+	uint8_t rtcp; /* port+1 relays RTCP */
+} __rte_cache_aligned;
+
+/* Cold part: read by the control plane only. */
+struct rtpp_session_info {
+	uint64_t id;
+	char name[RTPP_SESSION_NAME_MAX];
+	uint8_t state;
+	uint8_t is_static;
+	uint64_t created_ns; /* CLOCK_REALTIME */
+	uint64_t created_tsc;
+};
+
+struct rtpp_session_table;
+
+struct rtpp_session_table_params {
+	const char *name;
+	uint32_t max_sessions;
+	uint16_t n_workers;         /* counters are kept per worker */
+	struct rte_rcu_qsbr *rcu;   /* workers report quiescent states here */
+	int socket_id;
+};
+
+struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_table_params *p);
+void rtpp_session_table_free(struct rtpp_session_table *t);
+
+/* Hot path: arrays indexed by session index / flow slot. */
+struct rtpp_session *rtpp_session_array(struct rtpp_session_table *t);
+struct rtpp_flow_counters *rtpp_session_worker_counters(struct rtpp_session_table *t,
+							uint16_t worker);
+const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t);
+
+static inline void rtpp_flow_key_make(struct rtpp_flow_key *k, uint8_t family,
+				      const uint8_t *addr, uint16_t port_be, uint8_t proto)
+{
+	memset(k->addr, 0, sizeof(k->addr));
+	memcpy(k->addr, addr, family == RTPP_AF_INET ? 4 : 16);
+	k->port_be = port_be;
+	k->family = family;
+	k->proto = proto;
+}
+
+/* A new session as the control plane describes it. */
+struct rtpp_session_params {
+	const char *name;
+	struct rtpp_leg leg[2]; /* local, remote, iface, neigh */
+	bool rtcp;
+	bool is_static;
+};
+
+/*
+ * Insert. Errors: -EEXIST a local endpoint (or its RTCP port) is taken,
+ * -ENOSPC the table is full, -EINVAL bad parameters. Nothing changes on error.
+ * On success *index and *id are set.
+ */
+int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_params *p,
+		     uint32_t *index, uint64_t *id);
+
+/*
+ * Remove: the keys disappear at once (no new packet finds the session), the
+ * slot is reclaimed after the grace period by rtpp_session_table_reclaim().
+ * release(ctx, session) is called at reclaim time so the caller can drop
+ * references (neighbour entries) the session held.
+ */
+int rtpp_session_del(struct rtpp_session_table *t, uint32_t index);
+typedef void (*rtpp_session_release_fn)(void *ctx, const struct rtpp_session *s);
+void rtpp_session_set_release(struct rtpp_session_table *t, rtpp_session_release_fn fn, void *ctx);
+/* Reclaim what the grace period allows; returns how many sessions were freed. */
+unsigned int rtpp_session_table_reclaim(struct rtpp_session_table *t);
+
+/* Control-plane queries. */
+uint32_t rtpp_session_count(const struct rtpp_session_table *t);
+uint32_t rtpp_session_capacity(const struct rtpp_session_table *t);
+/* Find by id; RTPP_SESSION_INVALID when unknown (or being destroyed). */
+uint32_t rtpp_session_find(const struct rtpp_session_table *t, uint64_t id);
+/* Find the session owning a local endpoint (RTP port or its RTCP port+1). */
+uint32_t rtpp_session_find_local(const struct rtpp_session_table *t,
+				 const struct rtpp_endpoint *local);
+const struct rtpp_session_info *rtpp_session_get_info(const struct rtpp_session_table *t,
+						      uint32_t index);
+const struct rtpp_session *rtpp_session_get(const struct rtpp_session_table *t, uint32_t index);
+/* Next live session index at or after *cursor; false at the end. */
+bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor);
+/* Sum one flow's counters over workers. flow = leg * 2 + rtcp. */
+void rtpp_session_flow_counters(const struct rtpp_session_table *t, uint32_t index,
+				unsigned int flow, struct rtpp_flow_counters *out);
+
+const char *rtpp_session_state_name(uint8_t state);
+
+#endif
