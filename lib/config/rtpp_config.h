@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The appliance's configuration, read from YAML with libcyaml against a schema
+ * and validated as a whole before any port starts. Every refusal names the file,
+ * the line and the field: "FILE:LINE: FIELD: what is wrong".
+ */
+#ifndef RTPP_CONFIG_H
+#define RTPP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtpp_addr.h"
+
+#define RTPP_MAX_INTERFACES 16
+#define RTPP_MAX_IFACE_ADDRS 8
+#define RTPP_IFNAME_LEN 16 /* also the kernel's IFNAMSIZ: the TAP carries it */
+#define RTPP_DEVICE_LEN 256
+#define RTPP_SESSION_NAME_LEN 64
+#define RTPP_CONFIG_ERR_LEN 512
+
+struct rtpp_iface_config {
+	char name[RTPP_IFNAME_LEN];    /* [a-z0-9_-], unique */
+	char device[RTPP_DEVICE_LEN];  /* PCI address "0000:03:00.0" or vdev "net_x0,k=v" */
+	struct rtpp_prefix addrs[RTPP_MAX_IFACE_ADDRS];
+	unsigned int n_addrs;          /* >= 1 */
+	struct rtpp_addr gateway4;     /* family NONE when absent; on-link of an IPv4 addr */
+	struct rtpp_addr gateway6;     /* family NONE when absent; on-link of an IPv6 addr */
+	uint16_t port_min, port_max;   /* media UDP range, port_min < port_max */
+	uint16_t rx_queues;            /* 0 = one per worker */
+	uint16_t mtu;                  /* 0 = leave the device's default */
+};
+
+/* A session provisioned from YAML: the seed's one-way model, optionally two-way. */
+struct rtpp_static_session_config {
+	char name[RTPP_SESSION_NAME_LEN]; /* unique; default "static-<index>" */
+	struct rtpp_endpoint listen;      /* leg A local: owned by an interface */
+	struct rtpp_endpoint forward;     /* leg B local (egress source): owned by an interface */
+	struct rtpp_endpoint destination; /* leg B remote */
+	struct rtpp_endpoint source;      /* leg A remote; family NONE = learn (reverse off) */
+	bool rtcp;                        /* also relay port+1 (default true) */
+};
+
+struct rtpp_dataplane_config {
+	uint16_t workers;       /* 0 = every worker lcore EAL gives */
+	uint16_t burst;         /* 1..512, default 32 */
+	uint32_t max_sessions;  /* table capacity, default 65536 */
+	uint32_t mbufs;         /* mbufs per NUMA socket; 0 = derived from queues */
+	uint16_t rx_desc;       /* default 1024 */
+	uint16_t tx_desc;       /* default 1024 */
+};
+
+struct rtpp_config {
+	char source_name[256]; /* file path, or "<embedded>" */
+	struct rtpp_iface_config ifaces[RTPP_MAX_INTERFACES];
+	unsigned int n_ifaces;
+	struct rtpp_dataplane_config dataplane;
+	struct rtpp_static_session_config *sessions; /* malloc'd */
+	unsigned int n_sessions;
+};
+
+/*
+ * Load and validate. On failure returns -1, *out stays NULL and err holds
+ * one line "NAME:LINE: FIELD: reason" (LINE may be 0 when unknown).
+ */
+int rtpp_config_load_file(const char *path, struct rtpp_config **out,
+			  char *err, size_t errlen);
+int rtpp_config_load_string(const char *yaml, size_t len, const char *name,
+			    struct rtpp_config **out, char *err, size_t errlen);
+void rtpp_config_free(struct rtpp_config *cfg);
+
+/* Which interface owns addr (one of its addresses, exactly)? -1 when none. */
+int rtpp_config_iface_owning(const struct rtpp_config *cfg, const struct rtpp_addr *addr);
+
+#endif

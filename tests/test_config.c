@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/config: the shipped examples load with the expected values, and each
+ * kind of bad input is refused with the exact "NAME:LINE: FIELD:" prefix.
+ * Every bad case is a test of its own, named after what it breaks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rtpp_config.h"
+
+#define SOURCE_ROOT RTPP_TEST_DATA_DIR "/../.."
+#define BAD_NAME "bad.yaml"
+
+/* ---- helpers ---- */
+
+static struct rtpp_config *load_file_ok(const char *path)
+{
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN] = "";
+
+	if (rtpp_config_load_file(path, &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static struct rtpp_config *load_string_ok(const char *yaml)
+{
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN] = "";
+
+	if (rtpp_config_load_string(yaml, strlen(yaml), "test.yaml", &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static void assert_prefix(const struct rtpp_prefix *prefix, const char *addr, unsigned int len)
+{
+	struct rtpp_addr expected;
+
+	assert_int_equal(rtpp_addr_parse(addr, &expected), 0);
+	assert_true(rtpp_addr_equal(&prefix->addr, &expected));
+	assert_int_equal(prefix->len, len);
+}
+
+static void assert_addr(const struct rtpp_addr *addr, const char *text)
+{
+	struct rtpp_addr expected;
+
+	assert_int_equal(rtpp_addr_parse(text, &expected), 0);
+	assert_true(rtpp_addr_equal(addr, &expected));
+}
+
+static void assert_endpoint(const struct rtpp_endpoint *endpoint, const char *text)
+{
+	struct rtpp_endpoint expected;
+
+	assert_int_equal(rtpp_endpoint_parse(text, &expected), 0);
+	assert_true(rtpp_endpoint_equal(endpoint, &expected));
+}
+
+static void assert_one_line(const char *err)
+{
+	assert_null(strchr(err, '\n'));
+	assert_null(strchr(err, '\r'));
+}
+
+/* ---- the shipped examples ---- */
+
+static void test_default_yaml(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_file_ok(SOURCE_ROOT "/config/default.yaml");
+	const struct rtpp_iface_config *access = &cfg->ifaces[0], *core = &cfg->ifaces[1];
+
+	assert_string_equal(cfg->source_name, SOURCE_ROOT "/config/default.yaml");
+	assert_int_equal(cfg->n_ifaces, 2);
+
+	assert_string_equal(access->name, "access");
+	assert_string_equal(access->device, "net_af_packet0,iface=pxa,qpairs=1");
+	assert_int_equal(access->n_addrs, 2);
+	assert_prefix(&access->addrs[0], "192.0.2.1", 24);
+	assert_prefix(&access->addrs[1], "2001:db8:a::1", 64);
+	assert_false(rtpp_addr_is_set(&access->gateway4));
+	assert_false(rtpp_addr_is_set(&access->gateway6));
+	assert_int_equal(access->port_min, 20000);
+	assert_int_equal(access->port_max, 29999);
+	assert_int_equal(access->rx_queues, 0);
+	assert_int_equal(access->mtu, 0);
+
+	assert_string_equal(core->name, "core");
+	assert_string_equal(core->device, "net_af_packet1,iface=pxb,qpairs=1");
+	assert_int_equal(core->n_addrs, 2);
+	assert_prefix(&core->addrs[0], "198.51.100.1", 24);
+	assert_prefix(&core->addrs[1], "2001:db8:b::1", 64);
+	assert_int_equal(core->port_min, 30000);
+	assert_int_equal(core->port_max, 39999);
+
+	assert_int_equal(cfg->dataplane.workers, 1);
+	assert_int_equal(cfg->dataplane.burst, 32);
+	assert_int_equal(cfg->dataplane.max_sessions, 65536);
+	assert_int_equal(cfg->dataplane.mbufs, 0);
+	assert_int_equal(cfg->dataplane.rx_desc, 1024);
+	assert_int_equal(cfg->dataplane.tx_desc, 1024);
+
+	assert_int_equal(cfg->n_sessions, 2);
+	assert_string_equal(cfg->sessions[0].name, "demo-v4");
+	assert_endpoint(&cfg->sessions[0].listen, "192.0.2.1:20000");
+	assert_endpoint(&cfg->sessions[0].forward, "198.51.100.1:30000");
+	assert_endpoint(&cfg->sessions[0].destination, "198.51.100.20:40000");
+	assert_false(rtpp_addr_is_set(&cfg->sessions[0].source.addr));
+	assert_true(cfg->sessions[0].rtcp);
+	assert_string_equal(cfg->sessions[1].name, "demo-v6");
+	assert_endpoint(&cfg->sessions[1].listen, "[2001:db8:a::1]:20002");
+	assert_endpoint(&cfg->sessions[1].forward, "[2001:db8:b::1]:30002");
+	assert_endpoint(&cfg->sessions[1].destination, "[2001:db8:b::20]:40002");
+	assert_true(cfg->sessions[1].rtcp);
+
+	rtpp_config_free(cfg);
+}
+
+static void test_two_nics_yaml(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_file_ok(SOURCE_ROOT "/config/two-nics.yaml");
+	const struct rtpp_iface_config *access = &cfg->ifaces[0], *core = &cfg->ifaces[1];
+	const struct rtpp_static_session_config *session = &cfg->sessions[0];
+
+	assert_int_equal(cfg->n_ifaces, 2);
+	assert_string_equal(access->name, "access");
+	assert_string_equal(access->device, "0000:03:00.0");
+	assert_int_equal(access->n_addrs, 2);
+	assert_prefix(&access->addrs[0], "203.0.113.10", 24);
+	assert_prefix(&access->addrs[1], "2001:db8:100::10", 64);
+	assert_addr(&access->gateway4, "203.0.113.1");
+	assert_addr(&access->gateway6, "2001:db8:100::1");
+	assert_int_equal(access->port_min, 16384);
+	assert_int_equal(access->port_max, 32767);
+	assert_int_equal(access->rx_queues, 4);
+	assert_int_equal(access->mtu, 1500);
+
+	assert_string_equal(core->name, "core");
+	assert_string_equal(core->device, "0000:03:00.1");
+	assert_prefix(&core->addrs[0], "10.20.0.10", 16);
+	assert_prefix(&core->addrs[1], "fd00:20::10", 64);
+	assert_addr(&core->gateway4, "10.20.0.1");
+	assert_false(rtpp_addr_is_set(&core->gateway6));
+	assert_int_equal(core->port_min, 32768);
+	assert_int_equal(core->port_max, 49151);
+	assert_int_equal(core->mtu, 9000);
+
+	assert_int_equal(cfg->dataplane.workers, 4);
+	assert_int_equal(cfg->dataplane.burst, 64);
+	assert_int_equal(cfg->dataplane.max_sessions, 262144);
+	assert_int_equal(cfg->dataplane.mbufs, 0);
+	assert_int_equal(cfg->dataplane.rx_desc, 2048);
+	assert_int_equal(cfg->dataplane.tx_desc, 2048);
+
+	assert_int_equal(cfg->n_sessions, 1);
+	assert_string_equal(session->name, "lab-two-way");
+	assert_endpoint(&session->listen, "203.0.113.10:16384");
+	assert_endpoint(&session->forward, "10.20.0.10:32768");
+	assert_endpoint(&session->destination, "10.20.5.20:40000");
+	assert_endpoint(&session->source, "198.51.100.7:5004");
+	assert_true(session->rtcp);
+
+	rtpp_config_free(cfg);
+}
+
+/* ---- defaults, optional sections, helpers ---- */
+
+/* Line numbers in the comments are what the bad cases below refer to. */
+#define ACCESS_IFACE                                                  \
+	"interfaces:\n"                                    /* line 1 */ \
+	"  - name: access\n"                               /* line 2 */ \
+	"    device: net_null0\n"                          /* line 3 */ \
+	"    addresses: [192.0.2.1/24, \"2001:db8:a::1/64\"]\n" /* 4 */ \
+	"    ports: 20000-29999\n"                         /* line 5 */
+#define TWO_IFACES                                                    \
+	ACCESS_IFACE                                                    \
+	"  - name: core\n"                                 /* line 6 */ \
+	"    device: net_null1\n"                          /* line 7 */ \
+	"    addresses: [198.51.100.1/24, \"2001:db8:b::1/64\"]\n" /* 8 */ \
+	"    ports: 30000-39999\n"                         /* line 9 */
+/* A valid session on lines 11-13, after "sessions:" on line 10. */
+#define SESSION_V4                                                    \
+	"  - listen: 192.0.2.1:20000\n"                                 \
+	"    forward: 198.51.100.1:30000\n"                             \
+	"    destination: 198.51.100.20:40000\n"
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(TWO_IFACES "sessions:\n" SESSION_V4);
+
+	assert_string_equal(cfg->source_name, "test.yaml");
+	assert_int_equal(cfg->dataplane.workers, 0);
+	assert_int_equal(cfg->dataplane.burst, 32);
+	assert_int_equal(cfg->dataplane.max_sessions, 65536);
+	assert_int_equal(cfg->dataplane.mbufs, 0);
+	assert_int_equal(cfg->dataplane.rx_desc, 1024);
+	assert_int_equal(cfg->dataplane.tx_desc, 1024);
+	assert_int_equal(cfg->ifaces[1].rx_queues, 0);
+	assert_int_equal(cfg->ifaces[1].mtu, 0);
+	assert_string_equal(cfg->sessions[0].name, "static-0");
+	assert_true(cfg->sessions[0].rtcp);
+	assert_int_equal(cfg->sessions[0].source.addr.family, RTPP_AF_NONE);
+	rtpp_config_free(cfg);
+}
+
+static void test_empty_optional_sections(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE "dataplane:\nsessions:\n");
+
+	assert_int_equal(cfg->dataplane.burst, 32);
+	assert_int_equal(cfg->n_sessions, 0);
+	assert_null(cfg->sessions);
+	rtpp_config_free(cfg);
+}
+
+static void test_session_options(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(
+		TWO_IFACES
+		"sessions:\n"
+		"  - name: two-way\n"
+		"    listen: \"[2001:db8:a::1]:20000\"\n"
+		"    forward: \"[2001:db8:b::1]:30000\"\n"
+		"    destination: \"[2001:db8:b::20]:40000\"\n"
+		"    source: \"[2001:db8:a::10]:5000\"\n"
+		"    rtcp: false\n"
+		/* without RTCP, port+1 is free for another session */
+		"  - listen: 192.0.2.1:20001\n"
+		"    forward: 198.51.100.1:30001\n"
+		"    destination: 198.51.100.20:65535\n"
+		"    rtcp: off\n");
+
+	assert_int_equal(cfg->n_sessions, 2);
+	assert_string_equal(cfg->sessions[0].name, "two-way");
+	assert_endpoint(&cfg->sessions[0].source, "[2001:db8:a::10]:5000");
+	assert_false(cfg->sessions[0].rtcp);
+	assert_string_equal(cfg->sessions[1].name, "static-1");
+	assert_false(cfg->sessions[1].rtcp);
+	rtpp_config_free(cfg);
+}
+
+static void test_iface_owning(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(TWO_IFACES);
+	struct rtpp_addr addr;
+
+	assert_int_equal(rtpp_addr_parse("198.51.100.1", &addr), 0);
+	assert_int_equal(rtpp_config_iface_owning(cfg, &addr), 1);
+	assert_int_equal(rtpp_addr_parse("2001:db8:a::1", &addr), 0);
+	assert_int_equal(rtpp_config_iface_owning(cfg, &addr), 0);
+	/* on-link is not owned */
+	assert_int_equal(rtpp_addr_parse("192.0.2.2", &addr), 0);
+	assert_int_equal(rtpp_config_iface_owning(cfg, &addr), -1);
+	rtpp_config_free(cfg);
+}
+
+static void test_missing_file(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN];
+
+	assert_int_equal(rtpp_config_load_file(RTPP_TEST_DATA_DIR "/config/absent.yaml", &cfg, err,
+					       sizeof(err)), -1);
+	assert_null(cfg);
+	assert_string_equal(err, RTPP_TEST_DATA_DIR "/config/absent.yaml:0: (file): "
+				 "cannot open: No such file or directory");
+}
+
+/* A file on disk: NAME is its path and LINE its line in that file. */
+static void test_bad_file(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN];
+
+	assert_int_equal(rtpp_config_load_file(RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml", &cfg,
+					       err, sizeof(err)), -1);
+	assert_null(cfg);
+	assert_string_equal(err, RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml:16: "
+				 "interfaces[1].gateway6: 2001:db8:a::fe is not on-link: "
+				 "no IPv6 prefix of this interface contains it");
+}
+
+static void test_embedded_name_and_small_buffer(void **state)
+{
+	(void)state;
+	static const char yaml[] = "interfaces: []\n";
+	struct rtpp_config *cfg = NULL;
+	char err[16];
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(rtpp_config_load_string(yaml, strlen(yaml), NULL, &cfg, err, 8), -1);
+	assert_null(cfg);
+	assert_string_equal(err, "<embedd");
+	assert_int_equal(err[7], '\0');
+	assert_int_equal(err[8], 'x');
+	/* No buffer at all is allowed too. */
+	assert_int_equal(rtpp_config_load_string(yaml, strlen(yaml), NULL, &cfg, NULL, 0), -1);
+}
+
+/*
+ * Every prefix and every one-byte change of the default file: either it loads,
+ * or it is refused with one line naming a real line. Run under ASan or
+ * valgrind, this is what shows that bad input neither crashes nor leaks.
+ */
+static void check_mangled(const char *text, size_t len)
+{
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN] = "";
+	unsigned int line = 0;
+
+	if (rtpp_config_load_string(text, len, "m.yaml", &cfg, err, sizeof(err)) == 0) {
+		assert_non_null(cfg);
+		rtpp_config_free(cfg);
+		return;
+	}
+	assert_null(cfg);
+	assert_one_line(err);
+	if (sscanf(err, "m.yaml:%u: ", &line) != 1 || line == 0)
+		fail_msg("no line in: %s", err);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *file = fopen(path, "rb");
+	char *text = calloc(1, 1 << 16);
+
+	assert_non_null(file);
+	assert_non_null(text);
+	*len = fread(text, 1, (1 << 16) - 1, file);
+	fclose(file);
+	return text;
+}
+
+static void test_mangled_input(void **state)
+{
+	(void)state;
+	static const char replacements[] = { ':', '[', '-', '\n', '"', '\t', '\0', 'x' };
+	size_t len;
+	char *text = read_all(SOURCE_ROOT "/config/default.yaml", &len);
+	char *copy = malloc(len);
+
+	assert_non_null(copy);
+	for (size_t cut = 0; cut <= len; cut++)
+		check_mangled(text, cut);
+	for (size_t i = 0; i < len; i++) {
+		for (size_t r = 0; r < sizeof(replacements); r++) {
+			memcpy(copy, text, len);
+			copy[i] = replacements[r];
+			check_mangled(copy, len);
+		}
+	}
+	free(copy);
+	free(text);
+}
+
+/* ---- bad input: one test per case ---- */
+
+struct bad_case {
+	const char *name;
+	const char *yaml;
+	const char *expected; /* "LINE: FIELD: start of the reason" after "bad.yaml:" */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "unknown key",
+	  ACCESS_IFACE
+	  "    speed: 10G\n",
+	  "6: interfaces[0].speed: unknown key (expected one of: name, device," },
+	{ "unknown top-level key",
+	  ACCESS_IFACE
+	  "logging: debug\n",
+	  "6: logging: unknown key (expected one of: interfaces, dataplane, sessions)" },
+	{ "missing required key",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 20000-29999\n",
+	  "2: interfaces[0].device: missing required key" },
+	{ "missing interfaces",
+	  "dataplane:\n"
+	  "  burst: 64\n",
+	  "1: interfaces: missing required key" },
+	{ "empty document",
+	  "# nothing but a comment\n",
+	  "1: interfaces: missing required key (the document is empty)" },
+	{ "duplicate key",
+	  ACCESS_IFACE
+	  "    ports: 20000-20999\n",
+	  "6: interfaces[0].ports: duplicate key" },
+	{ "string for an integer",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  workers: four\n",
+	  "7: dataplane.workers: \"four\" is not an integer" },
+	{ "fraction for an integer",
+	  ACCESS_IFACE
+	  "    mtu: 1500.5\n",
+	  "6: interfaces[0].mtu: \"1500.5\" is not an integer" },
+	{ "mapping for a scalar",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  burst: {packets: 32}\n",
+	  "7: dataplane.burst: expected a scalar value, found a mapping" },
+	{ "scalar for a sequence",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: 192.0.2.1/24\n"
+	  "    ports: 20000-29999\n",
+	  "4: interfaces[0].addresses: expected a sequence, found a scalar value" },
+	{ "not a boolean",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    rtcp: maybe\n",
+	  "14: sessions[0].rtcp: \"maybe\" is not a boolean" },
+	{ "YAML syntax error",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: \"net_null0\n"
+	  "    addresses: [192.0.2.1/24]\n",
+	  "5: interfaces[0].device: YAML syntax error: found unexpected end of stream "
+	  "(while scanning a quoted scalar on line 3)" },
+	{ "tab indentation",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "\tdevice: net_null0\n",
+	  "3: interfaces[0].name: YAML syntax error: found a tab character" },
+	{ "two documents",
+	  ACCESS_IFACE
+	  "---\n"
+	  "interfaces: []\n",
+	  "6: (document): only one YAML document is allowed" },
+	{ "alias",
+	  "interfaces:\n"
+	  "  - name: &n access\n"
+	  "    device: *n\n",
+	  "3: interfaces[0].device: YAML aliases are not supported" },
+	{ "no interfaces",
+	  "interfaces: []\n",
+	  "1: interfaces: at least one interface is required" },
+	{ "bad interface name",
+	  "interfaces:\n"
+	  "  - name: Access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 20000-29999\n",
+	  "2: interfaces[0].name: \"Access\" is not a valid name" },
+	{ "interface name too long",
+	  "interfaces:\n"
+	  "  - name: access-network-1\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 20000-29999\n",
+	  "2: interfaces[0].name: \"access-network-1\" is not a valid name" },
+	{ "duplicate interface names",
+	  ACCESS_IFACE
+	  "  - name: access\n"
+	  "    device: net_null1\n"
+	  "    addresses: [198.51.100.1/24]\n"
+	  "    ports: 30000-39999\n",
+	  "6: interfaces[1].name: \"access\" is already the name of interfaces[0]" },
+	{ "empty device",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: \"\"\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 20000-29999\n",
+	  "3: interfaces[0].device: must not be empty" },
+	{ "duplicate device",
+	  ACCESS_IFACE
+	  "  - name: core\n"
+	  "    device: \"net_null0,size=128\"\n"
+	  "    addresses: [198.51.100.1/24]\n"
+	  "    ports: 30000-39999\n",
+	  "7: interfaces[1].device: device net_null0 is already used by interfaces[0] (access)" },
+	{ "zero addresses",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: []\n"
+	  "    ports: 20000-29999\n",
+	  "4: interfaces[0].addresses: at least one address is required" },
+	{ "bad address",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses:\n"
+	  "      - 192.0.2.1/24\n"
+	  "      - 192.0.2.300/24\n"
+	  "    ports: 20000-29999\n",
+	  "6: interfaces[0].addresses[1]: \"192.0.2.300/24\" is not an address/prefix" },
+	{ "address without prefix length",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1]\n"
+	  "    ports: 20000-29999\n",
+	  "4: interfaces[0].addresses[0]: \"192.0.2.1\" is not an address/prefix" },
+	{ "IPv4 prefix length out of range",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/33]\n"
+	  "    ports: 20000-29999\n",
+	  "4: interfaces[0].addresses[0]: prefix length 33 is out of range for IPv4 (0..32)" },
+	{ "IPv6 prefix length out of range",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [\"2001:db8::1/129\"]\n"
+	  "    ports: 20000-29999\n",
+	  "4: interfaces[0].addresses[0]: prefix length 129 is out of range for IPv6 (0..128)" },
+	{ "multicast interface address",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [224.0.0.5/24]\n"
+	  "    ports: 20000-29999\n",
+	  "4: interfaces[0].addresses[0]: 224.0.0.5/24 is a multicast address, not an interface address" },
+	{ "same address twice in an interface",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/24, 192.0.2.1/25]\n"
+	  "    ports: 20000-29999\n",
+	  "4: interfaces[0].addresses[1]: 192.0.2.1 is already assigned to interfaces[0].addresses[0]" },
+	{ "same address on two interfaces",
+	  ACCESS_IFACE
+	  "  - name: core\n"
+	  "    device: net_null1\n"
+	  "    addresses: [198.51.100.1/24, \"2001:db8:a::1/128\"]\n"
+	  "    ports: 30000-39999\n",
+	  "8: interfaces[1].addresses[1]: 2001:db8:a::1 is already assigned to interfaces[0].addresses[1]" },
+	{ "overlapping subnets",
+	  ACCESS_IFACE
+	  "  - name: core\n"
+	  "    device: net_null1\n"
+	  "    addresses:\n"
+	  "      - 192.0.2.128/25\n"
+	  "    ports: 30000-39999\n",
+	  "9: interfaces[1].addresses[0]: 192.0.2.128/25 overlaps 192.0.2.1/24 of interfaces[0] (access)" },
+	{ "gateway off-link",
+	  ACCESS_IFACE
+	  "    gateway4: 192.0.3.254\n",
+	  "6: interfaces[0].gateway4: 192.0.3.254 is not on-link: no IPv4 prefix of this interface" },
+	{ "gateway is our own address",
+	  ACCESS_IFACE
+	  "    gateway6: \"2001:db8:a::1\"\n",
+	  "6: interfaces[0].gateway6: 2001:db8:a::1 is one of our own addresses, not a gateway" },
+	{ "gateway of the wrong family",
+	  ACCESS_IFACE
+	  "    gateway4: \"2001:db8:a::fe\"\n",
+	  "6: interfaces[0].gateway4: \"2001:db8:a::fe\" is not an IPv4 address" },
+	{ "port range inverted",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 29999-20000\n",
+	  "5: interfaces[0].ports: port range 29999-20000 is inverted or empty" },
+	{ "port range of one port",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 20000-20000\n",
+	  "5: interfaces[0].ports: port range 20000-20000 is inverted or empty" },
+	{ "port range below 1024",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 1000-2000\n",
+	  "5: interfaces[0].ports: port range 1000-2000 is outside 1024..65535" },
+	{ "port range not MIN-MAX",
+	  "interfaces:\n"
+	  "  - name: access\n"
+	  "    device: net_null0\n"
+	  "    addresses: [192.0.2.1/24]\n"
+	  "    ports: 20000\n",
+	  "5: interfaces[0].ports: \"20000\" is not a port range \"MIN-MAX\"" },
+	{ "rx_queues out of range",
+	  ACCESS_IFACE
+	  "    rx_queues: 65\n",
+	  "6: interfaces[0].rx_queues: 65 is out of range (0..64)" },
+	{ "mtu out of range",
+	  ACCESS_IFACE
+	  "    mtu: 100\n",
+	  "6: interfaces[0].mtu: 100 is out of range (0 or 576..9000)" },
+	{ "burst out of range",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  workers: 2\n"
+	  "  burst: 513\n",
+	  "8: dataplane.burst: 513 is out of range (1..512)" },
+	{ "max_sessions zero",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  max_sessions: 0\n",
+	  "7: dataplane.max_sessions: 0 is out of range (1..16777216)" },
+	{ "mbufs too few",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  mbufs: 512\n",
+	  "7: dataplane.mbufs: 512 is out of range (0 or 1024..16777216)" },
+	{ "negative descriptors",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  tx_desc: -1\n",
+	  "7: dataplane.tx_desc: -1 is out of range (64..16384)" },
+	{ "listen address not owned",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 192.0.2.2:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.20:40000\n",
+	  "11: sessions[0].listen: 192.0.2.2 is not an address of any interface" },
+	{ "forward port outside range",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 192.0.2.1:20000\n"
+	  "    forward: 198.51.100.1:40000\n"
+	  "    destination: 198.51.100.20:40000\n",
+	  "12: sessions[0].forward: port 40000 is outside the media ports 30000-39999 of interfaces[1] (core)" },
+	{ "RTCP port outside range",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 192.0.2.1:29999\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.20:40000\n",
+	  "11: sessions[0].listen: RTCP port 30000 (port+1) is outside the media ports 20000-29999" },
+	{ "listen equals forward",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 192.0.2.1:20000\n"
+	  "    forward: 192.0.2.1:20000\n"
+	  "    destination: 198.51.100.20:40000\n",
+	  "12: sessions[0].forward: same endpoint as listen" },
+	{ "duplicate static session endpoint",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "  - listen: 192.0.2.1:20002\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.20:40002\n",
+	  "15: sessions[1].forward: 198.51.100.1:30000 is already used by sessions[0].forward" },
+	{ "static session endpoint on another's RTCP port",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "  - listen: 192.0.2.1:20001\n"
+	  "    forward: 198.51.100.1:30002\n"
+	  "    destination: 198.51.100.20:40002\n"
+	  "    rtcp: false\n",
+	  "14: sessions[1].listen: 192.0.2.1:20001 is already used by the RTCP port+1 of sessions[0].listen" },
+	{ "multicast destination",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 192.0.2.1:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 239.1.1.1:40000\n",
+	  "13: sessions[0].destination: 239.1.1.1:40000 is a multicast address, not a usable peer" },
+	{ "unspecified destination",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: \"[2001:db8:a::1]:20000\"\n"
+	  "    forward: \"[2001:db8:b::1]:30000\"\n"
+	  "    destination: \"[::]:40000\"\n",
+	  "13: sessions[0].destination: [::]:40000 is the unspecified address, not a usable peer" },
+	{ "destination port 0",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 192.0.2.1:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.20:0\n",
+	  "13: sessions[0].destination: 198.51.100.20:0 has port 0, not a usable peer" },
+	{ "bad endpoint",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 2001:db8:a::1:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.20:40000\n",
+	  "11: sessions[0].listen: \"2001:db8:a::1:20000\" is not an endpoint" },
+	{ "forward and destination families differ",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 192.0.2.1:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: \"[2001:db8:b::20]:40000\"\n",
+	  "13: sessions[0].destination: IPv6 destination does not match the IPv4 forward address" },
+	{ "listen and source families differ",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    source: \"[2001:db8:a::10]:5000\"\n",
+	  "14: sessions[0].source: IPv6 source does not match the IPv4 listen address" },
+	{ "duplicate session names",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - name: lab\n"
+	  "    listen: 192.0.2.1:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.20:40000\n"
+	  "  - name: lab\n"
+	  "    listen: 192.0.2.1:20002\n"
+	  "    forward: 198.51.100.1:30002\n"
+	  "    destination: 198.51.100.20:40000\n",
+	  "15: sessions[1].name: \"lab\" is already the name of sessions[0]" },
+	{ "too many sessions for max_sessions",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "  - listen: 192.0.2.1:20002\n"
+	  "    forward: 198.51.100.1:30002\n"
+	  "    destination: 198.51.100.20:40002\n"
+	  "dataplane:\n"
+	  "  max_sessions: 1\n",
+	  "10: sessions: 2 static sessions exceed dataplane.max_sessions (1)" },
+};
+
+static void test_bad_case(void **state)
+{
+	const struct bad_case *bad = *state;
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN] = "";
+	char expected[RTPP_CONFIG_ERR_LEN];
+
+	snprintf(expected, sizeof(expected), BAD_NAME ":%s", bad->expected);
+	assert_int_equal(rtpp_config_load_string(bad->yaml, strlen(bad->yaml), BAD_NAME, &cfg, err,
+						 sizeof(err)), -1);
+	assert_null(cfg);
+	assert_one_line(err);
+	if (strncmp(err, expected, strlen(expected)) != 0)
+		fail_msg("%s\n  expected: %s...\n  got:      %s", bad->name, expected, err);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_default_yaml),
+		cmocka_unit_test(test_two_nics_yaml),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_empty_optional_sections),
+		cmocka_unit_test(test_session_options),
+		cmocka_unit_test(test_iface_owning),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_bad_file),
+		cmocka_unit_test(test_embedded_name_and_small_buffer),
+		cmocka_unit_test(test_mangled_input),
+	};
+	const size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
+	const size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);
+	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) +
+				sizeof(bad_cases) / sizeof(bad_cases[0])];
+
+	memcpy(tests, fixed, sizeof(fixed));
+	for (size_t i = 0; i < n_bad; i++)
+		tests[n_fixed + i] = (struct CMUnitTest){
+			.name = bad_cases[i].name,
+			.test_func = test_bad_case,
+			.initial_state = (void *)&bad_cases[i],
+		};
+	return _cmocka_run_group_tests("config", tests, n_fixed + n_bad, NULL, NULL);
+}
