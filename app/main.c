@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rtpproxy: wires the libraries together. The configuration is read and
+ * validated before EAL starts, so a bad file never touches a port or a
+ * hugepage; then the data plane comes up, static sessions are created, the
+ * workers start, and the main lcore runs housekeeping until a signal.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "rtpp_config.h"
+#include "rtpp_dataplane.h"
+
+extern const char rtpp_default_config[];
+
+#define MAX_LOG_LEVELS 16
+
+struct app_options {
+	const char *config_path;
+	bool check_only;
+	unsigned int stats_interval_s;
+	const char *log_levels[MAX_LOG_LEVELS];
+	unsigned int n_log_levels;
+};
+
+static volatile sig_atomic_t quit_signal;
+
+static void on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [EAL options] -- [options]\n"
+		"\n"
+		"An RTP/RTCP media relay on DPDK. EAL options come first (see DPDK's EAL\n"
+		"documentation: -l CORES, --file-prefix, --no-huge -m MB, ...), then '--',\n"
+		"then these:\n"
+		"  -c, --config FILE         YAML configuration (default: the embedded demo\n"
+		"                            configuration, config/default.yaml)\n"
+		"      --check               validate the configuration and exit\n"
+		"  -s, --stats-interval SEC  print interface counters every SEC seconds\n"
+		"      --log-level PAT:LVL   set a log level by rte_log type pattern, e.g.\n"
+		"                            'rtpproxy.*:debug' or 'rtpproxy.neigh:info'\n"
+		"                            (repeatable; types: rtpproxy.config, .dataplane,\n"
+		"                            .session, .neigh, .exception)\n"
+		"  -h, --help                this text\n"
+		"  -V, --version             print the version\n"
+		"\n"
+		"Counters while running: usertools/rtpproxy-telemetry stats\n",
+		prog);
+}
+
+static int parse_app_options(int argc, char **argv, struct app_options *o)
+{
+	enum { OPT_CHECK = 256, OPT_LOG_LEVEL };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case OPT_CHECK:
+			o->check_only = true;
+			break;
+		case 's': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v > 86400) {
+				fprintf(stderr, "rtpproxy: --stats-interval: \"%s\" is not 0..86400\n",
+					optarg);
+				return -1;
+			}
+			o->stats_interval_s = (unsigned int)v;
+			break;
+		}
+		case OPT_LOG_LEVEL:
+			if (strchr(optarg, ':') == NULL || o->n_log_levels == MAX_LOG_LEVELS) {
+				fprintf(stderr, "rtpproxy: --log-level: want PATTERN:LEVEL, got \"%s\"\n",
+					optarg);
+				return -1;
+			}
+			o->log_levels[o->n_log_levels++] = optarg;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		case 'V':
+			printf("rtpproxy %s\n", RTPP_VERSION);
+			exit(0);
+		default:
+			usage(stderr, argv[0]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rtpproxy: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* rte_log levels by name (DPDK 22.11 exports no parser for them). */
+static int parse_log_level(const char *s)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+					     "warning", "notice", "info", "debug" };
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s != '\0' && *end == '\0')
+		return v >= RTE_LOG_EMERG && v <= RTE_LOG_DEBUG ? (int)v : -1;
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return (int)i + RTE_LOG_EMERG;
+	return -1;
+}
+
+static int apply_log_levels(const struct app_options *o)
+{
+	for (unsigned int i = 0; i < o->n_log_levels; i++) {
+		char pattern[128];
+		const char *colon = strrchr(o->log_levels[i], ':');
+		size_t plen = (size_t)(colon - o->log_levels[i]);
+		int level = parse_log_level(colon + 1);
+
+		if (level < 0 || plen == 0 || plen >= sizeof(pattern)) {
+			fprintf(stderr, "rtpproxy: --log-level %s: unknown level \"%s\" "
+				"(emerg..debug, or 1..8)\n", o->log_levels[i], colon + 1);
+			return -1;
+		}
+		memcpy(pattern, o->log_levels[i], plen);
+		pattern[plen] = '\0';
+		rte_log_set_level_pattern(pattern, (uint32_t)level);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct app_options opts = { 0 };
+	struct rtpp_config *cfg = NULL;
+	struct rtpp_dataplane *dp = NULL;
+	char err[RTPP_CONFIG_ERR_LEN];
+	int eal_argc = argc, rc;
+
+	/* Split at "--": EAL's arguments before it, ours after it. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			eal_argc = i;
+			break;
+		}
+	}
+	if (eal_argc < argc) {
+		char **app_argv = argv + eal_argc;
+
+		app_argv[0] = argv[0];
+		if (parse_app_options(argc - eal_argc, app_argv, &opts) != 0)
+			return 1;
+	}
+
+	if (opts.config_path != NULL)
+		rc = rtpp_config_load_file(opts.config_path, &cfg, err, sizeof(err));
+	else
+		rc = rtpp_config_load_string(rtpp_default_config, strlen(rtpp_default_config),
+					     "<embedded default>", &cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (opts.check_only) {
+		printf("%s: OK (%u interfaces, %u static sessions)\n", cfg->source_name,
+		       cfg->n_ifaces, cfg->n_sessions);
+		rtpp_config_free(cfg);
+		return 0;
+	}
+
+	argv[eal_argc] = NULL; /* EAL reads only up to here */
+	if (rte_eal_init(eal_argc, argv) < 0) {
+		fprintf(stderr, "rtpproxy: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		rtpp_config_free(cfg);
+		return 1;
+	}
+	rc = 1;
+	if (apply_log_levels(&opts) != 0)
+		goto out;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	dp = rtpp_dataplane_create(cfg, err, sizeof(err));
+	if (dp == NULL) {
+		fprintf(stderr, "rtpproxy: %s\n", err);
+		goto out;
+	}
+	if (rtpp_dataplane_register_telemetry(dp) != 0)
+		fprintf(stderr, "rtpproxy: telemetry commands not registered (is telemetry off?)\n");
+	if (rtpp_dataplane_create_static_sessions(dp, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rtpproxy: %s\n", err);
+		goto out;
+	}
+	if (rtpp_dataplane_start(dp, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rtpproxy: %s\n", err);
+		goto out;
+	}
+	printf("rtpproxy %s running: %u interfaces, %u static sessions (Ctrl-C stops)\n",
+	       RTPP_VERSION, cfg->n_ifaces, cfg->n_sessions);
+	fflush(stdout);
+
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t next_stats = rte_rdtsc() + (uint64_t)opts.stats_interval_s * hz;
+
+	while (!quit_signal) {
+		rtpp_dataplane_service(dp);
+		if (opts.stats_interval_s != 0 && rte_rdtsc() >= next_stats) {
+			rtpp_dataplane_print_stats(dp, stdout);
+			next_stats += (uint64_t)opts.stats_interval_s * hz;
+		}
+		/* The main lcore is not a polling core: sleep between rounds. */
+		rte_delay_us_sleep(1000);
+	}
+	printf("rtpproxy: signal %d, stopping\n", (int)quit_signal);
+	rc = 0;
+out:
+	rtpp_dataplane_destroy(dp);
+	rte_eal_cleanup();
+	rtpp_config_free(cfg);
+	return rc;
+}

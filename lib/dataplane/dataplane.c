@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Data plane lifecycle and the main lcore's side of it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "dataplane_internal.h"
+
+RTE_LOG_REGISTER(rtpp_logtype_dataplane, rtpproxy.dataplane, INFO);
+
+#define NEIGH_TIMER_PER_S 10
+#define LEARN_PER_SERVICE 256
+
+static void release_session(void *ctx, const struct rtpp_session *s)
+{
+	struct rtpp_dataplane *dp = ctx;
+
+	for (unsigned int l = 0; l < 2; l++)
+		if (s->leg[l].neigh != RTPP_NEIGH_NONE)
+			rtpp_neigh_unref(dp->neigh, s->leg[l].neigh);
+}
+
+static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
+{
+	unsigned int available = rte_lcore_count() - 1, lcore;
+	uint16_t w = 0;
+
+	dp->n_workers = dp->cfg->dataplane.workers ? dp->cfg->dataplane.workers
+						   : (uint16_t)RTE_MIN(available, (unsigned int)RTPP_MAX_WORKERS);
+	if (dp->n_workers == 0 || dp->n_workers > available) {
+		snprintf(err, errlen,
+			 "dataplane.workers: %u worker lcores wanted, EAL gives %u besides the main "
+			 "lcore (EAL -l 0-N gives N)", dp->n_workers ? dp->n_workers : 1u, available);
+		return -1;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (w == dp->n_workers)
+			break;
+		struct rtpp_worker *wk = rte_zmalloc_socket("worker", sizeof(*wk), RTE_CACHE_LINE_SIZE,
+							    (int)rte_lcore_to_socket_id(lcore));
+		char name[RTE_RING_NAMESIZE];
+
+		if (wk == NULL) {
+			snprintf(err, errlen, "out of memory for worker %u", w);
+			return -1;
+		}
+		wk->dp = dp;
+		wk->id = w;
+		wk->lcore = lcore;
+		snprintf(name, sizeof(name), "rtpp_ctrl_%u", w);
+		wk->ctrl_tx = rte_ring_create(name, RTPP_CTRL_RING_SIZE,
+					      (int)rte_lcore_to_socket_id(lcore),
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		dp->workers[w++] = wk;
+		if (wk->ctrl_tx == NULL) {
+			snprintf(err, errlen, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Which queues each worker polls: data RX queues round robin, TAP queue w to worker w. */
+static void assign_queues(struct rtpp_dataplane *dp)
+{
+	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
+		const struct rtpp_dp_iface *ifc = &dp->ifaces[i];
+
+		for (uint16_t q = 0; q < ifc->rx_queues; q++) {
+			struct rtpp_worker *w = dp->workers[q % dp->n_workers];
+
+			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->port_id, q, (uint16_t)i, false };
+		}
+		for (uint16_t q = 0; q < dp->n_workers; q++) {
+			struct rtpp_worker *w = dp->workers[q];
+
+			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i, true };
+		}
+	}
+	for (uint16_t w = 0; w < dp->n_workers; w++)
+		dp->workers[w]->flow_counters = rtpp_session_worker_counters(dp->sessions, w);
+}
+
+struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char *err, size_t errlen)
+{
+	struct rtpp_dataplane *dp = rte_zmalloc("dataplane", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+
+	if (dp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&dp->lock, NULL);
+	dp->cfg = cfg;
+	dp->burst = cfg->dataplane.burst ? cfg->dataplane.burst : 32;
+	if (dp->burst > RTPP_MAX_BURST)
+		dp->burst = RTPP_MAX_BURST;
+	dp->n_ifaces = cfg->n_ifaces;
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
+		dp->ifaces[i].cfg = &cfg->ifaces[i];
+
+	if (assign_workers(dp, err, errlen) != 0)
+		goto fail;
+
+	size_t rcu_size = rte_rcu_qsbr_get_memsize(dp->n_workers);
+	dp->rcu = rte_zmalloc("rtpp_rcu", rcu_size, RTE_CACHE_LINE_SIZE);
+	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_workers) != 0) {
+		snprintf(err, errlen, "cannot set up RCU for %u workers", dp->n_workers);
+		goto fail;
+	}
+	struct rtpp_session_table_params sp = {
+		.name = "main",
+		.max_sessions = cfg->dataplane.max_sessions,
+		.n_workers = dp->n_workers,
+		.rcu = dp->rcu,
+		.socket_id = (int)rte_socket_id(),
+	};
+	dp->sessions = rtpp_session_table_create(&sp);
+	if (dp->sessions == NULL) {
+		snprintf(err, errlen, "dataplane.max_sessions: cannot allocate a table for %u sessions "
+			 "(%s); give EAL more memory or lower it", sp.max_sessions,
+			 rte_strerror(rte_errno));
+		goto fail;
+	}
+	rtpp_session_set_release(dp->sessions, release_session, dp);
+	/* Every session has at most two remotes; most share a gateway. */
+	uint32_t neigh_capacity = RTE_MIN(cfg->dataplane.max_sessions * 2u, 1u << 20);
+	dp->neigh = rtpp_neigh_create("main", RTE_MAX(neigh_capacity, 64u), (int)rte_socket_id());
+	dp->learn_ring = rte_ring_create_elem("rtpp_learn", sizeof(struct rtpp_neigh_learn),
+					      RTPP_LEARN_RING_SIZE, (int)rte_socket_id(),
+					      RING_F_SC_DEQ);
+	if (dp->neigh == NULL || dp->learn_ring == NULL) {
+		snprintf(err, errlen, "cannot allocate the neighbour table: %s",
+			 rte_strerror(rte_errno));
+		goto fail;
+	}
+	if (rtpp_ports_setup(dp, err, errlen) != 0)
+		goto fail;
+	assign_queues(dp);
+	return dp;
+fail:
+	rtpp_dataplane_destroy(dp);
+	return NULL;
+}
+
+int rtpp_dataplane_start(struct rtpp_dataplane *dp, char *err, size_t errlen)
+{
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		int rc = rte_eal_remote_launch(rtpp_worker_main, dp->workers[w], dp->workers[w]->lcore);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot launch worker %u on lcore %u: %s", w,
+				 dp->workers[w]->lcore, rte_strerror(-rc));
+			__atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
+			rte_eal_mp_wait_lcore();
+			return -1;
+		}
+	}
+	dp->started = true;
+	dp->started_tsc = rte_rdtsc();
+	return 0;
+}
+
+static const struct rtpp_addr *probe_source(const struct rtpp_iface_config *ifc,
+					    const struct rtpp_addr *target)
+{
+	const struct rtpp_addr *any = NULL;
+
+	for (unsigned int a = 0; a < ifc->n_addrs; a++) {
+		if (ifc->addrs[a].addr.family != target->family)
+			continue;
+		if (rtpp_prefix_contains(&ifc->addrs[a], target))
+			return &ifc->addrs[a].addr;
+		if (any == NULL)
+			any = &ifc->addrs[a].addr;
+	}
+	return any;
+}
+
+static void send_probe(void *ctx, const struct rtpp_neigh_entry *e)
+{
+	struct rtpp_dataplane *dp = ctx;
+	const struct rtpp_dp_iface *ifc = &dp->ifaces[e->iface];
+	const struct rtpp_addr *src = probe_source(ifc->cfg, &e->addr);
+	struct rte_mbuf *m;
+
+	if (src == NULL || (m = rte_pktmbuf_alloc(dp->pool)) == NULL)
+		return;
+	if (rtpp_neigh_build_probe(m, &ifc->mac, src, &e->addr) != 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->port = e->iface;
+	/* Spread probes over the workers' TX queues; a full ring loses this probe only. */
+	if (rte_ring_sp_enqueue(dp->workers[e->iface % dp->n_workers]->ctrl_tx, m) != 0)
+		rte_pktmbuf_free(m);
+}
+
+void rtpp_dataplane_service(struct rtpp_dataplane *dp)
+{
+	struct rtpp_neigh_learn learnt[64];
+	uint64_t now = rte_rdtsc();
+	unsigned int n, total = 0;
+
+	pthread_mutex_lock(&dp->lock);
+	while (total < LEARN_PER_SERVICE &&
+	       (n = rte_ring_sc_dequeue_burst_elem(dp->learn_ring, learnt, sizeof(learnt[0]),
+						   RTE_DIM(learnt), NULL)) > 0) {
+		for (unsigned int i = 0; i < n; i++)
+			rtpp_neigh_learn(dp->neigh, &learnt[i], now);
+		total += n;
+	}
+	if (now >= dp->next_neigh_timer_tsc) {
+		rtpp_neigh_timer(dp->neigh, now, rte_get_tsc_hz(), send_probe, dp);
+		dp->next_neigh_timer_tsc = now + rte_get_tsc_hz() / NEIGH_TIMER_PER_S;
+	}
+	rtpp_session_table_reclaim(dp->sessions);
+	pthread_mutex_unlock(&dp->lock);
+}
+
+void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
+{
+	if (dp == NULL)
+		return;
+	rtpp_telemetry_bind(NULL);
+	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
+	if (dp->started)
+		rte_eal_mp_wait_lcore();
+	/* Workers are gone: whatever is queued for them is ours to free. */
+	for (uint16_t w = 0; w < RTPP_MAX_WORKERS; w++) {
+		struct rtpp_worker *wk = dp->workers[w];
+		struct rte_mbuf *m;
+
+		if (wk == NULL)
+			continue;
+		while (wk->ctrl_tx != NULL && rte_ring_dequeue(wk->ctrl_tx, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(wk->ctrl_tx);
+		rte_free(wk);
+	}
+	rtpp_ports_close(dp);
+	rtpp_session_table_free(dp->sessions);
+	rtpp_neigh_free(dp->neigh);
+	rte_ring_free(dp->learn_ring);
+	rte_free(dp->rcu);
+	pthread_mutex_destroy(&dp->lock);
+	rte_free(dp);
+}
+
+/* Next hop toward remote from an interface: on-link, else the family's gateway. */
+static int next_hop(const struct rtpp_iface_config *ifc, const struct rtpp_addr *remote,
+		    struct rtpp_addr *nh)
+{
+	for (unsigned int a = 0; a < ifc->n_addrs; a++) {
+		if (rtpp_prefix_contains(&ifc->addrs[a], remote)) {
+			*nh = *remote;
+			return 0;
+		}
+	}
+	const struct rtpp_addr *gw = remote->family == RTPP_AF_INET ? &ifc->gateway4 : &ifc->gateway6;
+
+	if (!rtpp_addr_is_set(gw))
+		return -1;
+	*nh = *gw;
+	return 0;
+}
+
+static bool addr_unusable_remote(const struct rtpp_addr *a)
+{
+	static const uint8_t zero[16];
+
+	if (memcmp(a->bytes, zero, a->family == RTPP_AF_INET ? 4 : 16) == 0)
+		return true;
+	if (a->family == RTPP_AF_INET)
+		return (a->bytes[0] & 0xf0) == 0xe0 || a->bytes[0] == 0xff;
+	return a->bytes[0] == 0xff;
+}
+
+static int check_local(const struct rtpp_dataplane *dp, const char *field,
+		       const struct rtpp_endpoint *e, bool rtcp, int *iface, char *err, size_t errlen)
+{
+	char s[RTPP_ENDPOINT_STRLEN];
+
+	rtpp_endpoint_format(e, s, sizeof(s));
+	if (!rtpp_addr_is_set(&e->addr)) {
+		snprintf(err, errlen, "%s: missing address", field);
+		return -EINVAL;
+	}
+	if (e->port == 0 || (rtcp && e->port == UINT16_MAX)) {
+		snprintf(err, errlen, "%s: port %u is not usable%s", field, e->port,
+			 rtcp ? " (RTCP needs port+1)" : "");
+		return -EINVAL;
+	}
+	*iface = rtpp_config_iface_owning(dp->cfg, &e->addr);
+	if (*iface < 0) {
+		snprintf(err, errlen, "%s: %s is not an address of any interface", field, s);
+		return -EADDRNOTAVAIL;
+	}
+	for (unsigned int r = 0; r <= (rtcp ? 1u : 0u); r++) {
+		struct rtpp_endpoint probe = *e;
+
+		probe.port = (uint16_t)(e->port + r);
+		if (rtpp_session_find_local(dp->sessions, &probe) != RTPP_SESSION_INVALID) {
+			rtpp_endpoint_format(&probe, s, sizeof(s));
+			snprintf(err, errlen, "%s: %s is already used by another session", field, s);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+static int check_remote(const struct rtpp_dataplane *dp, const char *field,
+			const struct rtpp_endpoint *e, const struct rtpp_endpoint *local, int iface,
+			struct rtpp_addr *nh, char *err, size_t errlen)
+{
+	char s[RTPP_ENDPOINT_STRLEN];
+
+	rtpp_endpoint_format(e, s, sizeof(s));
+	if (e->addr.family != local->addr.family) {
+		snprintf(err, errlen, "%s: %s is not of the same family as its local endpoint", field, s);
+		return -EINVAL;
+	}
+	if (e->port == 0 || addr_unusable_remote(&e->addr)) {
+		snprintf(err, errlen, "%s: %s is not a unicast address and port", field, s);
+		return -EINVAL;
+	}
+	if (next_hop(dp->ifaces[iface].cfg, &e->addr, nh) != 0) {
+		snprintf(err, errlen, "%s: %s is not on-link of interface %s and it has no gateway%s",
+			 field, s, dp->ifaces[iface].cfg->name, e->addr.family == RTPP_AF_INET ? "4" : "6");
+		return -ENETUNREACH;
+	}
+	return 0;
+}
+
+int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
+				  uint64_t *id, char *err, size_t errlen)
+{
+	struct rtpp_session_params p = {
+		.name = req->name,
+		.rtcp = req->rtcp,
+		.is_static = req->is_static,
+	};
+	struct rtpp_addr nh_b, nh_a;
+	int iface_a, iface_b, rc;
+	uint32_t index;
+
+	pthread_mutex_lock(&dp->lock);
+	rc = check_local(dp, "listen", &req->listen, req->rtcp, &iface_a, err, errlen);
+	if (rc == 0)
+		rc = check_local(dp, "forward", &req->forward, req->rtcp, &iface_b, err, errlen);
+	if (rc == 0 && rtpp_endpoint_equal(&req->listen, &req->forward)) {
+		snprintf(err, errlen, "forward: must differ from listen");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = check_remote(dp, "destination", &req->destination, &req->forward, iface_b,
+				  &nh_b, err, errlen);
+	if (rc == 0 && rtpp_addr_is_set(&req->source.addr))
+		rc = check_remote(dp, "source", &req->source, &req->listen, iface_a, &nh_a, err,
+				  errlen);
+	if (rc != 0)
+		goto out;
+
+	p.leg[RTPP_LEG_A] = (struct rtpp_leg){
+		.local = req->listen, .remote = req->source, .iface = (uint16_t)iface_a,
+		.neigh = RTPP_NEIGH_NONE,
+	};
+	p.leg[RTPP_LEG_B] = (struct rtpp_leg){
+		.local = req->forward, .remote = req->destination, .iface = (uint16_t)iface_b,
+		.neigh = rtpp_neigh_ref(dp->neigh, (uint16_t)iface_b, &nh_b),
+	};
+	if (rtpp_addr_is_set(&req->source.addr))
+		p.leg[RTPP_LEG_A].neigh = rtpp_neigh_ref(dp->neigh, (uint16_t)iface_a, &nh_a);
+	if (p.leg[RTPP_LEG_B].neigh == RTPP_NEIGH_NONE ||
+	    (rtpp_addr_is_set(&req->source.addr) && p.leg[RTPP_LEG_A].neigh == RTPP_NEIGH_NONE)) {
+		snprintf(err, errlen, "neighbour table full");
+		rc = -ENOSPC;
+	} else {
+		rc = rtpp_session_add(dp->sessions, &p, &index, id);
+		if (rc == -ENOSPC)
+			snprintf(err, errlen, "session table full (%u sessions)",
+				 rtpp_session_capacity(dp->sessions));
+		else if (rc != 0)
+			snprintf(err, errlen, "session refused: %s", strerror(-rc));
+	}
+	if (rc != 0)
+		release_session(dp, &(struct rtpp_session){ .leg = { p.leg[0], p.leg[1] } });
+	/* Probe new next hops at once rather than at the next timer tick. */
+	dp->next_neigh_timer_tsc = 0;
+out:
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id)
+{
+	uint32_t index;
+	int rc;
+
+	pthread_mutex_lock(&dp->lock);
+	index = rtpp_session_find(dp->sessions, id);
+	rc = index == RTPP_SESSION_INVALID ? -ENOENT : rtpp_session_del(dp->sessions, index);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen)
+{
+	const struct rtpp_config *cfg = dp->cfg;
+
+	for (unsigned int i = 0; i < cfg->n_sessions; i++) {
+		const struct rtpp_static_session_config *sc = &cfg->sessions[i];
+		struct rtpp_session_request req = {
+			.name = sc->name,
+			.listen = sc->listen,
+			.forward = sc->forward,
+			.destination = sc->destination,
+			.source = sc->source,
+			.rtcp = sc->rtcp,
+			.is_static = true,
+		};
+		char why[256];
+		uint64_t id;
+
+		if (rtpp_dataplane_session_create(dp, &req, &id, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: sessions[%u] (%s): %s", cfg->source_name, i,
+				 sc->name, why);
+			return -1;
+		}
+		DP_LOG(INFO, "static session %s created as id %" PRIu64 "\n", sc->name, id);
+	}
+	return 0;
+}
+
+void rtpp_dataplane_totals(struct rtpp_dataplane *dp, struct rtpp_dataplane_totals *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->sessions = rtpp_session_count(dp->sessions);
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		struct rtpp_port_counters sum;
+
+		rtpp_port_counters_sum(dp->workers[w]->port_counters, sizeof(sum), dp->n_ifaces, &sum);
+		for (unsigned int f = 0; f < rtpp_port_counter_nfields; f++) {
+			size_t off = rtpp_port_counter_fields[f].offset;
+
+			*(uint64_t *)((uint8_t *)&out->ports + off) += rtpp_counter_read(&sum, off);
+		}
+	}
+}
+
+void rtpp_dataplane_print_stats(struct rtpp_dataplane *dp, FILE *f)
+{
+	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
+		struct rtpp_port_counters c;
+
+		rtpp_port_counters_sum(&dp->workers[0]->port_counters[i], sizeof(struct rtpp_worker),
+				       dp->n_workers, &c);
+		fprintf(f, "%-8s rx %" PRIu64 " tx %" PRIu64 " to-kernel %" PRIu64
+			   " from-kernel %" PRIu64 " no-session %" PRIu64 " malformed %" PRIu64
+			   " dropped %" PRIu64 "\n",
+			dp->ifaces[i].cfg->name, c.rx_packets, c.tx_packets, c.to_kernel,
+			c.from_kernel, c.no_session, c.malformed, c.tx_dropped + c.kernel_dropped);
+	}
+	fprintf(f, "sessions %u/%u\n", rtpp_session_count(dp->sessions),
+		rtpp_session_capacity(dp->sessions));
+	fflush(f);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data plane: ports and their TAP exception ports, worker lcores that
+ * poll and forward, and the main-lcore services that keep the tables (neighbour
+ * resolution, deferred session reclaim). The control plane (static sessions
+ * from YAML today, gRPC next) creates and destroys sessions through here.
+ */
+#ifndef RTPP_DATAPLANE_H
+#define RTPP_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rtpp_addr.h"
+#include "rtpp_config.h"
+#include "rtpp_stats.h"
+
+struct rtpp_dataplane;
+
+/* Probe devices, create TAPs, configure and start ports, allocate tables. */
+struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg,
+					     char *err, size_t errlen);
+/* Launch the workers on the worker lcores. */
+int rtpp_dataplane_start(struct rtpp_dataplane *dp, char *err, size_t errlen);
+/* Main-lcore housekeeping; call every millisecond or so. */
+void rtpp_dataplane_service(struct rtpp_dataplane *dp);
+/* Stop and join the workers; stop and close every port; free everything. */
+void rtpp_dataplane_destroy(struct rtpp_dataplane *dp);
+
+/* A session as the control plane asks for it (the seed's model). */
+struct rtpp_session_request {
+	const char *name;
+	struct rtpp_endpoint listen;       /* leg A local */
+	struct rtpp_endpoint forward;      /* leg B local */
+	struct rtpp_endpoint destination;  /* leg B remote */
+	struct rtpp_endpoint source;       /* leg A remote; family NONE = unknown */
+	bool rtcp;
+	bool is_static;
+};
+
+/*
+ * Create a session. Returns 0 and *id, or a negative errno with a message in
+ * err that names the field: -EINVAL (bad field), -EADDRNOTAVAIL (address no
+ * interface owns), -EEXIST (local endpoint taken), -ENOSPC (table full),
+ * -ENETUNREACH (no route to a remote).
+ */
+int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
+				  uint64_t *id, char *err, size_t errlen);
+/* Destroy; -ENOENT when no such session. Forwarding stops at once. */
+int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id);
+
+/* Create every static session of the configuration. */
+int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen);
+
+/* DPDK telemetry commands under /rtpproxy/. */
+int rtpp_dataplane_register_telemetry(struct rtpp_dataplane *dp);
+
+/* Totals for periodic printing. */
+struct rtpp_dataplane_totals {
+	uint32_t sessions;
+	struct rtpp_port_counters ports; /* summed over interfaces */
+};
+void rtpp_dataplane_totals(struct rtpp_dataplane *dp, struct rtpp_dataplane_totals *out);
+void rtpp_dataplane_print_stats(struct rtpp_dataplane *dp, FILE *f);
+
+#endif

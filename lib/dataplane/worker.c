@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop: the only code that touches packets at line rate.
+ * No locks, no syscalls, no allocation; every counter is this lcore's own.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+
+#include "dataplane_internal.h"
+#include "rtpp_packet.h"
+
+static inline void txbuf_add(struct rtpp_txbuf *b, struct rte_mbuf *m,
+			     struct rtpp_flow_counters *fc)
+{
+	b->pkts[b->n] = m;
+	b->flow[b->n] = fc;
+	b->n++;
+}
+
+/*
+ * Send what is buffered for one queue. Counters were bumped when the packet
+ * was buffered; what the queue refuses is taken back and counted as a drop.
+ */
+static inline void txbuf_flush(struct rtpp_txbuf *b, uint16_t port_id, uint16_t queue,
+			       uint64_t *dropped_counter, uint64_t *undo_counter,
+			       struct rtpp_port_counters *pc)
+{
+	uint16_t sent = rte_eth_tx_burst(port_id, queue, b->pkts, b->n);
+
+	for (uint16_t i = sent; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		struct rtpp_flow_counters *fc = b->flow[i];
+
+		if (fc != NULL) {
+			fc->tx_packets--;
+			fc->tx_bytes -= m->pkt_len;
+			fc->drop_tx_full++;
+		}
+		(*undo_counter)--;
+		if (pc != NULL) {
+			pc->tx_packets--;
+			pc->tx_bytes -= m->pkt_len;
+		}
+		(*dropped_counter)++;
+		rte_pktmbuf_free(m);
+	}
+	b->n = 0;
+}
+
+void rtpp_worker_flush(struct rtpp_worker *w)
+{
+	struct rtpp_dataplane *dp = w->dp;
+
+	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
+		struct rtpp_port_counters *pc = &w->port_counters[i];
+
+		if (w->to_wire[i].n)
+			txbuf_flush(&w->to_wire[i], dp->ifaces[i].port_id, w->id,
+				    &pc->tx_dropped, &pc->tx_packets, NULL);
+		if (w->to_kernel[i].n)
+			txbuf_flush(&w->to_kernel[i], dp->ifaces[i].tap_port_id, w->id,
+				    &pc->kernel_dropped, &pc->to_kernel, NULL);
+	}
+}
+
+static inline void wire_add(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf *m,
+			    struct rtpp_flow_counters *fc)
+{
+	struct rtpp_port_counters *pc = &w->port_counters[iface];
+
+	pc->tx_packets++;
+	pc->tx_bytes += m->pkt_len;
+	txbuf_add(&w->to_wire[iface], m, fc);
+}
+
+static inline void kernel_add(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf *m)
+{
+	struct rtpp_dataplane *dp = w->dp;
+
+	if (unlikely(!dp->ifaces[iface].has_tap)) {
+		w->port_counters[iface].kernel_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->port_counters[iface].to_kernel++;
+	txbuf_add(&w->to_kernel[iface], m, NULL);
+}
+
+static inline void snoop_neighbour(struct rtpp_worker *w, uint16_t iface, const uint8_t *frame,
+				   uint32_t len)
+{
+	struct rtpp_neigh_learn l;
+
+	if (rtpp_neigh_snoop(frame, len, &l)) {
+		l.iface = iface;
+		/* Full ring: the binding is learnt from the next packet instead. */
+		rte_ring_mp_enqueue_elem(w->dp->learn_ring, &l, sizeof(l));
+	}
+}
+
+/* Forward one packet that matched a session flow. */
+static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
+			       const struct rtpp_udp_view *v, uintptr_t flow,
+			       const struct rtpp_session *sessions,
+			       const struct rtpp_neigh_entry *neigh, uint64_t now_tsc)
+{
+	struct rtpp_dataplane *dp = w->dp;
+	const struct rtpp_session *s = &sessions[rtpp_flow_session(flow)];
+	const unsigned int rtcp = rtpp_flow_rtcp(flow);
+	const struct rtpp_leg *out = &s->leg[rtpp_flow_leg(flow) ^ 1];
+	struct rtpp_flow_counters *fc = &w->flow_counters[rtpp_flow_slot(flow)];
+	const struct rte_ether_addr *dst_mac;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+
+	fc->rx_packets++;
+	fc->rx_bytes += m->pkt_len;
+	fc->last_rx_tsc = now_tsc;
+
+	if (unlikely(out->remote.addr.family == RTPP_AF_NONE)) {
+		fc->drop_no_remote++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dst_mac = rtpp_neigh_mac(neigh, out->neigh);
+	if (unlikely(dst_mac == NULL)) {
+		fc->drop_no_neighbour++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	const struct rtpp_rewrite rw = {
+		.src_addr = &out->local.addr,
+		.dst_addr = &out->remote.addr,
+		.src_port = (uint16_t)(out->local.port + rtcp),
+		.dst_port = (uint16_t)(out->remote.port + rtcp),
+		.src_mac = &dp->ifaces[out->iface].mac,
+		.dst_mac = dst_mac,
+	};
+	if (likely(v->family == out->local.addr.family)) {
+		rtpp_pkt_rewrite_same_family(m, frame, v, &rw, dp->ifaces[out->iface].ip_csum_offload);
+	} else if (rtpp_pkt_rewrite_cross_family(m, v, &rw) == NULL) {
+		fc->drop_tx_full++; /* no headroom: cannot happen with our pool */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fc->tx_packets++;
+	fc->tx_bytes += m->pkt_len;
+	wire_add(w, out->iface, m, fc);
+}
+
+void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf **pkts,
+			       uint16_t n, uint64_t now_tsc)
+{
+	struct rtpp_dataplane *dp = w->dp;
+	struct rtpp_port_counters *pc = &w->port_counters[iface];
+	const struct rte_hash *h = rtpp_session_hash(dp->sessions);
+	const struct rtpp_session *sessions = rtpp_session_array(dp->sessions);
+	const struct rtpp_neigh_entry *neigh = rtpp_neigh_entries(dp->neigh);
+	struct rtpp_udp_view views[RTPP_MAX_BURST];
+	struct rtpp_flow_key keys[RTPP_MAX_BURST];
+	const void *key_ptrs[RTPP_MAX_BURST];
+	struct rte_mbuf *media[RTPP_MAX_BURST];
+	void *flows[RTPP_MAX_BURST];
+	uint16_t n_media = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+		struct rtpp_udp_view *v = &views[n_media];
+
+		pc->rx_packets++;
+		pc->rx_bytes += m->pkt_len;
+		if (unlikely(m->nb_segs != 1)) {
+			kernel_add(w, iface, m); /* jumbo chains: the kernel copes */
+			continue;
+		}
+		switch (rtpp_pkt_classify(frame, m->data_len, v)) {
+		case RTPP_PKT_UDP:
+			rtpp_flow_key_make(&keys[n_media], v->family, rtpp_pkt_dst_addr(frame, v),
+					   rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v)->dst_port,
+					   RTPP_IPPROTO_UDP);
+			key_ptrs[n_media] = &keys[n_media];
+			media[n_media++] = m;
+			break;
+		case RTPP_PKT_ARP:
+		case RTPP_PKT_ICMPV6:
+			snoop_neighbour(w, iface, frame, m->data_len);
+			kernel_add(w, iface, m);
+			break;
+		case RTPP_PKT_KERNEL:
+			kernel_add(w, iface, m);
+			break;
+		case RTPP_PKT_MALFORMED:
+			pc->malformed++;
+			pc->rx_dropped++;
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	if (n_media == 0)
+		return;
+
+	uint64_t hits = 0;
+	for (uint16_t off = 0; off < n_media; off += RTE_HASH_LOOKUP_BULK_MAX) {
+		uint16_t chunk = RTE_MIN((uint16_t)(n_media - off), (uint16_t)RTE_HASH_LOOKUP_BULK_MAX);
+
+		rte_hash_lookup_bulk_data(h, &key_ptrs[off], chunk, &hits, &flows[off]);
+		/* Prefetch what forwarding will touch while the rest is looked up. */
+		for (uint16_t j = 0; j < chunk; j++) {
+			if (hits & (1ULL << j)) {
+				uintptr_t f = (uintptr_t)flows[off + j];
+
+				rte_prefetch0(&sessions[rtpp_flow_session(f)]);
+				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)]);
+			}
+		}
+		for (uint16_t j = 0; j < chunk; j++) {
+			uint16_t k = (uint16_t)(off + j);
+
+			if (!(hits & (1ULL << j))) {
+				pc->no_session++;
+				kernel_add(w, iface, media[k]);
+				continue;
+			}
+			forward_one(w, media[k], &views[k], (uintptr_t)flows[k], sessions, neigh,
+				    now_tsc);
+		}
+	}
+}
+
+static inline void forward_from_kernel(struct rtpp_worker *w, uint16_t iface,
+				       struct rte_mbuf **pkts, uint16_t n)
+{
+	w->port_counters[iface].from_kernel += n;
+	for (uint16_t i = 0; i < n; i++)
+		wire_add(w, iface, pkts[i], NULL);
+}
+
+/* Packets the main lcore built (neighbour probes): m->port carries the interface. */
+static inline void drain_control(struct rtpp_worker *w)
+{
+	struct rte_mbuf *pkts[32];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->ctrl_tx, (void **)pkts, RTE_DIM(pkts), NULL);
+
+	for (unsigned int i = 0; i < n; i++)
+		wire_add(w, pkts[i]->port, pkts[i], NULL);
+}
+
+int rtpp_worker_main(void *arg)
+{
+	struct rtpp_worker *w = arg;
+	struct rtpp_dataplane *dp = w->dp;
+	struct rte_mbuf *pkts[RTPP_MAX_BURST];
+	const uint16_t burst = dp->burst;
+
+	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
+	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
+	DP_LOG(INFO, "worker %u on lcore %u polls %u queues\n", w->id, w->lcore, w->n_rxq);
+
+	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+		uint64_t start = rte_rdtsc();
+		bool busy = false;
+
+		for (uint16_t q = 0; q < w->n_rxq; q++) {
+			const struct rtpp_rxq *rq = &w->rxq[q];
+			uint16_t n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, burst);
+
+			if (n == 0)
+				continue;
+			busy = true;
+			if (rq->from_kernel)
+				forward_from_kernel(w, rq->iface, pkts, n);
+			else
+				rtpp_worker_process_media(w, rq->iface, pkts, n, start);
+			rtpp_worker_flush(w);
+		}
+		if (unlikely(!rte_ring_empty(w->ctrl_tx))) {
+			drain_control(w);
+			rtpp_worker_flush(w);
+		}
+		rte_rcu_qsbr_quiescent(dp->rcu, w->id);
+		w->loops++;
+		if (busy)
+			w->busy_tsc += rte_rdtsc() - start;
+	}
+
+	rte_rcu_qsbr_thread_offline(dp->rcu, w->id);
+	rte_rcu_qsbr_thread_unregister(dp->rcu, w->id);
+	DP_LOG(INFO, "worker %u stopped\n", w->id);
+	return 0;
+}
