@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Forwarding benchmark: one lcore runs the real worker code
+ * (rtpp_worker_process_media + rtpp_worker_flush) on a net_ring port whose RX
+ * and TX are the same ring, so forwarded packets come straight back as input.
+ * Sessions are chained in a random cycle (session i's destination is the
+ * listen endpoint of the next session in the cycle), so every packet visits
+ * sessions in an order the caches cannot predict. The io-forward ceiling is
+ * the same loop on the same port with no processing at all (rx_burst straight
+ * to tx_burst). Figures are medians over --repeat runs.
+ *
+ *   rtpp-bench [EAL options] -- [--sessions 1,1000,100000,1000000]
+ *              [--sizes 64,214] [--seconds 2] [--repeat 5] [--inflight 1024]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_udp.h>
+
+#include "dataplane_internal.h"
+
+#define MAX_LIST 16
+#define PORTS_PER_ADDR 30000
+#define FIRST_PORT 1024
+
+struct bench_opts {
+	uint32_t sessions[MAX_LIST];
+	unsigned int n_sessions;
+	uint32_t sizes[MAX_LIST];
+	unsigned int n_sizes;
+	double seconds;
+	unsigned int repeat;
+	unsigned int inflight;
+};
+
+struct run_result {
+	double mpps;
+	double cycles_per_packet;
+};
+
+static struct rte_mempool *pool;
+static uint16_t ring_port;
+
+static unsigned int parse_list(const char *s, uint32_t *out)
+{
+	unsigned int n = 0;
+	char *copy = strdup(s), *tok, *save = NULL;
+
+	for (tok = strtok_r(copy, ",", &save); tok && n < MAX_LIST; tok = strtok_r(NULL, ",", &save))
+		out[n++] = (uint32_t)strtoul(tok, NULL, 10);
+	free(copy);
+	return n;
+}
+
+/* Listen endpoints live in 198.18.0.0/16, forward endpoints in 198.19.0.0/16 (RFC 2544). */
+static struct rtpp_endpoint endpoint_of(uint32_t i, uint8_t second_octet)
+{
+	struct rtpp_endpoint e;
+	uint32_t host = (198u << 24) | ((uint32_t)second_octet << 16) | (i / PORTS_PER_ADDR + 1);
+
+	rtpp_addr_set_v4(&e.addr, rte_cpu_to_be_32(host));
+	e.port = (uint16_t)(FIRST_PORT + 2 * (i % PORTS_PER_ADDR));
+	return e;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct rte_mbuf *make_packet(const struct rtpp_endpoint *dst, uint32_t frame_len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint16_t udp_len = (uint16_t)(frame_len - 14 - 20);
+
+	if (m == NULL)
+		return NULL;
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)frame_len);
+	memset(f, 0, frame_len);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + udp_len));
+	ip->time_to_live = 64;
+	ip->next_proto_id = 17;
+	ip->src_addr = RTE_BE32((203u << 24) | (0u << 16) | (113u << 8) | 10u);
+	ip->dst_addr = rtpp_addr_v4(&dst->addr);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = RTE_BE16(5000);
+	udp->dst_port = rte_cpu_to_be_16(dst->port);
+	udp->dgram_len = rte_cpu_to_be_16(udp_len);
+	uint8_t *rtp = (uint8_t *)(udp + 1);
+	rtp[0] = 0x80; /* RTP version 2 */
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	return m;
+}
+
+/* Build the data plane around one ring port and n chained sessions. */
+static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **order_out)
+{
+	struct rtpp_dataplane *dp = rte_zmalloc("bench_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	struct rtpp_worker *w = rte_zmalloc("bench_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+	static unsigned int generation;
+	char name[32];
+
+	dp->n_ifaces = 1;
+	dp->n_workers = 1;
+	dp->burst = 32;
+	dp->pool = pool;
+	dp->ifaces[0].port_id = ring_port;
+	dp->ifaces[0].has_tap = false;
+	rte_eth_macaddr_get(ring_port, &dp->ifaces[0].mac);
+
+	snprintf(name, sizeof(name), "bench%u", generation++);
+	struct rtpp_session_table_params sp = {
+		.name = name, .max_sessions = n_sessions, .n_workers = 1, .socket_id = 0,
+	};
+	dp->sessions = rtpp_session_table_create(&sp);
+	dp->neigh = rtpp_neigh_create(name, 16, 0);
+	dp->learn_ring = rte_ring_create_elem(name, sizeof(struct rtpp_neigh_learn), 1024, 0, 0);
+	if (dp->sessions == NULL || dp->neigh == NULL || dp->learn_ring == NULL) {
+		fprintf(stderr, "rtpp-bench: cannot allocate tables for %u sessions: give EAL more "
+			"memory (-m, hugepages)\n", n_sessions);
+		exit(1);
+	}
+	/* Every destination goes through one resolved gateway. */
+	struct rtpp_addr gw;
+	rtpp_addr_parse("198.18.255.254", &gw);
+	uint32_t gw_index = rtpp_neigh_ref(dp->neigh, 0, &gw);
+	struct rtpp_neigh_learn l = { .iface = 0, .addr = gw,
+				      .mac = { { 0x02, 0, 0, 0, 0, 0xfe } } };
+	rtpp_neigh_learn(dp->neigh, &l, rte_rdtsc());
+
+	/* A random cyclic order of the sessions. */
+	uint32_t *order = malloc(sizeof(uint32_t) * n_sessions);
+	for (uint32_t i = 0; i < n_sessions; i++)
+		order[i] = i;
+	for (uint32_t i = n_sessions - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(rte_rand() % (i + 1)), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (uint32_t k = 0; k < n_sessions; k++) {
+		uint32_t i = order[k], next = order[(k + 1) % n_sessions], index;
+		struct rtpp_session_params p = { .name = NULL, .rtcp = true };
+
+		p.leg[0] = (struct rtpp_leg){ .local = endpoint_of(i, 18), .neigh = RTPP_NEIGH_NONE };
+		p.leg[1] = (struct rtpp_leg){ .local = endpoint_of(i, 19),
+					      .remote = endpoint_of(next, 18), .neigh = gw_index };
+		if (rtpp_session_add(dp->sessions, &p, &index, NULL) != 0) {
+			fprintf(stderr, "rtpp-bench: session %u refused\n", i);
+			exit(1);
+		}
+	}
+	w->dp = dp;
+	w->id = 0;
+	w->flow_counters = rtpp_session_worker_counters(dp->sessions, 0);
+	dp->workers[0] = w;
+	*order_out = order;
+	return dp;
+}
+
+static void free_dataplane(struct rtpp_dataplane *dp, uint32_t *order)
+{
+	rtpp_session_table_free(dp->sessions);
+	rtpp_neigh_free(dp->neigh);
+	rte_ring_free(dp->learn_ring);
+	rte_free(dp->workers[0]);
+	rte_free(dp);
+	free(order);
+}
+
+static void drain_port(void)
+{
+	struct rte_mbuf *pkts[64];
+	uint16_t n;
+
+	while ((n = rte_eth_rx_burst(ring_port, 0, pkts, 64)) > 0)
+		rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static int fill_port(const struct rtpp_endpoint *dsts, unsigned int n_dsts, unsigned int inflight,
+		     uint32_t frame_len)
+{
+	for (unsigned int i = 0; i < inflight; i++) {
+		struct rte_mbuf *m = make_packet(&dsts[i % n_dsts], frame_len);
+
+		if (m == NULL || rte_eth_tx_burst(ring_port, 0, &m, 1) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+static struct run_result run_loop(struct rtpp_worker *w, double seconds)
+{
+	struct rte_mbuf *pkts[32];
+	uint64_t hz = rte_get_tsc_hz(), packets = 0;
+	uint64_t start = rte_rdtsc(), end = start + (uint64_t)(seconds * (double)hz), now = start;
+
+	while (now < end) {
+		for (int i = 0; i < 64; i++) {
+			uint16_t n = rte_eth_rx_burst(ring_port, 0, pkts, 32);
+
+			if (w != NULL) {
+				rtpp_worker_process_media(w, 0, pkts, n, now);
+				rtpp_worker_flush(w);
+			} else {
+				uint16_t sent = rte_eth_tx_burst(ring_port, 0, pkts, n);
+
+				if (unlikely(sent < n))
+					rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+			}
+			packets += n;
+		}
+		now = rte_rdtsc();
+	}
+	double secs = (double)(now - start) / (double)hz;
+	return (struct run_result){ packets / secs / 1e6, (double)(now - start) / (double)packets };
+}
+
+static struct run_result median_of(struct run_result *r, unsigned int n)
+{
+	double mpps[64], cpp[64];
+
+	for (unsigned int i = 0; i < n; i++) {
+		mpps[i] = r[i].mpps;
+		cpp[i] = r[i].cycles_per_packet;
+	}
+	qsort(mpps, n, sizeof(double), cmp_double);
+	qsort(cpp, n, sizeof(double), cmp_double);
+	return (struct run_result){ mpps[n / 2], cpp[n / 2] };
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o = { .seconds = 2, .repeat = 5, .inflight = 1024 };
+	int consumed = rte_eal_init(argc, argv);
+
+	if (consumed < 0) {
+		fprintf(stderr, "rtpp-bench: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= consumed;
+	argv += consumed;
+	o.n_sessions = parse_list("1,1000,100000,1000000", o.sessions);
+	o.n_sizes = parse_list("64,214", o.sizes);
+	static const struct option longopts[] = {
+		{ "sessions", required_argument, NULL, 'n' }, { "sizes", required_argument, NULL, 'z' },
+		{ "seconds", required_argument, NULL, 't' }, { "repeat", required_argument, NULL, 'r' },
+		{ "inflight", required_argument, NULL, 'i' }, { NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "n:z:t:r:i:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o.n_sessions = parse_list(optarg, o.sessions); break;
+		case 'z': o.n_sizes = parse_list(optarg, o.sizes); break;
+		case 't': o.seconds = atof(optarg); break;
+		case 'r': o.repeat = (unsigned int)atoi(optarg); break;
+		case 'i': o.inflight = (unsigned int)atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: rtpp-bench [EAL] -- [--sessions LIST] [--sizes LIST] "
+				"[--seconds S] [--repeat N] [--inflight N]\n");
+			return 1;
+		}
+	}
+	if (o.repeat == 0 || o.repeat > 64 || o.inflight == 0 || o.inflight > 16384) {
+		fprintf(stderr, "rtpp-bench: --repeat 1..64, --inflight 1..16384\n");
+		return 1;
+	}
+
+	pool = rte_pktmbuf_pool_create("bench_pool", o.inflight * 2 + 4096, 256, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	struct rte_ring *ring = rte_ring_create("bench_loop", rte_align32pow2(o.inflight * 2),
+						(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (pool == NULL || ring == NULL) {
+		fprintf(stderr, "rtpp-bench: cannot allocate pool/ring: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	int port = rte_eth_from_ring(ring);
+	if (port < 0) {
+		fprintf(stderr, "rtpp-bench: rte_eth_from_ring: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	ring_port = (uint16_t)port;
+	rte_eth_dev_start(ring_port);
+
+	printf("# rtpp-bench: one lcore, net_ring loopback, %u packets in flight, %.1f s x %u runs, "
+	       "TSC %.2f GHz\n", o.inflight, o.seconds, o.repeat, (double)rte_get_tsc_hz() / 1e9);
+	printf("| sessions | frame bytes | io-forward Mpps | rtpproxy Mpps | cycles/packet "
+	       "(io-fwd) | cycles/packet (rtpproxy) | %% of io-forward |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+	fflush(stdout);
+
+	for (unsigned int si = 0; si < o.n_sessions; si++) {
+		uint32_t *order;
+		uint32_t n = o.sessions[si];
+		struct rtpp_dataplane *dp = make_dataplane(n, &order);
+		struct rtpp_endpoint *dsts = malloc(sizeof(*dsts) * o.inflight);
+
+		/* Spread the packets in flight evenly over the cycle. */
+		for (unsigned int k = 0; k < o.inflight; k++)
+			dsts[k] = endpoint_of(order[(uint64_t)k * n / o.inflight], 18);
+
+		for (unsigned int zi = 0; zi < o.n_sizes; zi++) {
+			struct run_result io[64], fw[64];
+
+			for (unsigned int r = 0; r < o.repeat; r++) {
+				/* Alternate the two loops so drift hits both alike. */
+				drain_port();
+				if (fill_port(dsts, o.inflight, o.inflight, o.sizes[zi]) != 0)
+					goto fail;
+				io[r] = run_loop(NULL, o.seconds);
+				drain_port();
+				if (fill_port(dsts, o.inflight, o.inflight, o.sizes[zi]) != 0)
+					goto fail;
+				fw[r] = run_loop(dp->workers[0], o.seconds);
+			}
+			struct run_result mio = median_of(io, o.repeat), mfw = median_of(fw, o.repeat);
+
+			/* Every forwarded packet must have been forwarded, not dropped. */
+			struct rtpp_port_counters *pc = &dp->workers[0]->port_counters[0];
+			if (pc->no_session != 0 || pc->malformed != 0 || pc->tx_dropped != 0) {
+				fprintf(stderr, "rtpp-bench: packets missed the sessions "
+					"(no_session %lu, malformed %lu, tx_dropped %lu)\n",
+					(unsigned long)pc->no_session, (unsigned long)pc->malformed,
+					(unsigned long)pc->tx_dropped);
+				return 1;
+			}
+			printf("| %u | %u | %.2f | %.2f | %.1f | %.1f | %.0f%% |\n", n, o.sizes[zi],
+			       mio.mpps, mfw.mpps, mio.cycles_per_packet, mfw.cycles_per_packet,
+			       100.0 * mfw.mpps / mio.mpps);
+			fflush(stdout);
+		}
+		drain_port();
+		free(dsts);
+		free_dataplane(dp, order);
+	}
+	rte_eal_cleanup();
+	return 0;
+fail:
+	fprintf(stderr, "rtpp-bench: cannot fill the loop (mbufs?)\n");
+	return 1;
+}
