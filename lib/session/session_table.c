@@ -65,7 +65,7 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 	snprintf(name, sizeof(name), "flows_%s", p->name);
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = p->max_sessions * KEYS_PER_SESSION,
+		.entries = RTE_MAX(p->max_sessions * KEYS_PER_SESSION, 64u), /* rte_hash minimum */
 		.key_len = sizeof(struct rtpp_flow_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = p->socket_id,
@@ -80,7 +80,7 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 	snprintf(name, sizeof(name), "ids_%s", p->name);
 	struct rte_hash_parameters ip = {
 		.name = name,
-		.entries = p->max_sessions,
+		.entries = RTE_MAX(p->max_sessions, 64u),
 		.key_len = sizeof(uint64_t),
 		.hash_func = rte_hash_crc,
 		.socket_id = p->socket_id,

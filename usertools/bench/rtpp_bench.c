@@ -298,7 +298,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ring_port = (uint16_t)port;
-	rte_eth_dev_start(ring_port);
+	struct rte_eth_conf conf = { 0 };
+	if (rte_eth_dev_configure(ring_port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(ring_port, 0, 1024, rte_socket_id(), NULL, pool) != 0 ||
+	    rte_eth_tx_queue_setup(ring_port, 0, 1024, rte_socket_id(), NULL) != 0 ||
+	    rte_eth_dev_start(ring_port) != 0) {
+		fprintf(stderr, "rtpp-bench: cannot start the ring port\n");
+		return 1;
+	}
 
 	printf("# rtpp-bench: one lcore, net_ring loopback, %u packets in flight, %.1f s x %u runs, "
 	       "TSC %.2f GHz\n", o.inflight, o.seconds, o.repeat, (double)rte_get_tsc_hz() / 1e9);
