@@ -165,6 +165,12 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 	void *flows[RTPP_MAX_BURST];
 	uint16_t n_media = 0;
 
+	/*
+	 * Two waves of prefetches: all mbuf headers, then all packet headers, so
+	 * the misses of a burst overlap instead of following one another.
+	 */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
@@ -215,7 +221,8 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			if (hits & (1ULL << j)) {
 				uintptr_t f = (uintptr_t)flows[off + j];
 
-				rte_prefetch0(&sessions[rtpp_flow_session(f)]);
+				/* The egress leg: the only line of the session a packet reads. */
+				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[rtpp_flow_leg(f) ^ 1]);
 				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)]);
 			}
 		}

@@ -34,7 +34,7 @@ uint8_t *rtpp_pkt_rewrite_cross_family(struct rte_mbuf *m, const struct rtpp_udp
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_udp_hdr udp;
-	uint32_t old_pseudo, new_pseudo;
+	uint64_t old_pseudo, new_pseudo;
 	uint8_t traffic_class, hops;
 	uint8_t *new_frame;
 	struct rte_ether_hdr *eth;
@@ -89,7 +89,7 @@ uint8_t *rtpp_pkt_rewrite_cross_family(struct rte_mbuf *m, const struct rtpp_udp
 	struct rte_udp_hdr *nudp = (struct rte_udp_hdr *)(new_frame + sizeof(*eth) +
 		(rw->dst_addr->family == RTPP_AF_INET6 ? sizeof(struct rte_ipv6_hdr)
 						       : sizeof(struct rte_ipv4_hdr)));
-	uint32_t port_delta = rtpp_csum_sub16(0, &udp.src_port, 4);
+	uint64_t port_delta = rtpp_csum_sub16(0, &udp.src_port, 4);
 	nudp->src_port = rte_cpu_to_be_16(rw->src_port);
 	nudp->dst_port = rte_cpu_to_be_16(rw->dst_port);
 	port_delta = rtpp_csum_sum16(port_delta, &nudp->src_port, 4);

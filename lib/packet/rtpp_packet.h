@@ -147,45 +147,48 @@ static inline struct rte_udp_hdr *rtpp_pkt_udp(uint8_t *frame, const struct rtpp
  * and new data are read the same way, so fields are summed as they lie in the
  * packet.
  */
-static inline uint32_t rtpp_csum_sum16(uint32_t sum, const void *data, unsigned int len)
+static inline uint64_t rtpp_csum_sum16(uint64_t sum, const void *data, unsigned int len)
 {
 	const uint8_t *p = data;
-	unsigned int i;
 
-	for (i = 0; i + 1 < len; i += 2) {
-		uint16_t w;
+	/* 32-bit words with a 64-bit accumulator: same one's complement sum, half the adds. */
+	for (unsigned int i = 0; i + 3 < len; i += 4) {
+		uint32_t w;
 
-		memcpy(&w, p + i, 2);
+		memcpy(&w, p + i, 4);
 		sum += w;
 	}
 	return sum;
 }
 
-static inline uint32_t rtpp_csum_sub16(uint32_t sum, const void *data, unsigned int len)
+static inline uint64_t rtpp_csum_sub16(uint64_t sum, const void *data, unsigned int len)
 {
 	const uint8_t *p = data;
-	unsigned int i;
 
-	for (i = 0; i + 1 < len; i += 2) {
-		uint16_t w;
+	/* Adding ~w of a 32-bit word adds the complement of both 16-bit halves. */
+	for (unsigned int i = 0; i + 3 < len; i += 4) {
+		uint32_t w;
 
-		memcpy(&w, p + i, 2);
-		sum += (uint16_t)~w;
+		memcpy(&w, p + i, 4);
+		sum += (uint32_t)~w;
 	}
 	return sum;
 }
 
-static inline uint16_t rtpp_csum_fold(uint32_t sum)
+static inline uint16_t rtpp_csum_fold(uint64_t sum)
 {
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
 }
 
 /* HC' = ~(~HC + ~m + m'): apply a precomputed delta (sum of ~old + new). */
-static inline uint16_t rtpp_csum_apply(uint16_t csum, uint32_t delta)
+static inline uint16_t rtpp_csum_apply(uint16_t csum, uint64_t delta)
 {
-	return (uint16_t)~rtpp_csum_fold((uint32_t)(uint16_t)~csum + delta);
+	return (uint16_t)~rtpp_csum_fold((uint64_t)(uint16_t)~csum + delta);
 }
 
 /* What a packet becomes: addresses, ports and the L2 header. */
@@ -215,7 +218,7 @@ static inline void rtpp_pkt_rewrite_same_family(struct rte_mbuf *m, uint8_t *fra
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_udp_hdr *udp = rtpp_pkt_udp(frame, v);
 	uint16_t sport = rte_cpu_to_be_16(rw->src_port), dport = rte_cpu_to_be_16(rw->dst_port);
-	uint32_t addr_delta, port_delta;
+	uint64_t addr_delta, port_delta;
 
 	rte_ether_addr_copy(rw->dst_mac, &eth->dst_addr);
 	rte_ether_addr_copy(rw->src_mac, &eth->src_addr);

@@ -35,13 +35,18 @@
 /* Flow counters per session: [leg][rtp=0/rtcp=1] */
 #define RTPP_FLOWS_PER_SESSION 4
 
-/* 20-byte hash key: the destination of a packet arriving at the proxy. */
+/*
+ * Hash key: the destination of a packet arriving at the proxy. 32 bytes
+ * rather than the 20 it needs, because rte_hash compares 32-byte keys with
+ * SIMD in line and anything else with a call to memcmp.
+ */
 struct rtpp_flow_key {
 	uint8_t addr[16];
 	uint16_t port_be;
 	uint8_t family;
 	uint8_t proto;
-};
+	uint8_t zero[12];
+} __rte_aligned(16);
 
 /* The lookup result packs the flow: index << 2 | leg << 1 | rtcp. */
 static inline uint32_t rtpp_flow_session(uintptr_t v) { return (uint32_t)(v >> 2); }
@@ -50,13 +55,16 @@ static inline unsigned int rtpp_flow_rtcp(uintptr_t v) { return (unsigned int)v 
 /* Index of the flow's counters among a worker's counters. */
 static inline uint32_t rtpp_flow_slot(uintptr_t v) { return (uint32_t)v; }
 
-/* What the hot path reads of one leg. */
+/*
+ * What the hot path reads of one leg: a packet arriving on one leg reads only
+ * the other (egress) leg, so each leg has a cache line of its own.
+ */
 struct rtpp_leg {
 	struct rtpp_endpoint local;
 	struct rtpp_endpoint remote;  /* addr.family NONE: not known yet */
 	uint16_t iface;               /* interface that owns local */
 	uint32_t neigh;               /* next hop entry toward remote, or RTPP_NEIGH_NONE */
-};
+} __rte_cache_aligned;
 
 enum rtpp_session_state {
 	RTPP_SESSION_FREE = 0,
@@ -67,11 +75,10 @@ enum rtpp_session_state {
 	RTPP_SESSION_CLOSED,
 };
 
-/* Hot part: two cache lines, read by workers for every packet. */
+/* Hot part: one cache line per leg, read by workers for every packet. */
 struct rtpp_session {
 	struct rtpp_leg leg[2];
-	uint8_t rtcp; /* port+1 relays RTCP */
-} __rte_cache_aligned;
+};
 
 /* Cold part: read by the control plane only. */
 struct rtpp_session_info {
@@ -79,6 +86,7 @@ struct rtpp_session_info {
 	char name[RTPP_SESSION_NAME_MAX];
 	uint8_t state;
 	uint8_t is_static;
+	uint8_t rtcp; /* port+1 of every endpoint relays RTCP */
 	uint64_t created_ns; /* CLOCK_REALTIME */
 	uint64_t created_tsc;
 };
@@ -105,8 +113,12 @@ const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t);
 static inline void rtpp_flow_key_make(struct rtpp_flow_key *k, uint8_t family,
 				      const uint8_t *addr, uint16_t port_be, uint8_t proto)
 {
-	memset(k->addr, 0, sizeof(k->addr));
-	memcpy(k->addr, addr, family == RTPP_AF_INET ? 4 : 16);
+	/* Constant-size copies only: this runs for every packet. */
+	memset(k, 0, sizeof(*k));
+	if (family == RTPP_AF_INET)
+		memcpy(k->addr, addr, 4);
+	else
+		memcpy(k->addr, addr, 16);
 	k->port_be = port_be;
 	k->family = family;
 	k->proto = proto;

@@ -46,6 +46,21 @@ struct rtpp_session_table {
 
 static void reclaim_sessions(void *p, void *elems, unsigned int n);
 
+/*
+ * CRC32 of the flow key in three 8-byte steps: the key's last 8 bytes are
+ * always zero, and the generic rte_hash_crc loop costs three times as much.
+ */
+static uint32_t flow_key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	const struct rtpp_flow_key *k = key;
+	uint64_t w[3];
+
+	RTE_BUILD_BUG_ON(sizeof(*k) != 32 || offsetof(struct rtpp_flow_key, zero) > 24);
+	RTE_SET_USED(len);
+	memcpy(w, k, sizeof(w));
+	return rte_hash_crc_8byte(w[2], rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], init)));
+}
+
 struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_table_params *p)
 {
 	struct rtpp_session_table *t;
@@ -67,7 +82,7 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 		.name = name,
 		.entries = RTE_MAX(p->max_sessions * KEYS_PER_SESSION, 64u), /* rte_hash minimum */
 		.key_len = sizeof(struct rtpp_flow_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = flow_key_hash,
 		.socket_id = p->socket_id,
 		/*
 		 * Lock-free readers with one writer; extendable buckets so that
@@ -235,8 +250,8 @@ int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_par
 	memset(s, 0, sizeof(*s));
 	s->leg[0] = p->leg[0];
 	s->leg[1] = p->leg[1];
-	s->rtcp = p->rtcp;
 	memset(info, 0, sizeof(*info));
+	info->rtcp = p->rtcp;
 	info->id = t->next_id++;
 	if (p->name != NULL)
 		snprintf(info->name, sizeof(info->name), "%s", p->name);
@@ -283,7 +298,7 @@ int rtpp_session_del(struct rtpp_session_table *t, uint32_t index)
 	if (info->state == RTPP_SESSION_FREE || info->state == RTPP_SESSION_CLOSED)
 		return -ENOENT;
 
-	n_keys = session_keys(t->sessions[index].leg, t->sessions[index].rtcp, keys, values, index);
+	n_keys = session_keys(t->sessions[index].leg, info->rtcp, keys, values, index);
 	for (unsigned int k = 0; k < KEYS_PER_SESSION; k++)
 		pf.key_pos[k] = -1;
 	for (unsigned int k = 0; k < n_keys; k++) {

@@ -24,6 +24,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 #include <rte_udp.h>
 
@@ -186,13 +187,18 @@ static void free_dataplane(struct rtpp_dataplane *dp, uint32_t *order)
 	free(order);
 }
 
-static void drain_port(void)
+/* Empty the loop; returns how many packets were still circulating. */
+static unsigned int drain_port(void)
 {
 	struct rte_mbuf *pkts[64];
+	unsigned int total = 0;
 	uint16_t n;
 
-	while ((n = rte_eth_rx_burst(ring_port, 0, pkts, 64)) > 0)
+	while ((n = rte_eth_rx_burst(ring_port, 0, pkts, 64)) > 0) {
 		rte_pktmbuf_free_bulk(pkts, n);
+		total += n;
+	}
+	return total;
 }
 
 static int fill_port(const struct rtpp_endpoint *dsts, unsigned int n_dsts, unsigned int inflight,
@@ -207,7 +213,25 @@ static int fill_port(const struct rtpp_endpoint *dsts, unsigned int n_dsts, unsi
 	return 0;
 }
 
-static struct run_result run_loop(struct rtpp_worker *w, double seconds)
+enum loop_mode { LOOP_IO, LOOP_MACSWAP, LOOP_RTPPROXY };
+
+/* testpmd's macswap: the least a forwarder does, read and write the L2 header. */
+static void macswap(struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		struct rte_ether_addr tmp = eth->dst_addr;
+
+		eth->dst_addr = eth->src_addr;
+		eth->src_addr = tmp;
+	}
+}
+
+static struct run_result run_loop(enum loop_mode mode, struct rtpp_worker *w, double seconds)
 {
 	struct rte_mbuf *pkts[32];
 	uint64_t hz = rte_get_tsc_hz(), packets = 0;
@@ -217,10 +241,12 @@ static struct run_result run_loop(struct rtpp_worker *w, double seconds)
 		for (int i = 0; i < 64; i++) {
 			uint16_t n = rte_eth_rx_burst(ring_port, 0, pkts, 32);
 
-			if (w != NULL) {
+			if (mode == LOOP_RTPPROXY) {
 				rtpp_worker_process_media(w, 0, pkts, n, now);
 				rtpp_worker_flush(w);
 			} else {
+				if (mode == LOOP_MACSWAP)
+					macswap(pkts, n);
 				uint16_t sent = rte_eth_tx_burst(ring_port, 0, pkts, n);
 
 				if (unlikely(sent < n))
@@ -309,8 +335,8 @@ int main(int argc, char **argv)
 
 	printf("# rtpp-bench: one lcore, net_ring loopback, %u packets in flight, %.1f s x %u runs, "
 	       "TSC %.2f GHz\n", o.inflight, o.seconds, o.repeat, (double)rte_get_tsc_hz() / 1e9);
-	printf("| sessions | frame bytes | io-forward Mpps | rtpproxy Mpps | cycles/packet "
-	       "(io-fwd) | cycles/packet (rtpproxy) | %% of io-forward |\n");
+	printf("| sessions | frame bytes | io-forward Mpps (cycles/pkt) | macswap Mpps (cycles/pkt) "
+	       "| rtpproxy Mpps (cycles/pkt) | %% of io-forward | %% of macswap |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
 	fflush(stdout);
 
@@ -325,20 +351,29 @@ int main(int argc, char **argv)
 			dsts[k] = endpoint_of(order[(uint64_t)k * n / o.inflight], 18);
 
 		for (unsigned int zi = 0; zi < o.n_sizes; zi++) {
-			struct run_result io[64], fw[64];
+			struct run_result io[64], ms[64], fw[64];
 
 			for (unsigned int r = 0; r < o.repeat; r++) {
-				/* Alternate the two loops so drift hits both alike. */
+				/* Alternate the loops so drift hits all of them alike. */
 				drain_port();
 				if (fill_port(dsts, o.inflight, o.inflight, o.sizes[zi]) != 0)
 					goto fail;
-				io[r] = run_loop(NULL, o.seconds);
+				io[r] = run_loop(LOOP_IO, NULL, o.seconds);
+				ms[r] = run_loop(LOOP_MACSWAP, NULL, o.seconds);
 				drain_port();
 				if (fill_port(dsts, o.inflight, o.inflight, o.sizes[zi]) != 0)
 					goto fail;
-				fw[r] = run_loop(dp->workers[0], o.seconds);
+				fw[r] = run_loop(LOOP_RTPPROXY, dp->workers[0], o.seconds);
+				/* A packet that left the loop means a drop: the figure would lie. */
+				unsigned int left = drain_port();
+				if (left != o.inflight) {
+					fprintf(stderr, "rtpp-bench: %u of %u packets still circulate "
+						"after the run\n", left, o.inflight);
+					return 1;
+				}
 			}
 			struct run_result mio = median_of(io, o.repeat), mfw = median_of(fw, o.repeat);
+			struct run_result mms = median_of(ms, o.repeat);
 
 			/* Every forwarded packet must have been forwarded, not dropped. */
 			struct rtpp_port_counters *pc = &dp->workers[0]->port_counters[0];
@@ -349,9 +384,10 @@ int main(int argc, char **argv)
 					(unsigned long)pc->tx_dropped);
 				return 1;
 			}
-			printf("| %u | %u | %.2f | %.2f | %.1f | %.1f | %.0f%% |\n", n, o.sizes[zi],
-			       mio.mpps, mfw.mpps, mio.cycles_per_packet, mfw.cycles_per_packet,
-			       100.0 * mfw.mpps / mio.mpps);
+			printf("| %u | %u | %.1f (%.1f) | %.1f (%.1f) | %.2f (%.0f) | %.0f%% | %.0f%% |\n",
+			       n, o.sizes[zi], mio.mpps, mio.cycles_per_packet, mms.mpps,
+			       mms.cycles_per_packet, mfw.mpps, mfw.cycles_per_packet,
+			       100.0 * mfw.mpps / mio.mpps, 100.0 * mfw.mpps / mms.mpps);
 			fflush(stdout);
 		}
 		drain_port();
