@@ -25,6 +25,8 @@ static void release_session(void *ctx, const struct rtpp_session *s)
 			rtpp_neigh_unref(dp->neigh, s->leg[l].neigh);
 }
 
+static struct rtpp_worker *worker_alloc(struct rtpp_dataplane *dp, uint16_t id, unsigned int lcore);
+
 static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
 {
 	unsigned int available = rte_lcore_count() - 1, lcore;
@@ -41,26 +43,11 @@ static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (w == dp->n_workers)
 			break;
-		struct rtpp_worker *wk = rte_zmalloc_socket("worker", sizeof(*wk), RTE_CACHE_LINE_SIZE,
-							    (int)rte_lcore_to_socket_id(lcore));
-		char name[RTE_RING_NAMESIZE];
-
-		if (wk == NULL) {
-			snprintf(err, errlen, "out of memory for worker %u", w);
+		if (worker_alloc(dp, w, lcore) == NULL) {
+			snprintf(err, errlen, "cannot set up worker %u: %s", w, rte_strerror(rte_errno));
 			return -1;
 		}
-		wk->dp = dp;
-		wk->id = w;
-		wk->lcore = lcore;
-		snprintf(name, sizeof(name), "rtpp_ctrl_%u", w);
-		wk->ctrl_tx = rte_ring_create(name, RTPP_CTRL_RING_SIZE,
-					      (int)rte_lcore_to_socket_id(lcore),
-					      RING_F_SP_ENQ | RING_F_SC_DEQ);
-		dp->workers[w++] = wk;
-		if (wk->ctrl_tx == NULL) {
-			snprintf(err, errlen, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
-			return -1;
-		}
+		w++;
 	}
 	return 0;
 }
@@ -76,7 +63,7 @@ static void assign_queues(struct rtpp_dataplane *dp)
 
 			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->port_id, q, (uint16_t)i, false };
 		}
-		for (uint16_t q = 0; q < dp->n_workers; q++) {
+		for (uint16_t q = 0; ifc->has_tap && q < dp->n_workers; q++) {
 			struct rtpp_worker *w = dp->workers[q];
 
 			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i, true };
@@ -84,6 +71,102 @@ static void assign_queues(struct rtpp_dataplane *dp)
 	}
 	for (uint16_t w = 0; w < dp->n_workers; w++)
 		dp->workers[w]->flow_counters = rtpp_session_worker_counters(dp->sessions, w);
+}
+
+/* RCU, session table, neighbour table and the learn ring, named uniquely per data plane. */
+static int create_tables(struct rtpp_dataplane *dp, uint32_t max_sessions, char *err, size_t errlen)
+{
+	static unsigned int generation;
+	char name[24];
+
+	snprintf(name, sizeof(name), "dp%u", generation++);
+	size_t rcu_size = rte_rcu_qsbr_get_memsize(dp->n_workers);
+	dp->rcu = rte_zmalloc("rtpp_rcu", rcu_size, RTE_CACHE_LINE_SIZE);
+	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_workers) != 0) {
+		snprintf(err, errlen, "cannot set up RCU for %u workers", dp->n_workers);
+		return -1;
+	}
+	struct rtpp_session_table_params sp = {
+		.name = name,
+		.max_sessions = max_sessions,
+		.n_workers = dp->n_workers,
+		.rcu = dp->rcu,
+		.socket_id = (int)rte_socket_id(),
+	};
+	dp->sessions = rtpp_session_table_create(&sp);
+	if (dp->sessions == NULL) {
+		snprintf(err, errlen, "dataplane.max_sessions: cannot allocate a table for %u sessions "
+			 "(%s); give EAL more memory or lower it", max_sessions,
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	rtpp_session_set_release(dp->sessions, release_session, dp);
+	/* Every session has at most two remotes; most share a gateway. */
+	uint32_t neigh_capacity = RTE_MIN(max_sessions * 2u, 1u << 20);
+	dp->neigh = rtpp_neigh_create(name, RTE_MAX(neigh_capacity, 64u), (int)rte_socket_id());
+	dp->learn_ring = rte_ring_create_elem(name, sizeof(struct rtpp_neigh_learn),
+					      RTPP_LEARN_RING_SIZE, (int)rte_socket_id(),
+					      RING_F_SC_DEQ);
+	if (dp->neigh == NULL || dp->learn_ring == NULL) {
+		snprintf(err, errlen, "cannot allocate the neighbour table: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static struct rtpp_worker *worker_alloc(struct rtpp_dataplane *dp, uint16_t id, unsigned int lcore)
+{
+	struct rtpp_worker *wk = rte_zmalloc_socket("worker", sizeof(*wk), RTE_CACHE_LINE_SIZE,
+						    (int)rte_lcore_to_socket_id(lcore));
+	char name[RTE_RING_NAMESIZE];
+	static unsigned int generation;
+
+	if (wk == NULL)
+		return NULL;
+	wk->dp = dp;
+	wk->id = id;
+	wk->lcore = lcore;
+	snprintf(name, sizeof(name), "rtpp_ctrl_%u", generation++);
+	wk->ctrl_tx = rte_ring_create(name, RTPP_CTRL_RING_SIZE, (int)rte_lcore_to_socket_id(lcore),
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp->workers[id] = wk;
+	return wk->ctrl_tx != NULL ? wk : NULL;
+}
+
+struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, unsigned int n_ports,
+						      uint32_t max_sessions, uint16_t n_workers,
+						      struct rte_mempool *pool)
+{
+	struct rtpp_dataplane *dp = rte_zmalloc("dataplane", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	char err[256];
+
+	if (dp == NULL || n_ports > RTPP_MAX_INTERFACES || n_workers == 0 ||
+	    n_workers > RTPP_MAX_WORKERS) {
+		rte_free(dp);
+		return NULL;
+	}
+	pthread_mutex_init(&dp->lock, NULL);
+	dp->detached = true;
+	dp->burst = 32;
+	dp->pool = pool;
+	dp->n_ifaces = n_ports;
+	dp->n_workers = n_workers;
+	for (unsigned int i = 0; i < n_ports; i++) {
+		dp->ifaces[i].port_id = port_ids[i];
+		dp->ifaces[i].rx_queues = 1;
+		rte_eth_macaddr_get(port_ids[i], &dp->ifaces[i].mac);
+	}
+	if (create_tables(dp, max_sessions, err, sizeof(err)) != 0)
+		goto fail;
+	for (uint16_t w = 0; w < n_workers; w++)
+		if (worker_alloc(dp, w, rte_lcore_id()) == NULL)
+			goto fail;
+	assign_queues(dp);
+	return dp;
+fail:
+	rtpp_dataplane_destroy(dp);
+	return NULL;
 }
 
 struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char *err, size_t errlen)
@@ -106,38 +189,8 @@ struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char
 	if (assign_workers(dp, err, errlen) != 0)
 		goto fail;
 
-	size_t rcu_size = rte_rcu_qsbr_get_memsize(dp->n_workers);
-	dp->rcu = rte_zmalloc("rtpp_rcu", rcu_size, RTE_CACHE_LINE_SIZE);
-	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_workers) != 0) {
-		snprintf(err, errlen, "cannot set up RCU for %u workers", dp->n_workers);
+	if (create_tables(dp, cfg->dataplane.max_sessions, err, errlen) != 0)
 		goto fail;
-	}
-	struct rtpp_session_table_params sp = {
-		.name = "main",
-		.max_sessions = cfg->dataplane.max_sessions,
-		.n_workers = dp->n_workers,
-		.rcu = dp->rcu,
-		.socket_id = (int)rte_socket_id(),
-	};
-	dp->sessions = rtpp_session_table_create(&sp);
-	if (dp->sessions == NULL) {
-		snprintf(err, errlen, "dataplane.max_sessions: cannot allocate a table for %u sessions "
-			 "(%s); give EAL more memory or lower it", sp.max_sessions,
-			 rte_strerror(rte_errno));
-		goto fail;
-	}
-	rtpp_session_set_release(dp->sessions, release_session, dp);
-	/* Every session has at most two remotes; most share a gateway. */
-	uint32_t neigh_capacity = RTE_MIN(cfg->dataplane.max_sessions * 2u, 1u << 20);
-	dp->neigh = rtpp_neigh_create("main", RTE_MAX(neigh_capacity, 64u), (int)rte_socket_id());
-	dp->learn_ring = rte_ring_create_elem("rtpp_learn", sizeof(struct rtpp_neigh_learn),
-					      RTPP_LEARN_RING_SIZE, (int)rte_socket_id(),
-					      RING_F_SC_DEQ);
-	if (dp->neigh == NULL || dp->learn_ring == NULL) {
-		snprintf(err, errlen, "cannot allocate the neighbour table: %s",
-			 rte_strerror(rte_errno));
-		goto fail;
-	}
 	if (rtpp_ports_setup(dp, err, errlen) != 0)
 		goto fail;
 	assign_queues(dp);
@@ -242,7 +295,8 @@ void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
 		rte_ring_free(wk->ctrl_tx);
 		rte_free(wk);
 	}
-	rtpp_ports_close(dp);
+	if (!dp->detached)
+		rtpp_ports_close(dp);
 	rtpp_session_table_free(dp->sessions);
 	rtpp_neigh_free(dp->neigh);
 	rte_ring_free(dp->learn_ring);

@@ -79,11 +79,22 @@ struct rtpp_dataplane {
 	struct rtpp_worker *workers[RTPP_MAX_WORKERS];
 	volatile int stop;
 	bool started;
+	bool detached; /* built around caller's ports and pool (bench, tests) */
 	uint64_t started_tsc;
 	uint64_t next_neigh_timer_tsc;
 	/* Serialises the main lcore's table writes with telemetry readers. */
 	pthread_mutex_t lock;
 };
+
+/*
+ * A data plane around ports and a pool the caller owns, with no config, TAP,
+ * probing or launched workers: for the benchmark and the unit tests, which
+ * drive rtpp_worker_process_media() themselves. Destroy with
+ * rtpp_dataplane_destroy() (the ports and the pool stay the caller's).
+ */
+struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, unsigned int n_ports,
+						      uint32_t max_sessions, uint16_t n_workers,
+						      struct rte_mempool *pool);
 
 /* worker.c */
 int rtpp_worker_main(void *arg);

@@ -114,27 +114,9 @@ static struct rte_mbuf *make_packet(const struct rtpp_endpoint *dst, uint32_t fr
 /* Build the data plane around one ring port and n chained sessions. */
 static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **order_out)
 {
-	struct rtpp_dataplane *dp = rte_zmalloc("bench_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
-	struct rtpp_worker *w = rte_zmalloc("bench_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
-	static unsigned int generation;
-	char name[32];
+	struct rtpp_dataplane *dp = rtpp_dataplane_create_detached(&ring_port, 1, n_sessions, 1, pool);
 
-	dp->n_ifaces = 1;
-	dp->n_workers = 1;
-	dp->burst = 32;
-	dp->pool = pool;
-	dp->ifaces[0].port_id = ring_port;
-	dp->ifaces[0].has_tap = false;
-	rte_eth_macaddr_get(ring_port, &dp->ifaces[0].mac);
-
-	snprintf(name, sizeof(name), "bench%u", generation++);
-	struct rtpp_session_table_params sp = {
-		.name = name, .max_sessions = n_sessions, .n_workers = 1, .socket_id = 0,
-	};
-	dp->sessions = rtpp_session_table_create(&sp);
-	dp->neigh = rtpp_neigh_create(name, 16, 0);
-	dp->learn_ring = rte_ring_create_elem(name, sizeof(struct rtpp_neigh_learn), 1024, 0, 0);
-	if (dp->sessions == NULL || dp->neigh == NULL || dp->learn_ring == NULL) {
+	if (dp == NULL) {
 		fprintf(stderr, "rtpp-bench: cannot allocate tables for %u sessions: give EAL more "
 			"memory (-m, hugepages)\n", n_sessions);
 		exit(1);
@@ -147,7 +129,7 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **ord
 				      .mac = { { 0x02, 0, 0, 0, 0, 0xfe } } };
 	rtpp_neigh_learn(dp->neigh, &l, rte_rdtsc());
 
-	/* A random cyclic order of the sessions. */
+/* A random cyclic order of the sessions. */
 	uint32_t *order = malloc(sizeof(uint32_t) * n_sessions);
 	for (uint32_t i = 0; i < n_sessions; i++)
 		order[i] = i;
@@ -169,21 +151,13 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **ord
 			exit(1);
 		}
 	}
-	w->dp = dp;
-	w->id = 0;
-	w->flow_counters = rtpp_session_worker_counters(dp->sessions, 0);
-	dp->workers[0] = w;
 	*order_out = order;
 	return dp;
 }
 
 static void free_dataplane(struct rtpp_dataplane *dp, uint32_t *order)
 {
-	rtpp_session_table_free(dp->sessions);
-	rtpp_neigh_free(dp->neigh);
-	rte_ring_free(dp->learn_ring);
-	rte_free(dp->workers[0]);
-	rte_free(dp);
+	rtpp_dataplane_destroy(dp);
 	free(order);
 }
 
