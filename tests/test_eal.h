@@ -7,10 +7,21 @@
 #ifndef RTPP_TEST_EAL_H
 #define RTPP_TEST_EAL_H
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
+
+/* EAL leaves an empty runtime directory per file prefix: remove ours at exit. */
+static char rtpp_test_runtime_dir[PATH_MAX];
+
+static inline void rtpp_test_remove_runtime_dir(void)
+{
+	if (rtpp_test_runtime_dir[0] != '\0')
+		(void)rmdir(rtpp_test_runtime_dir);
+}
 
 static inline int rtpp_test_eal_init(const char *extra_vdev)
 {
@@ -36,7 +47,12 @@ static inline int rtpp_test_eal_init(const char *extra_vdev)
 		argv[argc++] = vdev_arg;
 	}
 	argv[argc] = NULL;
-	return rte_eal_init(argc, argv) < 0 ? -1 : 0;
+	if (rte_eal_init(argc, argv) < 0)
+		return -1;
+	snprintf(rtpp_test_runtime_dir, sizeof(rtpp_test_runtime_dir), "%s",
+		 rte_eal_get_runtime_dir());
+	atexit(rtpp_test_remove_runtime_dir);
+	return 0;
 }
 
 #endif

@@ -34,6 +34,7 @@
 #include "rtpp_addr.h"
 #include "rtpp_config.h"
 #include "rtpp_exception.h"
+#include "test_eal.h"
 
 #define DATA_VDEV "net_null0"
 #define TAP0 "rtpp-t0"
@@ -55,38 +56,6 @@ static struct rtpp_iface_config g_ifc0;
 } while (0)
 
 /* ---- EAL ---------------------------------------------------------------- */
-
-/*
- * Same arguments as rtpp_test_eal_init() in test_eal.h except --no-shconf in
- * place of --in-memory: DPDK 22.11 makes --no-huge imply --legacy-mem and
- * refuses that together with --in-memory ("Option --legacy-mem is not
- * compatible with --in-memory"), and a second rte_eal_init after that refusal
- * fails too ("Option -l is ignored"), so the shared helper cannot be tried
- * first. Switch to rtpp_test_eal_init(DATA_VDEV) once it works on 22.11.
- */
-static int eal_init_no_shconf(const char *vdev)
-{
-	char prefix[64], vdev_arg[256];
-	char *argv[16];
-	int argc = 0;
-
-	snprintf(prefix, sizeof(prefix), "--file-prefix=rtpp-unit-%d", (int)getpid());
-	snprintf(vdev_arg, sizeof(vdev_arg), "--vdev=%s", vdev);
-	argv[argc++] = (char *)"unit-test";
-	argv[argc++] = (char *)"--no-huge";
-	argv[argc++] = (char *)"-m";
-	argv[argc++] = (char *)"1024";
-	argv[argc++] = (char *)"--no-pci";
-	argv[argc++] = (char *)"--no-shconf";
-	argv[argc++] = (char *)"--no-telemetry";
-	argv[argc++] = (char *)"-l";
-	argv[argc++] = (char *)"0";
-	argv[argc++] = (char *)"--log-level=*:error";
-	argv[argc++] = prefix;
-	argv[argc++] = vdev_arg;
-	argv[argc] = NULL;
-	return rte_eal_init(argc, argv) < 0 ? -1 : 0;
-}
 
 /* ---- the kernel's view -------------------------------------------------- */
 
@@ -538,7 +507,7 @@ int main(void)
 	} else if (unshare(CLONE_NEWNET) != 0) {
 		/* Before rte_eal_init: no thread may stay in the host namespace. */
 		g_skip_reason = "unshare(CLONE_NEWNET) refused";
-	} else if (eal_init_no_shconf(DATA_VDEV) != 0) {
+	} else if (rtpp_test_eal_init(DATA_VDEV) != 0) {
 		fprintf(stderr, "test_exception: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	} else {
