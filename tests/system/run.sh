@@ -1,0 +1,509 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# rtpproxy system tests: real packets through the real binary.
+#
+#   tests/system/run.sh /path/to/rtpproxy [CASE...]
+#
+# Each case gets fresh network namespaces (A -- PX -- B, see lib.sh and
+# docs/testing.md) and its own proxy; the cases do not depend on each other.
+# Prints "PASS name" or "FAIL name: reason" per case on stdout (details on
+# stderr), then "N passed, N failed". Exit 0 only when nothing failed, 77
+# (skipped) without root.
+#
+# Environment: RTPP_CASES="v4 v6" (subset), RTPP_NO_HUGE=1 (force --no-huge),
+# RTPP_KEEP=1 (keep the logs directory), RTPP_VERBOSE=1.
+
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/system/lib.sh
+source "$HERE/lib.sh"
+
+BIN=${1:-build/app/rtpproxy}
+shift || true
+CASES=("$@")
+if ((${#CASES[@]} == 0)) && [[ -n ${RTPP_CASES:-} ]]; then
+	read -r -a CASES <<<"$RTPP_CASES"
+fi
+
+rtpp_require_root || exit 77
+
+RUN_BUDGET=${RTPP_RUN_BUDGET:-420} # seconds for the whole run (< 8 min)
+CASE_LIMIT=${RTPP_CASE_LIMIT:-60}  # seconds for one case
+READY_TIMEOUT=20
+
+RTPP_RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rtpp-sys.XXXXXX")
+rtpp_run_dir
+FAILED_ANY=0
+CASE_PID=
+on_exit() {
+	# A case still running (interrupted run): stop it before removing its
+	# namespaces, so that it cannot make new ones meanwhile.
+	if [[ -n $CASE_PID ]] && rtpp_pid_alive "$CASE_PID"; then
+		kill -TERM "$CASE_PID" 2>/dev/null
+		sleep 0.3
+		kill -KILL "$CASE_PID" 2>/dev/null
+	fi
+	rtpp_cleanup_all
+	if [[ -n ${RTPP_KEEP:-} || $FAILED_ANY != 0 ]]; then
+		rtpp_msg "logs kept in $RTPP_RUN_DIR"
+	else
+		rm -rf "$RTPP_RUN_DIR"
+	fi
+}
+trap on_exit EXIT
+interrupted() {
+	FAILED_ANY=1
+	if [[ -n ${CASE_NAME:-} ]]; then
+		echo "FAIL $CASE_NAME: interrupted (signal)"
+		echo "${PASSED:-0} passed, $((${FAILED:-0} + 1)) failed"
+	fi
+	exit 130
+}
+trap interrupted INT TERM HUP
+
+if [[ $BIN != /* ]]; then
+	BIN=$PWD/$BIN
+fi
+if [[ ! -x $BIN ]]; then
+	echo "FAIL setup: $BIN is not an executable (build it first)"
+	echo "0 passed, 1 failed"
+	FAILED_ANY=1
+	exit 1
+fi
+rtpp_setup_memory
+
+# ================================================================== helpers
+# These run inside a case's subshell.
+
+fail() {
+	printf '%s\n' "$*" >"$CASE_REASON"
+	exit 1
+}
+
+# detail TEXT: more lines for a failure, shown on stderr.
+detail() { printf '%s\n' "$*" >>"$CASE_DETAILS"; }
+
+# case_start SESSIONS_YAML [NEIGHBOUR...]: topology, config, proxy, ready.
+case_start() {
+	local sessions=$1
+	shift
+	rtpp_topo_up "$CASE_TAG" || fail "topology setup failed (see the case log)"
+	rtpp_write_config "$RTPP_DIR/rtpproxy.yaml" <<<"$sessions"
+	rtpp_proxy_start "$BIN" -c "$RTPP_DIR/rtpproxy.yaml"
+	rtpp_proxy_wait_ready "$READY_TIMEOUT" "$@"
+	case $? in
+	0) [[ -n $RTPP_READY_NOTE ]] && detail "$RTPP_READY_NOTE" ;;
+	2)
+		detail "proxy log: $(tail -n 20 "$PROXY_LOG" 2>/dev/null)"
+		fail "$RTPP_READY_WHY"
+		;;
+	*)
+		detail "proxy log: $(tail -n 20 "$PROXY_LOG" 2>/dev/null)"
+		fail "proxy not ready within ${READY_TIMEOUT}s: $RTPP_READY_WHY"
+		;;
+	esac
+	# Let A resolve the proxy's addresses before any stream (see
+	# rtpp_host_resolve). Should the proxy not answer ARP/NDP, pin the MAC
+	# so that the forwarding cases still say something; the ping case is
+	# the one that fails for it.
+	local addr
+	for addr in "$PX_A_V4" "$PX_A_V6"; do
+		if ! rtpp_host_resolve "$NS_A" "$addr"; then
+			detail "A could not resolve $addr (ARP/NDP through the proxy); pinned it to pxa's MAC"
+			rtpp_host_pin "$NS_A" "$addr" "$(rtpp_px_mac pxa)"
+		fi
+	done
+}
+
+# case_stop: SIGTERM; the proxy must exit 0 within 10 s.
+case_stop() {
+	if ! rtpp_proxy_stop 10; then
+		detail "proxy log: $(tail -n 20 "$PROXY_LOG" 2>/dev/null)"
+		fail "proxy did not exit cleanly on SIGTERM: exit status $PROXY_RC after ${RTPP_STOP_MS} ms"
+	fi
+}
+
+# recv_line NAME: one-line summary of a receiver's JSON.
+recv_line() {
+	local f=$RTPP_DIR/$1.json
+	[[ -s $f ]] || {
+		echo "$1: no summary ($(tr '\n' ' ' <"$RTPP_DIR/$1.out" 2>/dev/null | cut -c1-200))"
+		return
+	}
+	rtpp_json '"%s: received %d, valid %d of %d, lost %d, dup %d, out-of-order %d, bad source %d, bad payload %d, foreign %d, sources %s%s" % (
+		d["bind"], d["received"], d["valid"], d["expected"], d["lost"],
+		d["duplicates"], d["out_of_order"], d["bad_source"], d["bad_payload"], d["foreign"],
+		json.dumps(d["sources"]), ("; first errors: " + " | ".join(d["errors"][:3])) if d["errors"] else "")' <"$f"
+}
+
+recv_ok() { [[ -s $RTPP_DIR/$1.json ]] && [[ $(rtpp_json 'd["ok"]' <"$RTPP_DIR/$1.json") == true ]]; }
+
+# wait_recv NAME PID TIMEOUT: wait for a receiver; fail the case unless ok.
+wait_recv() {
+	local name=$1 pid=$2 t=$3 rc
+	rtpp_wait_pid "$pid" "$t"
+	rc=$?
+	if ((rc == 124)); then
+		fail "receiver $name did not finish within ${t}s"
+	fi
+	recv_ok "$name" || {
+		detail "$(session_dump)"
+		fail "$(recv_line "$name")"
+	}
+}
+
+# session_counters NAME DIR: "rx tx" of a session direction (a_to_b, ...).
+session_counters() {
+	SN=$1 SD=$2 rtpp_tq '(lambda s: "%s %s" % (s[os.environ["SD"]]["rx_packets"],
+		s[os.environ["SD"]]["tx_packets"]) if s else "? ?")(session(os.environ["SN"]))' ||
+		echo "? ?"
+}
+
+# expect_session NAME DIR N: rx = tx = N, allowing 3 s for counters to settle.
+expect_session() {
+	local name=$1 dirn=$2 n=$3 got s deadline=$((SECONDS + 4))
+	while :; do
+		got=$(session_counters "$name" "$dirn")
+		[[ $got == "$n $n" ]] && return 0
+		((SECONDS >= deadline)) && break
+		sleep 0.2
+	done
+	s=$(rtpp_session_by_name "$name")
+	detail "session $name: ${s:-not found}"
+	fail "session $name $dirn counters rx/tx = ${got/ //}, want $n/$n"
+}
+
+session_dump() {
+	rtpp_tq '"ports: %s\n%s\nneighbours: %s" % (json.dumps(q("/rtpproxy/ports")),
+		"\n".join("session %s: %s" % (i, json.dumps(q("/rtpproxy/session,%s" % i)))
+			for i in (q("/rtpproxy/sessions") or [])),
+		json.dumps(q("/rtpproxy/neighbours")))'
+}
+
+# port_counters IFACE/FIELD...: the values, space separated ("?" if absent).
+port_counters() {
+	PC="$*" rtpp_tq '(lambda p: " ".join(str(p.get(k.split("/")[0], {}).get(k.split("/")[1], "?"))
+		for k in os.environ["PC"].split()))(q("/rtpproxy/ports") or {})'
+}
+
+sender() {
+	local name=$1 ns=$2
+	shift 2
+	rtpp_send "$ns" "$@" >"$RTPP_DIR/$name.send.json" 2>&1
+}
+
+sender_ok() {
+	[[ $(rtpp_json 'd["ok"]' <"$RTPP_DIR/$1.send.json" 2>/dev/null) == true ]] ||
+		fail "sender $1 failed: $(head -c 300 "$RTPP_DIR/$1.send.json")"
+}
+
+SESSION_V4='  - name: t-v4
+    listen: 203.0.113.1:20000
+    forward: 198.51.100.1:30000
+    destination: 198.51.100.20:40000'
+SESSION_V6='  - name: t-v6
+    listen: "[2001:db8:a::1]:20002"
+    forward: "[2001:db8:b::1]:30002"
+    destination: "[2001:db8:b::20]:40002"'
+
+# ================================================================== cases
+
+# 1/2: 10,000 packets through one session, checksums and counters.
+stream_case() {
+	local fam=$1 listen fwd dst daddr src csum_proto csum_field n=10000 c0 c1 s
+	if [[ $fam == 4 ]]; then
+		case_start "$SESSION_V4" "$B_V4"
+		listen=$PX_A_V4:20000 fwd=$PX_B_V4:30000 dst=$B_V4:40000 src=$A_V4:50000 daddr=$B_V4
+		csum_proto=Udp csum_field=InCsumErrors s=t-v4
+	else
+		case_start "$SESSION_V6" "$B_V6"
+		listen=[$PX_A_V6]:20002 fwd=[$PX_B_V6]:30002 dst=[$B_V6]:40002 src=[$A_V6]:50002 daddr=$B_V6
+		csum_proto=6 csum_field=Udp6InCsumErrors s=t-v6
+	fi
+	c0=$(rtpp_snmp "$NS_B" $csum_proto $csum_field)
+	rtpp_recv_start "$NS_B" rtp --bind "$dst" --expect-src "$fwd" --count $n \
+		--pattern 1$fam --timeout 20 --idle-timeout 3 || fail "receiver did not start"
+	local rp=$RECV_PID
+	sender rtp "$NS_A" --dst "$listen" --src "$src" --count $n --rate 10000 \
+		--pattern 1$fam --timeout 15
+	sender_ok rtp
+	rtpp_wait_pid "$rp" 25
+	c1=$(rtpp_snmp "$NS_B" $csum_proto $csum_field)
+	if ! recv_ok rtp; then
+		detail "$(session_dump)"
+		fail "$(recv_line rtp); B's kernel counted $((c1 - c0)) UDP checksum errors"
+	fi
+	((c1 == c0)) || fail "B's kernel counted $((c1 - c0)) UDP checksum errors ($csum_field)"
+	expect_session "$s" a_to_b $n
+	local neigh
+	neigh=$(rtpp_tq 'q("/rtpproxy/neighbours")')
+	rtpp_neigh_reachable "$neigh" "$daddr" ||
+		fail "telemetry /rtpproxy/neighbours does not list $daddr as reachable: ${neigh:-no answer}"
+	case_stop
+}
+
+case_v4() { stream_case 4; }
+case_v6() { stream_case 6; }
+
+# 3: RTCP on port+1 -> destination port+1 from forward port+1, next to RTP.
+case_rtcp() {
+	case_start "$SESSION_V4
+$SESSION_V6" "$B_V4" "$B_V6"
+	local p1 p2 p3
+	rtpp_recv_start "$NS_B" rtp4 --bind $B_V4:40000 --expect-src $PX_B_V4:30000 \
+		--count 1000 --pattern 31 --timeout 15 --idle-timeout 3 || fail "receiver rtp4"
+	p1=$RECV_PID
+	rtpp_recv_start "$NS_B" rtcp4 --bind $B_V4:40001 --expect-src $PX_B_V4:30001 \
+		--rtcp --count 200 --pattern 32 --timeout 15 --idle-timeout 3 || fail "receiver rtcp4"
+	p2=$RECV_PID
+	rtpp_recv_start "$NS_B" rtcp6 --bind "[$B_V6]:40003" --expect-src "[$PX_B_V6]:30003" \
+		--rtcp --count 200 --pattern 33 --timeout 15 --idle-timeout 3 || fail "receiver rtcp6"
+	p3=$RECV_PID
+	sender rtp4 "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 1000 --rate 2000 \
+		--pattern 31 --timeout 10 &
+	local s1=$!
+	sender rtcp4 "$NS_A" --dst $PX_A_V4:20001 --src $A_V4:50001 --rtcp --count 200 --rate 400 \
+		--pattern 32 --timeout 10 &
+	local s2=$!
+	sender rtcp6 "$NS_A" --dst "[$PX_A_V6]:20003" --src "[$A_V6]:50003" --rtcp --count 200 \
+		--rate 400 --pattern 33 --timeout 10
+	rtpp_wait_pid $s1 15
+	rtpp_wait_pid $s2 15
+	sender_ok rtp4
+	sender_ok rtcp4
+	sender_ok rtcp6
+	wait_recv rtcp4 "$p2" 20
+	wait_recv rtcp6 "$p3" 20
+	wait_recv rtp4 "$p1" 20
+	expect_session t-v4 rtcp_a_to_b 200
+	expect_session t-v4 a_to_b 1000
+	expect_session t-v6 rtcp_a_to_b 200
+	case_stop
+}
+
+# 4: two sessions at once, different payload patterns; no crossing.
+case_two_sessions() {
+	case_start '  - name: t-one
+    listen: 203.0.113.1:20010
+    forward: 198.51.100.1:30010
+    destination: 198.51.100.20:40010
+  - name: t-two
+    listen: 203.0.113.1:20020
+    forward: 198.51.100.1:30020
+    destination: 198.51.100.20:40020' "$B_V4"
+	local n=5000 p1 p2 s1
+	rtpp_recv_start "$NS_B" one --bind $B_V4:40010 --expect-src $PX_B_V4:30010 --count $n \
+		--pattern 41 --ssrc 0x41414141 --timeout 20 --idle-timeout 3 || fail "receiver one"
+	p1=$RECV_PID
+	rtpp_recv_start "$NS_B" two --bind $B_V4:40020 --expect-src $PX_B_V4:30020 --count $n \
+		--pattern 42 --ssrc 0x42424242 --payload-size 200 --timeout 20 --idle-timeout 3 ||
+		fail "receiver two"
+	p2=$RECV_PID
+	sender one "$NS_A" --dst $PX_A_V4:20010 --src $A_V4:50010 --count $n --rate 5000 \
+		--pattern 41 --ssrc 0x41414141 --timeout 15 &
+	s1=$!
+	sender two "$NS_A" --dst $PX_A_V4:20020 --src $A_V4:50020 --count $n --rate 5000 \
+		--pattern 42 --ssrc 0x42424242 --payload-size 200 --timeout 15
+	rtpp_wait_pid $s1 20
+	sender_ok one
+	sender_ok two
+	wait_recv one "$p1" 25
+	wait_recv two "$p2" 25
+	expect_session t-one a_to_b $n
+	expect_session t-two a_to_b $n
+	case_stop
+}
+
+# 5: a port without a session: not forwarded; the kernel answers with ICMP
+# port unreachable through the TAP; no_session and to_kernel grow.
+case_no_session() {
+	case_start "$SESSION_V4" "$B_V4"
+	local ns0 tk0 ns1 tk1 r4 r6 sn
+	read -r ns0 tk0 <<<"$(port_counters access/no_session access/to_kernel)"
+	[[ $ns0 =~ ^[0-9]+$ && $tk0 =~ ^[0-9]+$ ]] || fail "no no_session/to_kernel counters for access: $(rtpp_tq 'q("/rtpproxy/ports")')"
+	rm -f "$RTPP_DIR/sniff.ready"
+	ip netns exec "$NS_B" "$PYTHON" "$RTPTOOL" sniff --iface eth0 --duration 5 \
+		--ready-file "$RTPP_DIR/sniff.ready" --output "$RTPP_DIR/sniff.json" >/dev/null 2>&1 &
+	sn=$!
+	for _ in $(seq 1 50); do [[ -e $RTPP_DIR/sniff.ready ]] && break; sleep 0.05; done
+	r4=$(timeout 10 ip netns exec "$NS_A" "$PYTHON" "$RTPTOOL" probe --dst $PX_A_V4:20100 \
+		--src $A_V4:50100 --timeout 3)
+	r6=$(timeout 10 ip netns exec "$NS_A" "$PYTHON" "$RTPTOOL" probe --dst "[$PX_A_V6]:20102" \
+		--src "[$A_V6]:50102" --timeout 3)
+	rtpp_wait_pid $sn 10
+	[[ $(rtpp_json 'd["refused"]' <<<"$r4") == true ]] ||
+		fail "IPv4 probe to $PX_A_V4:20100 not refused: $r4"
+	[[ $(rtpp_json 'd["icmp"]["offender"]' <<<"$r4") == "$PX_A_V4" ]] ||
+		fail "ICMP port unreachable not from $PX_A_V4: $r4"
+	[[ $(rtpp_json 'd["refused"]' <<<"$r6") == true ]] ||
+		fail "IPv6 probe to [$PX_A_V6]:20102 not refused: $r6"
+	[[ $(rtpp_json 'd["udp"]' <"$RTPP_DIR/sniff.json") == 0 ]] ||
+		fail "UDP arrived at B: $(rtpp_json 'd["udp_flows"]' <"$RTPP_DIR/sniff.json")"
+	read -r ns1 tk1 <<<"$(port_counters access/no_session access/to_kernel)"
+	((ns1 >= ns0 + 2)) || fail "access no_session grew by $((ns1 - ns0)), want >= 2 (one per probe)"
+	((tk1 >= tk0 + 2)) || fail "access to_kernel grew by $((tk1 - tk0)), want >= 2"
+	case_stop
+}
+
+# 6: the proxy's own addresses answer ping, through the TAP.
+case_ping() {
+	case_start "$SESSION_V4" "$B_V4"
+	local out ns target v
+	local c0 c1 k
+	read -r -a c0 <<<"$(port_counters access/to_kernel access/from_kernel core/to_kernel core/from_kernel)"
+	for v in "$NS_A $PX_A_V4" "$NS_B $PX_B_V4" "$NS_A $PX_A_V6" "$NS_B $PX_B_V6"; do
+		read -r ns target <<<"$v"
+		out=$(timeout 15 ip netns exec "$ns" ping -n -q -c 3 -i 0.2 -W 2 -w 8 "$target" 2>&1)
+		grep -q ' 3 received' <<<"$out" ||
+			fail "ping $target from ${ns##*-}: $(grep -E 'transmitted|error|unreach' <<<"$out" | tr '\n' ' ')"
+	done
+	read -r -a c1 <<<"$(port_counters access/to_kernel access/from_kernel core/to_kernel core/from_kernel)"
+	for k in 0 1 2 3; do
+		[[ ${c0[k]} =~ ^[0-9]+$ && ${c1[k]} =~ ^[0-9]+$ ]] && ((c1[k] > c0[k])) ||
+			fail "$(echo access/to_kernel access/from_kernel core/to_kernel core/from_kernel |
+				cut -d' ' -f$((k + 1))) did not grow: ${c0[k]} -> ${c1[k]}"
+	done
+	case_stop
+}
+
+# 7: SIGTERM while traffic flows: exit 0 within a few seconds.
+case_sigterm() {
+	case_start "$SESSION_V4" "$B_V4"
+	local sp got
+	sender flood "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 40000 --rate 10000 \
+		--pattern 7 --timeout 8 &
+	sp=$!
+	sleep 1.5
+	got=$(session_counters t-v4 a_to_b)
+	[[ ${got%% *} =~ ^[0-9]+$ ]] && ((${got%% *} > 0)) ||
+		fail "no traffic through the proxy before SIGTERM (a_to_b rx/tx: $got)"
+	rtpp_proxy_stop 5 TERM
+	local rc=$PROXY_RC ms=$RTPP_STOP_MS
+	rtpp_wait_pid $sp 1 >/dev/null
+	[[ $rc == 0 ]] || {
+		detail "proxy log: $(tail -n 20 "$PROXY_LOG")"
+		fail "exit status $rc after SIGTERM under load (waited $ms ms, limit 5000)"
+	}
+}
+
+# 8: a bad config is refused with FILE:LINE before any port (or TAP) exists.
+case_bad_config() {
+	rtpp_topo_up "$CASE_TAG" || fail "topology setup failed"
+	local good=$RTPP_DIR/good.yaml bad=$RTPP_DIR/bad.yaml line rc mon
+	rtpp_write_config "$good" <<<"$SESSION_V4"
+	rtpp_write_config "$bad" <<<'  - name: t-bad
+    listen: 203.0.113.99:20000
+    forward: 198.51.100.1:30000
+    destination: 198.51.100.20:40000'
+	line=$(grep -n 'listen: 203.0.113.99' "$bad" | cut -d: -f1)
+
+	# Control: the good one passes --check.
+	timeout 20 ip netns exec "$NS_PX" "$BIN" -- --check -c "$good" >"$RTPP_DIR/check-good.out" 2>&1
+	rc=$?
+	((rc == 0)) || fail "--check of a good config exited $rc: $(head -c 300 "$RTPP_DIR/check-good.out")"
+
+	# Watch for any link appearing in PX while the proxy runs.
+	ip -n "$NS_PX" monitor link >"$RTPP_DIR/monitor.out" 2>&1 &
+	mon=$!
+	sleep 0.2
+
+	timeout 20 ip netns exec "$NS_PX" "$BIN" -- --check -c "$bad" \
+		>"$RTPP_DIR/check-bad.out" 2>"$RTPP_DIR/check-bad.err"
+	rc=$?
+	((rc == 1)) || fail "--check of bad.yaml exited $rc, want 1"
+	check_bad_line "$RTPP_DIR/check-bad.err" "$line" "--check"
+
+	ip netns exec "$NS_PX" "$BIN" -l 0-1 --file-prefix "$RTPP_PREFIX" --no-pci \
+		"${RTPP_EAL_MEM[@]}" -- -c "$bad" </dev/null >"$RTPP_DIR/start-bad.out" \
+		2>"$RTPP_DIR/start-bad.err" &
+	PROXY_PID=$!
+	rtpp_wait_pid "$PROXY_PID" 20
+	rc=$?
+	PROXY_PID=
+	((rc == 124)) && fail "normal start with bad.yaml still running after 20 s"
+	((rc == 1)) || fail "normal start with bad.yaml exited $rc, want 1: $(head -c 300 "$RTPP_DIR/start-bad.err" | tr '\n' '|')"
+	check_bad_line "$RTPP_DIR/start-bad.err" "$line" "start"
+	sleep 0.2
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	if grep -Eq '(^|[[:space:]])(access|core)[:@]' "$RTPP_DIR/monitor.out" ||
+		ip -n "$NS_PX" link show | grep -Eq ': (access|core)[:@]'; then
+		fail "a TAP interface was created despite the bad config: $(grep -E 'access|core' "$RTPP_DIR/monitor.out" | head -2 | tr '\n' ' ')"
+	fi
+}
+
+# check_bad_line FILE LINE WHAT: FILE has "...bad.yaml:LINE: ..." naming listen.
+check_bad_line() {
+	local f=$1 line=$2 what=$3 hit
+	hit=$(grep -E 'bad\.yaml:[0-9]+:' "$f" | head -1)
+	[[ -n $hit ]] || fail "$what: no 'bad.yaml:LINE:' on stderr: $(head -c 300 "$f" | tr '\n' '|')"
+	local got=${hit#*bad.yaml:}
+	got=${got%%:*}
+	# The listen line, or the line of the session item holding it.
+	((got == line || got == line - 1)) ||
+		fail "$what: error names line $got, the bad listen is on line $line: $hit"
+	grep -q 'listen' <<<"$hit" || fail "$what: error does not name the field (listen): $hit"
+}
+
+# ================================================================== runner
+
+ALL_CASES=(v4 v6 rtcp two_sessions no_session ping sigterm bad_config)
+((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
+
+PASSED=0 FAILED=0 IDX=0
+START=$SECONDS
+for name in "${CASES[@]}"; do
+	IDX=$((IDX + 1))
+	if ! declare -F "case_$name" >/dev/null; then
+		echo "FAIL $name: no such case (known: ${ALL_CASES[*]})"
+		FAILED=$((FAILED + 1))
+		continue
+	fi
+	left=$((RUN_BUDGET - (SECONDS - START)))
+	if ((left < 15)); then
+		echo "FAIL $name: not run, the suite's time budget (${RUN_BUDGET}s) is spent"
+		FAILED=$((FAILED + 1))
+		continue
+	fi
+	limit=$((left < CASE_LIMIT ? left : CASE_LIMIT))
+	tag=$$c$IDX
+	CASE_REASON=$RTPP_RUN_DIR/$name.reason
+	CASE_DETAILS=$RTPP_RUN_DIR/$name.details
+	: >"$CASE_REASON"
+	: >"$CASE_DETAILS"
+	t0=$SECONDS
+	CASE_NAME=$name
+	(
+		CASE_TAG=$tag
+		"case_$name"
+	) >"$RTPP_RUN_DIR/$name.log" 2>&1 &
+	CASE_PID=$!
+	rtpp_wait_pid "$CASE_PID" "$limit"
+	rc=$?
+	CASE_PID=
+	rtpp_topo_down "$tag"
+	CASE_NAME=
+	if ((rc == 0)); then
+		echo "PASS $name"
+		PASSED=$((PASSED + 1))
+	else
+		reason=$(head -n 1 "$CASE_REASON")
+		((rc == 124)) && reason="timed out after ${limit}s${reason:+ ($reason)}"
+		[[ -z $reason ]] && reason="exited $rc without a reason (see $RTPP_RUN_DIR/$name.log)"
+		echo "FAIL $name: $reason"
+		FAILED=$((FAILED + 1))
+		FAILED_ANY=1
+		{
+			sed 's/^/  | /' "$CASE_DETAILS"
+			tail -n 15 "$RTPP_RUN_DIR/$name.log" | sed 's/^/  | log: /'
+		} >&2
+	fi
+	if ((rc == 0)) && [[ -s $CASE_DETAILS ]]; then
+		sed "s/^/  | $name note: /" "$CASE_DETAILS" >&2
+	fi
+	rtpp_debug "$name took $((SECONDS - t0))s"
+done
+
+echo "$PASSED passed, $FAILED failed"
+((FAILED == 0))
