@@ -88,7 +88,7 @@ static void test_default_yaml(void **state)
 	assert_string_equal(access->name, "access");
 	assert_string_equal(access->device, "net_af_packet0,iface=pxa,qpairs=1");
 	assert_int_equal(access->n_addrs, 2);
-	assert_prefix(&access->addrs[0], "192.0.2.1", 24);
+	assert_prefix(&access->addrs[0], "203.0.113.1", 24);
 	assert_prefix(&access->addrs[1], "2001:db8:a::1", 64);
 	assert_false(rtpp_addr_is_set(&access->gateway4));
 	assert_false(rtpp_addr_is_set(&access->gateway6));
@@ -114,7 +114,7 @@ static void test_default_yaml(void **state)
 
 	assert_int_equal(cfg->n_sessions, 2);
 	assert_string_equal(cfg->sessions[0].name, "demo-v4");
-	assert_endpoint(&cfg->sessions[0].listen, "192.0.2.1:20000");
+	assert_endpoint(&cfg->sessions[0].listen, "203.0.113.1:20000");
 	assert_endpoint(&cfg->sessions[0].forward, "198.51.100.1:30000");
 	assert_endpoint(&cfg->sessions[0].destination, "198.51.100.20:40000");
 	assert_false(rtpp_addr_is_set(&cfg->sessions[0].source.addr));
@@ -183,7 +183,7 @@ static void test_two_nics_yaml(void **state)
 	"interfaces:\n"                                    /* line 1 */ \
 	"  - name: access\n"                               /* line 2 */ \
 	"    device: net_null0\n"                          /* line 3 */ \
-	"    addresses: [192.0.2.1/24, \"2001:db8:a::1/64\"]\n" /* 4 */ \
+	"    addresses: [203.0.113.1/24, \"2001:db8:a::1/64\"]\n" /* 4 */ \
 	"    ports: 20000-29999\n"                         /* line 5 */
 #define TWO_IFACES                                                    \
 	ACCESS_IFACE                                                    \
@@ -193,7 +193,7 @@ static void test_two_nics_yaml(void **state)
 	"    ports: 30000-39999\n"                         /* line 9 */
 /* A valid session on lines 11-13, after "sessions:" on line 10. */
 #define SESSION_V4                                                    \
-	"  - listen: 192.0.2.1:20000\n"                                 \
+	"  - listen: 203.0.113.1:20000\n"                                 \
 	"    forward: 198.51.100.1:30000\n"                             \
 	"    destination: 198.51.100.20:40000\n"
 
@@ -241,7 +241,7 @@ static void test_session_options(void **state)
 		"    source: \"[2001:db8:a::10]:5000\"\n"
 		"    rtcp: false\n"
 		/* without RTCP, port+1 is free for another session */
-		"  - listen: 192.0.2.1:20001\n"
+		"  - listen: 203.0.113.1:20001\n"
 		"    forward: 198.51.100.1:30001\n"
 		"    destination: 198.51.100.20:65535\n"
 		"    rtcp: off\n");
@@ -266,7 +266,7 @@ static void test_iface_owning(void **state)
 	assert_int_equal(rtpp_addr_parse("2001:db8:a::1", &addr), 0);
 	assert_int_equal(rtpp_config_iface_owning(cfg, &addr), 0);
 	/* on-link is not owned */
-	assert_int_equal(rtpp_addr_parse("192.0.2.2", &addr), 0);
+	assert_int_equal(rtpp_addr_parse("203.0.113.2", &addr), 0);
 	assert_int_equal(rtpp_config_iface_owning(cfg, &addr), -1);
 	rtpp_config_free(cfg);
 }
@@ -392,7 +392,7 @@ static const struct bad_case bad_cases[] = {
 	{ "missing required key",
 	  "interfaces:\n"
 	  "  - name: access\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 20000-29999\n",
 	  "2: interfaces[0].device: missing required key" },
 	{ "missing interfaces",
@@ -424,7 +424,7 @@ static const struct bad_case bad_cases[] = {
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: 192.0.2.1/24\n"
+	  "    addresses: 203.0.113.1/24\n"
 	  "    ports: 20000-29999\n",
 	  "4: interfaces[0].addresses: expected a sequence, found a scalar value" },
 	{ "not a boolean",
@@ -437,7 +437,7 @@ static const struct bad_case bad_cases[] = {
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: \"net_null0\n"
-	  "    addresses: [192.0.2.1/24]\n",
+	  "    addresses: [203.0.113.1/24]\n",
 	  "5: interfaces[0].device: YAML syntax error: found unexpected end of stream "
 	  "(while scanning a quoted scalar on line 3)" },
 	{ "tab indentation",
@@ -462,14 +462,14 @@ static const struct bad_case bad_cases[] = {
 	  "interfaces:\n"
 	  "  - name: Access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 20000-29999\n",
 	  "2: interfaces[0].name: \"Access\" is not a valid name" },
 	{ "interface name too long",
 	  "interfaces:\n"
 	  "  - name: access-network-1\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 20000-29999\n",
 	  "2: interfaces[0].name: \"access-network-1\" is not a valid name" },
 	{ "duplicate interface names",
@@ -483,7 +483,7 @@ static const struct bad_case bad_cases[] = {
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: \"\"\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 20000-29999\n",
 	  "3: interfaces[0].device: must not be empty" },
 	{ "duplicate device",
@@ -505,22 +505,22 @@ static const struct bad_case bad_cases[] = {
 	  "  - name: access\n"
 	  "    device: net_null0\n"
 	  "    addresses:\n"
-	  "      - 192.0.2.1/24\n"
-	  "      - 192.0.2.300/24\n"
+	  "      - 203.0.113.1/24\n"
+	  "      - 203.0.113.300/24\n"
 	  "    ports: 20000-29999\n",
-	  "6: interfaces[0].addresses[1]: \"192.0.2.300/24\" is not an address/prefix" },
+	  "6: interfaces[0].addresses[1]: \"203.0.113.300/24\" is not an address/prefix" },
 	{ "address without prefix length",
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1]\n"
+	  "    addresses: [203.0.113.1]\n"
 	  "    ports: 20000-29999\n",
-	  "4: interfaces[0].addresses[0]: \"192.0.2.1\" is not an address/prefix" },
+	  "4: interfaces[0].addresses[0]: \"203.0.113.1\" is not an address/prefix" },
 	{ "IPv4 prefix length out of range",
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/33]\n"
+	  "    addresses: [203.0.113.1/33]\n"
 	  "    ports: 20000-29999\n",
 	  "4: interfaces[0].addresses[0]: prefix length 33 is out of range for IPv4 (0..32)" },
 	{ "IPv6 prefix length out of range",
@@ -541,9 +541,9 @@ static const struct bad_case bad_cases[] = {
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/24, 192.0.2.1/25]\n"
+	  "    addresses: [203.0.113.1/24, 203.0.113.1/25]\n"
 	  "    ports: 20000-29999\n",
-	  "4: interfaces[0].addresses[1]: 192.0.2.1 is already assigned to interfaces[0].addresses[0]" },
+	  "4: interfaces[0].addresses[1]: 203.0.113.1 is already assigned to interfaces[0].addresses[0]" },
 	{ "same address on two interfaces",
 	  ACCESS_IFACE
 	  "  - name: core\n"
@@ -556,9 +556,9 @@ static const struct bad_case bad_cases[] = {
 	  "  - name: core\n"
 	  "    device: net_null1\n"
 	  "    addresses:\n"
-	  "      - 192.0.2.128/25\n"
+	  "      - 203.0.113.128/25\n"
 	  "    ports: 30000-39999\n",
-	  "9: interfaces[1].addresses[0]: 192.0.2.128/25 overlaps 192.0.2.1/24 of interfaces[0] (access)" },
+	  "9: interfaces[1].addresses[0]: 203.0.113.128/25 overlaps 203.0.113.1/24 of interfaces[0] (access)" },
 	{ "gateway off-link",
 	  ACCESS_IFACE
 	  "    gateway4: 192.0.3.254\n",
@@ -575,28 +575,28 @@ static const struct bad_case bad_cases[] = {
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 29999-20000\n",
 	  "5: interfaces[0].ports: port range 29999-20000 is inverted or empty" },
 	{ "port range of one port",
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 20000-20000\n",
 	  "5: interfaces[0].ports: port range 20000-20000 is inverted or empty" },
 	{ "port range below 1024",
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 1000-2000\n",
 	  "5: interfaces[0].ports: port range 1000-2000 is outside 1024..65535" },
 	{ "port range not MIN-MAX",
 	  "interfaces:\n"
 	  "  - name: access\n"
 	  "    device: net_null0\n"
-	  "    addresses: [192.0.2.1/24]\n"
+	  "    addresses: [203.0.113.1/24]\n"
 	  "    ports: 20000\n",
 	  "5: interfaces[0].ports: \"20000\" is not a port range \"MIN-MAX\"" },
 	{ "rx_queues out of range",
@@ -631,36 +631,36 @@ static const struct bad_case bad_cases[] = {
 	{ "listen address not owned",
 	  TWO_IFACES
 	  "sessions:\n"
-	  "  - listen: 192.0.2.2:20000\n"
+	  "  - listen: 203.0.113.2:20000\n"
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: 198.51.100.20:40000\n",
-	  "11: sessions[0].listen: 192.0.2.2 is not an address of any interface" },
+	  "11: sessions[0].listen: 203.0.113.2 is not an address of any interface" },
 	{ "forward port outside range",
 	  TWO_IFACES
 	  "sessions:\n"
-	  "  - listen: 192.0.2.1:20000\n"
+	  "  - listen: 203.0.113.1:20000\n"
 	  "    forward: 198.51.100.1:40000\n"
 	  "    destination: 198.51.100.20:40000\n",
 	  "12: sessions[0].forward: port 40000 is outside the media ports 30000-39999 of interfaces[1] (core)" },
 	{ "RTCP port outside range",
 	  TWO_IFACES
 	  "sessions:\n"
-	  "  - listen: 192.0.2.1:29999\n"
+	  "  - listen: 203.0.113.1:29999\n"
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: 198.51.100.20:40000\n",
 	  "11: sessions[0].listen: RTCP port 30000 (port+1) is outside the media ports 20000-29999" },
 	{ "listen equals forward",
 	  TWO_IFACES
 	  "sessions:\n"
-	  "  - listen: 192.0.2.1:20000\n"
-	  "    forward: 192.0.2.1:20000\n"
+	  "  - listen: 203.0.113.1:20000\n"
+	  "    forward: 203.0.113.1:20000\n"
 	  "    destination: 198.51.100.20:40000\n",
 	  "12: sessions[0].forward: same endpoint as listen" },
 	{ "duplicate static session endpoint",
 	  TWO_IFACES
 	  "sessions:\n"
 	  SESSION_V4
-	  "  - listen: 192.0.2.1:20002\n"
+	  "  - listen: 203.0.113.1:20002\n"
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: 198.51.100.20:40002\n",
 	  "15: sessions[1].forward: 198.51.100.1:30000 is already used by sessions[0].forward" },
@@ -668,15 +668,15 @@ static const struct bad_case bad_cases[] = {
 	  TWO_IFACES
 	  "sessions:\n"
 	  SESSION_V4
-	  "  - listen: 192.0.2.1:20001\n"
+	  "  - listen: 203.0.113.1:20001\n"
 	  "    forward: 198.51.100.1:30002\n"
 	  "    destination: 198.51.100.20:40002\n"
 	  "    rtcp: false\n",
-	  "14: sessions[1].listen: 192.0.2.1:20001 is already used by the RTCP port+1 of sessions[0].listen" },
+	  "14: sessions[1].listen: 203.0.113.1:20001 is already used by the RTCP port+1 of sessions[0].listen" },
 	{ "multicast destination",
 	  TWO_IFACES
 	  "sessions:\n"
-	  "  - listen: 192.0.2.1:20000\n"
+	  "  - listen: 203.0.113.1:20000\n"
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: 239.1.1.1:40000\n",
 	  "13: sessions[0].destination: 239.1.1.1:40000 is a multicast address, not a usable peer" },
@@ -690,7 +690,7 @@ static const struct bad_case bad_cases[] = {
 	{ "destination port 0",
 	  TWO_IFACES
 	  "sessions:\n"
-	  "  - listen: 192.0.2.1:20000\n"
+	  "  - listen: 203.0.113.1:20000\n"
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: 198.51.100.20:0\n",
 	  "13: sessions[0].destination: 198.51.100.20:0 has port 0, not a usable peer" },
@@ -704,7 +704,7 @@ static const struct bad_case bad_cases[] = {
 	{ "forward and destination families differ",
 	  TWO_IFACES
 	  "sessions:\n"
-	  "  - listen: 192.0.2.1:20000\n"
+	  "  - listen: 203.0.113.1:20000\n"
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: \"[2001:db8:b::20]:40000\"\n",
 	  "13: sessions[0].destination: IPv6 destination does not match the IPv4 forward address" },
@@ -718,11 +718,11 @@ static const struct bad_case bad_cases[] = {
 	  TWO_IFACES
 	  "sessions:\n"
 	  "  - name: lab\n"
-	  "    listen: 192.0.2.1:20000\n"
+	  "    listen: 203.0.113.1:20000\n"
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: 198.51.100.20:40000\n"
 	  "  - name: lab\n"
-	  "    listen: 192.0.2.1:20002\n"
+	  "    listen: 203.0.113.1:20002\n"
 	  "    forward: 198.51.100.1:30002\n"
 	  "    destination: 198.51.100.20:40000\n",
 	  "15: sessions[1].name: \"lab\" is already the name of sessions[0]" },
@@ -730,7 +730,7 @@ static const struct bad_case bad_cases[] = {
 	  TWO_IFACES
 	  "sessions:\n"
 	  SESSION_V4
-	  "  - listen: 192.0.2.1:20002\n"
+	  "  - listen: 203.0.113.1:20002\n"
 	  "    forward: 198.51.100.1:30002\n"
 	  "    destination: 198.51.100.20:40002\n"
 	  "dataplane:\n"

@@ -175,12 +175,12 @@ static int teardown(void **state)
 static void test_forward_rtp_and_rtcp_v4(void **state)
 {
 	(void)state;
-	uint32_t s = create("192.0.2.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
 	resolve(IFACE_B, "198.51.100.20");
 
 	struct rte_mbuf *pkts[2] = {
-		udp_packet("192.0.2.10:5000", "192.0.2.1:20000", 0x11),
-		udp_packet("192.0.2.10:5001", "192.0.2.1:20001", 0x22),
+		udp_packet("203.0.113.10:5000", "203.0.113.1:20000", 0x11),
+		udp_packet("203.0.113.10:5001", "203.0.113.1:20001", 0x22),
 	};
 	process(IFACE_A, pkts, 2);
 	expect_out(IFACE_B, "198.51.100.1:30000", "198.51.100.20:40000", 0x11);
@@ -199,12 +199,12 @@ static void test_forward_v6_and_cross_family(void **state)
 	(void)state;
 	create("[2001:db8:a::1]:20002", "[2001:db8:b::1]:30002", "[2001:db8:b::20]:40002", NULL);
 	/* IPv4 in, IPv6 out */
-	create("192.0.2.1:20004", "[2001:db8:b::1]:30004", "[2001:db8:b::20]:40004", NULL);
+	create("203.0.113.1:20004", "[2001:db8:b::1]:30004", "[2001:db8:b::20]:40004", NULL);
 	resolve(IFACE_B, "2001:db8:b::20");
 
 	struct rte_mbuf *pkts[2] = {
 		udp_packet("[2001:db8:a::10]:5000", "[2001:db8:a::1]:20002", 0x33),
-		udp_packet("192.0.2.10:5000", "192.0.2.1:20004", 0x44),
+		udp_packet("203.0.113.10:5000", "203.0.113.1:20004", 0x44),
 	};
 	process(IFACE_A, pkts, 2);
 	expect_out(IFACE_B, "[2001:db8:b::1]:30002", "[2001:db8:b::20]:40002", 0x33);
@@ -214,11 +214,11 @@ static void test_forward_v6_and_cross_family(void **state)
 static void test_reverse_needs_a_remote(void **state)
 {
 	(void)state;
-	uint32_t oneway = create("192.0.2.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
-	uint32_t twoway = create("192.0.2.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
-				 "192.0.2.10:5010");
+	uint32_t oneway = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	uint32_t twoway = create("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+				 "203.0.113.10:5010");
 	resolve(IFACE_B, "198.51.100.20");
-	resolve(IFACE_A, "192.0.2.10");
+	resolve(IFACE_A, "203.0.113.10");
 
 	/* Media coming back from the destination to the forward endpoint */
 	struct rte_mbuf *pkts[2] = {
@@ -226,7 +226,7 @@ static void test_reverse_needs_a_remote(void **state)
 		udp_packet("198.51.100.20:40010", "198.51.100.1:30010", 0x66),
 	};
 	process(IFACE_B, pkts, 2);
-	expect_out(IFACE_A, "192.0.2.1:20010", "192.0.2.10:5010", 0x66);
+	expect_out(IFACE_A, "203.0.113.1:20010", "203.0.113.10:5010", 0x66);
 	expect_nothing_out();
 	assert_int_equal(flow(oneway, 2).drop_no_remote, 1); /* leg B in, leg A remote unknown */
 	assert_int_equal(flow(oneway, 2).tx_packets, 0);
@@ -236,8 +236,8 @@ static void test_reverse_needs_a_remote(void **state)
 static void test_unresolved_next_hop_drops_and_counts(void **state)
 {
 	(void)state;
-	uint32_t s = create("192.0.2.1:20000", "198.51.100.1:30000", "198.51.100.99:40000", NULL);
-	struct rte_mbuf *m = udp_packet("192.0.2.10:5000", "192.0.2.1:20000", 1);
+	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.99:40000", NULL);
+	struct rte_mbuf *m = udp_packet("203.0.113.10:5000", "203.0.113.1:20000", 1);
 
 	process(IFACE_A, &m, 1);
 	expect_nothing_out();
@@ -249,13 +249,13 @@ static void test_unresolved_next_hop_drops_and_counts(void **state)
 static void test_no_session_and_malformed_never_forwarded(void **state)
 {
 	(void)state;
-	create("192.0.2.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
 	resolve(IFACE_B, "198.51.100.20");
 
 	struct rte_mbuf *pkts[3] = {
-		udp_packet("192.0.2.10:5000", "192.0.2.1:20100", 1),   /* no session */
-		udp_packet("192.0.2.10:5000", "192.0.2.77:20000", 2),  /* not our address */
-		udp_packet("192.0.2.10:5000", "192.0.2.1:20000", 3),
+		udp_packet("203.0.113.10:5000", "203.0.113.1:20100", 1),   /* no session */
+		udp_packet("203.0.113.10:5000", "203.0.113.77:20000", 2),  /* not our address */
+		udp_packet("203.0.113.10:5000", "203.0.113.1:20000", 3),
 	};
 	/* the third claims a UDP length beyond its IP packet */
 	uint8_t *f = rte_pktmbuf_mtod(pkts[2], uint8_t *);
@@ -273,13 +273,13 @@ static void test_no_session_and_malformed_never_forwarded(void **state)
 static void test_full_tx_queue_is_counted_not_leaked(void **state)
 {
 	(void)state;
-	uint32_t s = create("192.0.2.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
 	resolve(IFACE_B, "198.51.100.20");
 	struct rte_mbuf *pkts[OUT_RING_SIZE + 8];
 	const unsigned int n = RTE_DIM(pkts), room = OUT_RING_SIZE - 1;
 
 	for (unsigned int i = 0; i < n; i++)
-		pkts[i] = udp_packet("192.0.2.10:5000", "192.0.2.1:20000", (uint8_t)i);
+		pkts[i] = udp_packet("203.0.113.10:5000", "203.0.113.1:20000", (uint8_t)i);
 	process(IFACE_A, pkts, (uint16_t)n);
 	assert_int_equal(rte_ring_count(out_ring[IFACE_B]), room);
 	struct rtpp_flow_counters c = flow(s, 0);
@@ -314,10 +314,10 @@ static void test_arp_reply_is_snooped_for_the_main_lcore(void **state)
 static void test_destroyed_session_stops_forwarding_at_once(void **state)
 {
 	(void)state;
-	uint32_t s = create("192.0.2.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
 	resolve(IFACE_B, "198.51.100.20");
 	assert_int_equal(rtpp_session_del(dp->sessions, s), 0);
-	struct rte_mbuf *m = udp_packet("192.0.2.10:5000", "192.0.2.1:20000", 1);
+	struct rte_mbuf *m = udp_packet("203.0.113.10:5000", "203.0.113.1:20000", 1);
 	process(IFACE_A, &m, 1);
 	expect_nothing_out();
 	assert_int_equal(w->port_counters[IFACE_A].no_session, 1);

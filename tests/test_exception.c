@@ -315,7 +315,7 @@ static void start_tap(uint16_t port, uint16_t mtu)
 static void test_create_and_configure(void **state)
 {
 	static const char *const addrs[] = {
-		"192.0.2.10/24", "198.51.100.7/25", "2001:db8:1::10/64",
+		"203.0.113.10/24", "198.51.100.7/25", "2001:db8:1::10/64",
 	};
 	struct rte_ether_addr data_mac, tap_mac;
 	char err[RTPP_CONFIG_ERR_LEN] = "";
@@ -323,7 +323,7 @@ static void test_create_and_configure(void **state)
 
 	(void)state;
 	REQUIRE_ENV();
-	make_ifc(&g_ifc0, TAP0, addrs, RTE_DIM(addrs), "192.0.2.1", "2001:db8:1::1", 1400);
+	make_ifc(&g_ifc0, TAP0, addrs, RTE_DIM(addrs), "203.0.113.1", "2001:db8:1::1", 1400);
 
 	before = rte_eth_dev_count_avail();
 	assert_int_equal(rtpp_exception_create(g_data_port, &g_ifc0, &g_tap0), 0);

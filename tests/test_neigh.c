@@ -79,7 +79,7 @@ static void test_ref_learn_unref(void **state)
 static void test_full_table(void **state)
 {
 	struct rtpp_neigh_table *t = rtpp_neigh_create("t2", 2, 0);
-	struct rtpp_addr a = addr("192.0.2.10"), b = addr("192.0.2.11"), c = addr("192.0.2.12");
+	struct rtpp_addr a = addr("203.0.113.10"), b = addr("203.0.113.11"), c = addr("203.0.113.12");
 
 	(void)state;
 	assert_int_not_equal(rtpp_neigh_ref(t, 0, &a), RTPP_NEIGH_NONE);

@@ -34,8 +34,8 @@ static uint32_t build_v4(uint8_t *f, uint16_t dport, bool zero_udp_csum)
 	ip->total_length = rte_cpu_to_be_16(20 + 8 + PAYLOAD_LEN);
 	ip->time_to_live = 64;
 	ip->next_proto_id = 17;
-	ip->src_addr = RTE_BE32(0xc000020a); /* 192.0.2.10 */
-	ip->dst_addr = RTE_BE32(0xc0000201); /* 192.0.2.1 */
+	ip->src_addr = RTE_BE32(0xcb00710a); /* 203.0.113.10 */
+	ip->dst_addr = RTE_BE32(0xcb007101); /* 203.0.113.1 */
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = RTE_BE16(5000);
 	udp->dst_port = rte_cpu_to_be_16(dport);
@@ -91,7 +91,7 @@ static void test_valid_ipv4_udp(void **state)
 	assert_int_equal(v.l4_off, 34);
 	assert_int_equal(v.udp_len, 8 + PAYLOAD_LEN);
 	assert_int_equal(rte_be_to_cpu_16(rtpp_pkt_udp(f, &v)->dst_port), 20000);
-	assert_memory_equal(rtpp_pkt_dst_addr(f, &v), "\xc0\x00\x02\x01", 4);
+	assert_memory_equal(rtpp_pkt_dst_addr(f, &v), "\xcb\x00\x71\x01", 4);
 	assert_true(rtpp_pkt_checksums_valid(f, len));
 	/* Ethernet padding after the IP packet is fine. */
 	assert_int_equal(rtpp_pkt_classify(f, len + 10, &v), RTPP_PKT_UDP);

@@ -66,7 +66,7 @@ static bool lookup(struct rtpp_session_table *t, const char *dst, uintptr_t *flo
 static void test_insert_and_lookup(void **state)
 {
 	struct rtpp_session_table *t = make_table(16);
-	struct rtpp_session_params p = params("192.0.2.1:20000", "198.51.100.1:30000",
+	struct rtpp_session_params p = params("203.0.113.1:20000", "198.51.100.1:30000",
 					      "198.51.100.20:40000", true);
 	uint32_t index;
 	uint64_t id;
@@ -77,16 +77,16 @@ static void test_insert_and_lookup(void **state)
 	assert_int_equal(rtpp_session_count(t), 1);
 	assert_int_equal(rtpp_session_find(t, id), index);
 
-	assert_true(lookup(t, "192.0.2.1:20000", &flow));
+	assert_true(lookup(t, "203.0.113.1:20000", &flow));
 	assert_int_equal(rtpp_flow_session(flow), index);
 	assert_int_equal(rtpp_flow_leg(flow), RTPP_LEG_A);
 	assert_int_equal(rtpp_flow_rtcp(flow), 0);
-	assert_true(lookup(t, "192.0.2.1:20001", &flow));
+	assert_true(lookup(t, "203.0.113.1:20001", &flow));
 	assert_int_equal(rtpp_flow_rtcp(flow), 1);
 	assert_true(lookup(t, "198.51.100.1:30000", &flow));
 	assert_int_equal(rtpp_flow_leg(flow), RTPP_LEG_B);
 	assert_true(lookup(t, "198.51.100.1:30001", &flow));
-	assert_false(lookup(t, "192.0.2.1:20002", &flow));
+	assert_false(lookup(t, "203.0.113.1:20002", &flow));
 	assert_false(lookup(t, "198.51.100.20:40000", &flow)); /* remotes are not keys */
 
 	const struct rtpp_session *s = rtpp_session_get(t, index);
@@ -115,29 +115,29 @@ static void test_ipv6_keys_do_not_alias_ipv4(void **state)
 static void test_endpoint_taken(void **state)
 {
 	struct rtpp_session_table *t = make_table(16);
-	struct rtpp_session_params a = params("192.0.2.1:20000", "198.51.100.1:30000",
+	struct rtpp_session_params a = params("203.0.113.1:20000", "198.51.100.1:30000",
 					      "198.51.100.20:40000", true);
 	uint32_t index;
 
 	(void)state;
 	assert_int_equal(rtpp_session_add(t, &a, &index, NULL), 0);
 	/* same listen */
-	struct rtpp_session_params b = params("192.0.2.1:20000", "198.51.100.1:30010",
+	struct rtpp_session_params b = params("203.0.113.1:20000", "198.51.100.1:30010",
 					      "198.51.100.20:40000", true);
 	assert_int_equal(rtpp_session_add(t, &b, &index, NULL), -EEXIST);
 	/* listen on the other's RTCP port */
-	b = params("192.0.2.1:20001", "198.51.100.1:30010", "198.51.100.20:40000", false);
+	b = params("203.0.113.1:20001", "198.51.100.1:30010", "198.51.100.20:40000", false);
 	assert_int_equal(rtpp_session_add(t, &b, &index, NULL), -EEXIST);
 	/* RTCP port+1 would land on a taken RTP port */
-	b = params("192.0.2.1:19999", "198.51.100.1:30010", "198.51.100.20:40000", true);
+	b = params("203.0.113.1:19999", "198.51.100.1:30010", "198.51.100.20:40000", true);
 	assert_int_equal(rtpp_session_add(t, &b, &index, NULL), -EEXIST);
 	/* listen == forward */
-	b = params("192.0.2.1:20010", "192.0.2.1:20010", "198.51.100.20:40000", true);
+	b = params("203.0.113.1:20010", "203.0.113.1:20010", "198.51.100.20:40000", true);
 	assert_int_equal(rtpp_session_add(t, &b, &index, NULL), -EEXIST);
 	/* port 0 and RTCP on 65535 are refused */
-	b = params("192.0.2.1:0", "198.51.100.1:30010", "198.51.100.20:40000", false);
+	b = params("203.0.113.1:0", "198.51.100.1:30010", "198.51.100.20:40000", false);
 	assert_int_equal(rtpp_session_add(t, &b, &index, NULL), -EINVAL);
-	b = params("192.0.2.1:65535", "198.51.100.1:30010", "198.51.100.20:40000", true);
+	b = params("203.0.113.1:65535", "198.51.100.1:30010", "198.51.100.20:40000", true);
 	assert_int_equal(rtpp_session_add(t, &b, &index, NULL), -EINVAL);
 	assert_int_equal(rtpp_session_count(t), 1);
 	rtpp_session_table_free(t);
@@ -152,12 +152,12 @@ static void test_full_table_and_reuse_after_delete(void **state)
 
 	(void)state;
 	for (unsigned int i = 0; i < 64; i++) {
-		snprintf(l, sizeof(l), "192.0.2.1:%u", 20000 + 2 * i);
+		snprintf(l, sizeof(l), "203.0.113.1:%u", 20000 + 2 * i);
 		snprintf(f, sizeof(f), "198.51.100.1:%u", 30000 + 2 * i);
 		struct rtpp_session_params p = params(l, f, "198.51.100.20:40000", true);
 		assert_int_equal(rtpp_session_add(t, &p, &index[i], &id[i]), 0);
 	}
-	struct rtpp_session_params extra = params("192.0.2.1:21000", "198.51.100.1:31000",
+	struct rtpp_session_params extra = params("203.0.113.1:21000", "198.51.100.1:31000",
 						  "198.51.100.20:40000", true);
 	uint32_t x;
 	assert_int_equal(rtpp_session_add(t, &extra, &x, NULL), -ENOSPC);
@@ -167,7 +167,7 @@ static void test_full_table_and_reuse_after_delete(void **state)
 	uintptr_t flow;
 	assert_int_equal(rtpp_session_del(t, index[5]), 0);
 	assert_int_equal(rtpp_session_del(t, index[5]), -ENOENT);
-	assert_false(lookup(t, "192.0.2.1:20010", &flow));
+	assert_false(lookup(t, "203.0.113.1:20010", &flow));
 	assert_false(lookup(t, "198.51.100.1:30011", &flow));
 	assert_int_equal(rtpp_session_find(t, id[5]), RTPP_SESSION_INVALID);
 	assert_int_equal(rtpp_session_count(t), 63);
@@ -179,13 +179,13 @@ static void test_full_table_and_reuse_after_delete(void **state)
 	rtpp_session_table_reclaim(t);
 
 	assert_int_equal(rtpp_session_add(t, &extra, &x, NULL), 0);
-	struct rtpp_session_params again = params("192.0.2.1:20010", "198.51.100.1:30010",
+	struct rtpp_session_params again = params("203.0.113.1:20010", "198.51.100.1:30010",
 						  "198.51.100.20:40000", true);
 	uint32_t y;
 	uint64_t new_id;
 	assert_int_equal(rtpp_session_add(t, &again, &y, &new_id), 0);
 	assert_true(new_id != id[5]); /* ids are never reused */
-	assert_true(lookup(t, "192.0.2.1:20010", &flow));
+	assert_true(lookup(t, "203.0.113.1:20010", &flow));
 	assert_int_equal(rtpp_flow_session(flow), y);
 	struct rtpp_flow_counters sum;
 	rtpp_session_flow_counters(t, index[6] == x ? x : y, 0, &sum);
@@ -196,7 +196,7 @@ static void test_full_table_and_reuse_after_delete(void **state)
 static void test_counters_sum_over_workers(void **state)
 {
 	struct rtpp_session_table *t = make_table(8);
-	struct rtpp_session_params p = params("192.0.2.1:20000", "198.51.100.1:30000",
+	struct rtpp_session_params p = params("203.0.113.1:20000", "198.51.100.1:30000",
 					      "198.51.100.20:40000", true);
 	uint32_t index;
 	struct rtpp_flow_counters sum;
@@ -223,7 +223,7 @@ static void test_iterate_live_sessions(void **state)
 
 	(void)state;
 	for (unsigned int i = 0; i < 3; i++) {
-		snprintf(l, sizeof(l), "192.0.2.1:%u", 20000 + 2 * i);
+		snprintf(l, sizeof(l), "203.0.113.1:%u", 20000 + 2 * i);
 		struct rtpp_session_params p = params(l, "198.51.100.1:30000", "198.51.100.20:1", false);
 		p.leg[1].local.port = (uint16_t)(30000 + 2 * i);
 		assert_int_equal(rtpp_session_add(t, &p, &idx[i], NULL), 0);

@@ -38,6 +38,25 @@ static int with_dataplane(int (*fn)(struct rtpp_dataplane *, const char *, struc
 	return rc;
 }
 
+/*
+ * DPDK 22.11 accepts only [A-Za-z0-9_/] in dict keys and silently drops
+ * the entry otherwise: map everything else to '_' (the real name and address
+ * are inside the value).
+ */
+static const char *telemetry_key(char *out, size_t len, const char *in)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && in[i] != '\0'; i++) {
+		char c = in[i];
+
+		out[i] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				(c >= '0' && c <= '9') || c == '_' || c == '/' ? c : '_');
+	}
+	out[i] = '\0';
+	return out;
+}
+
 static void add_counters(struct rte_tel_data *d, const void *c,
 			 const struct rtpp_counter_field *fields, unsigned int n)
 {
@@ -77,8 +96,12 @@ static int ports_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_t
 		rte_tel_data_start_dict(c);
 		add_counters(c, &sum, rtpp_port_counter_fields, rtpp_port_counter_nfields);
 		rte_tel_data_add_dict_u64(c, "port_id", dp->ifaces[i].port_id);
+		char key[RTE_TEL_MAX_STRING_LEN];
+
 		rte_tel_data_add_dict_u64(c, "tap_port_id", dp->ifaces[i].tap_port_id);
-		rte_tel_data_add_dict_container(d, dp->ifaces[i].cfg->name, c, 0);
+		rte_tel_data_add_dict_string(c, "name", dp->ifaces[i].cfg->name);
+		rte_tel_data_add_dict_container(d, telemetry_key(key, sizeof(key),
+								 dp->ifaces[i].cfg->name), c, 0);
 	}
 	return 0;
 }
@@ -170,6 +193,7 @@ static void neigh_add(void *arg, uint32_t index, const struct rtpp_neigh_entry *
 {
 	struct neigh_walk_ctx *ctx = arg;
 	char addr[RTPP_ADDR_STRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE], key[RTE_TEL_MAX_STRING_LEN];
+	char raw_key[RTE_TEL_MAX_STRING_LEN];
 	struct rte_tel_data *c;
 
 	RTE_SET_USED(index);
@@ -185,8 +209,9 @@ static void neigh_add(void *arg, uint32_t index, const struct rtpp_neigh_entry *
 	rte_tel_data_add_dict_string(c, "mac", mac);
 	rte_tel_data_add_dict_string(c, "state", rtpp_neigh_state_name(e->state));
 	rte_tel_data_add_dict_u64(c, "sessions", e->refcnt);
-	snprintf(key, sizeof(key), "%s/%s", ctx->dp->ifaces[e->iface].cfg->name, addr);
-	rte_tel_data_add_dict_container(ctx->d, key, c, 0);
+	snprintf(raw_key, sizeof(raw_key), "%s/%s", ctx->dp->ifaces[e->iface].cfg->name, addr);
+	if (rte_tel_data_add_dict_container(ctx->d, telemetry_key(key, sizeof(key), raw_key), c, 0) != 0)
+		rte_tel_data_free(c);
 	ctx->n++;
 }
 
@@ -249,7 +274,7 @@ int rtpp_dataplane_register_telemetry(struct rtpp_dataplane *dp)
 		  "Session ids (at most 512). Parameter: start index cursor (optional)." },
 		{ "/rtpproxy/session", session_tel, "One session's endpoints and counters. Parameter: id." },
 		{ "/rtpproxy/neighbours", neighbours_tel,
-		  "Next hops by \"<iface>/<address>\": MAC, state. No parameters." },
+		  "Next hops keyed <iface>/<address> (. and : as _): addr, mac, state." },
 		{ "/rtpproxy/workers", workers_tel, "Worker lcores: loops and busy cycles." },
 	};
 	static bool registered;

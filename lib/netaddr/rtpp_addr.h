@@ -71,11 +71,11 @@ static inline void rtpp_addr_set_v6(struct rtpp_addr *a, const uint8_t bytes[16]
 	memcpy(a->bytes, bytes, 16);
 }
 
-/* Parse "192.0.2.1" or "2001:db8::1". Returns 0 or -1. */
+/* Parse "203.0.113.1" or "2001:db8::1". Returns 0 or -1. */
 int rtpp_addr_parse(const char *s, struct rtpp_addr *out);
-/* Parse "192.0.2.1:5000", "[2001:db8::1]:5000". Port 0..65535. */
+/* Parse "203.0.113.1:5000", "[2001:db8::1]:5000". Port 0..65535. */
 int rtpp_endpoint_parse(const char *s, struct rtpp_endpoint *out);
-/* Parse "192.0.2.1/24", "2001:db8::1/64"; the length must fit the family. */
+/* Parse "203.0.113.1/24", "2001:db8::1/64"; the length must fit the family. */
 int rtpp_prefix_parse(const char *s, struct rtpp_prefix *out);
 
 /* Format into buf (at least RTPP_ADDR_STRLEN / RTPP_ENDPOINT_STRLEN); returns buf. */
