@@ -242,9 +242,12 @@ rtpp_proxy_start() {
 	shift
 	PROXY_LOG=$RTPP_DIR/proxy.log
 	PROXY_RC=
-	rtpp_debug "start: $bin -l 0-1 --file-prefix $RTPP_PREFIX --no-pci ${RTPP_EAL_MEM[*]} -- $*"
+	# PROXY_LCORES: EAL lcore option (default one main lcore + one worker)
+	local lcores
+	read -r -a lcores <<<"${PROXY_LCORES:--l 0-1}"
+	rtpp_debug "start: $bin ${lcores[*]} --file-prefix $RTPP_PREFIX --no-pci ${RTPP_EAL_MEM[*]} -- $*"
 	# ip netns exec execs the binary: $! is the proxy itself.
-	ip netns exec "$NS_PX" "$bin" -l 0-1 --file-prefix "$RTPP_PREFIX" --no-pci \
+	ip netns exec "$NS_PX" "$bin" "${lcores[@]}" --file-prefix "$RTPP_PREFIX" --no-pci \
 		"${RTPP_EAL_MEM[@]}" -- "$@" </dev/null >"$PROXY_LOG" 2>&1 &
 	PROXY_PID=$!
 	echo "$PROXY_PID" >"$RTPP_DIR/proxy.pid"
@@ -503,22 +506,23 @@ rtpp_session_by_name() {
 
 # rtpp_write_config FILE: the standard two-interface config; the sessions
 # list is read from stdin (YAML lines, already indented).
+# PROXY_WORKERS: worker count, also the af_packet queue pairs (default 1).
 rtpp_write_config() {
-	local file=$1 sessions
+	local file=$1 sessions workers=${PROXY_WORKERS:-1}
 	sessions=$(cat)
 	{
-		cat <<'EOF'
+		cat <<EOF
 interfaces:
   - name: access
-    device: "net_af_packet0,iface=pxa,qpairs=1"
+    device: "net_af_packet0,iface=pxa,qpairs=$workers"
     addresses: [203.0.113.1/24, "2001:db8:a::1/64"]
     ports: 20000-29999
   - name: core
-    device: "net_af_packet1,iface=pxb,qpairs=1"
+    device: "net_af_packet1,iface=pxb,qpairs=$workers"
     addresses: [198.51.100.1/24, "2001:db8:b::1/64"]
     ports: 30000-39999
 dataplane:
-  workers: 1
+  workers: $workers
 EOF
 		if [[ -n $sessions ]]; then
 			printf 'sessions:\n%s\n' "$sessions"

@@ -312,6 +312,22 @@ case_two_sessions() {
 	wait_recv two "$p2" 25
 	expect_session t-one a_to_b $n
 	expect_session t-two a_to_b $n
+	[[ -n ${KEEP_PROXY:-} ]] || case_stop
+}
+
+# 9: two workers (both on the second CPU: this machine has two). Each polls
+# its own af_packet queue pair (kernel fanout) and TAP queue; media of two
+# sessions and ping still arrive whole, and both workers are alive.
+case_two_workers() {
+	PROXY_LCORES="--lcores 0@0,1@1,2@1"
+	PROXY_WORKERS=2
+	local loops
+	KEEP_PROXY=1 case_two_sessions # leaves the proxy running for the checks below
+	read -r -a loops <<<"$(rtpp_tq '" ".join(str(w.get("loops", 0))
+		for w in (q("/rtpproxy/workers") or {}).values())')"
+	((${#loops[@]} == 2)) || fail "telemetry lists ${#loops[@]} workers, want 2: ${loops[*]}"
+	((loops[0] > 0 && loops[1] > 0)) || fail "a worker never looped: ${loops[*]}"
+	in_ns "$NS_A" ping -c 3 -i 0.2 -W 2 "$PX_A_V4" >/dev/null || fail "no ping answer with two workers"
 	case_stop
 }
 
@@ -448,7 +464,7 @@ check_bad_line() {
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions no_session ping sigterm bad_config)
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0

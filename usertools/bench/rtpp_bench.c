@@ -13,6 +13,8 @@
  *              [--sizes 64,214] [--seconds 2] [--repeat 5] [--inflight 1024]
  */
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,7 +370,10 @@ int main(int argc, char **argv)
 		free(dsts);
 		free_dataplane(dp, order);
 	}
+	char runtime_dir[PATH_MAX];
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	(void)rmdir(runtime_dir); /* EAL leaves it behind, empty */
 	return 0;
 fail:
 	fprintf(stderr, "rtpp-bench: cannot fill the loop (mbufs?)\n");
