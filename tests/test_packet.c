@@ -284,22 +284,32 @@ static void test_rewrite_ipv4_incremental_checksums(void **state)
 	}
 }
 
+/* The standard relay rewrite (-> 198.51.100.1:30000 -> 198.51.100.20:40000) of one v4 frame. */
+static struct rte_mbuf *rewrite_v4(const uint8_t *f, uint32_t len, bool offload,
+				   struct rtpp_udp_view *v)
+{
+	static struct rtpp_addr src, dst;
+	struct rte_mbuf *m = to_mbuf(f, len);
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+
+	rtpp_addr_parse("198.51.100.1", &src);
+	rtpp_addr_parse("198.51.100.20", &dst);
+	const struct rtpp_rewrite rw = { &src, &dst, 30000, 40000, &mac_src, &mac_dst };
+	assert_int_equal(rtpp_pkt_classify(frame, len, v), RTPP_PKT_UDP);
+	rtpp_pkt_rewrite_same_family(m, frame, v, &rw, offload);
+	return m;
+}
+
 static void test_rewrite_ipv4_zero_udp_checksum_stays_zero(void **state)
 {
-	struct rtpp_addr src, dst;
 	uint8_t f[256];
 	struct rtpp_udp_view v = { 0 };
 
 	(void)state;
-	rtpp_addr_parse("198.51.100.1", &src);
-	rtpp_addr_parse("198.51.100.20", &dst);
-	struct rtpp_rewrite rw = { &src, &dst, 30000, 40000, &mac_src, &mac_dst };
 	uint32_t len = build_v4(f, 20000, true);
-	struct rte_mbuf *m = to_mbuf(f, len);
+	struct rte_mbuf *m = rewrite_v4(f, len, false, &v);
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
-	rtpp_pkt_classify(frame, len, &v);
-	rtpp_pkt_rewrite_same_family(m, frame, &v, &rw, false);
 	assert_int_equal(rtpp_pkt_udp(frame, &v)->dgram_cksum, 0);
 	assert_true(rtpp_pkt_checksums_valid(frame, len));
 	rte_pktmbuf_free(m);
@@ -324,20 +334,13 @@ static void test_rewrite_ipv6(void **state)
 
 static void test_rewrite_offload_marks_mbuf(void **state)
 {
-	struct rtpp_addr src, dst;
 	uint8_t f[256];
 	struct rtpp_udp_view v = { 0 };
 
 	(void)state;
-	rtpp_addr_parse("198.51.100.1", &src);
-	rtpp_addr_parse("198.51.100.20", &dst);
-	struct rtpp_rewrite rw = { &src, &dst, 30000, 40000, &mac_src, &mac_dst };
-	uint32_t len = build_v4(f, 20000, false);
-	struct rte_mbuf *m = to_mbuf(f, len);
+	struct rte_mbuf *m = rewrite_v4(f, build_v4(f, 20000, false), true, &v);
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
-	rtpp_pkt_classify(frame, len, &v);
-	rtpp_pkt_rewrite_same_family(m, frame, &v, &rw, true);
 	assert_true(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
 	assert_int_equal(m->l2_len, 14);
 	assert_int_equal(m->l3_len, 20);
@@ -387,21 +390,15 @@ static void test_rewrite_cross_family(void **state)
 
 static void test_damaged_payload_stays_detectable(void **state)
 {
-	struct rtpp_addr src, dst;
 	uint8_t f[256];
 	struct rtpp_udp_view v = { 0 };
 
 	(void)state;
-	rtpp_addr_parse("198.51.100.1", &src);
-	rtpp_addr_parse("198.51.100.20", &dst);
-	struct rtpp_rewrite rw = { &src, &dst, 30000, 40000, &mac_src, &mac_dst };
 	uint32_t len = build_v4(f, 20000, false);
 	f[len - 1] ^= 0x40; /* corrupted on the way to the proxy */
-	struct rte_mbuf *m = to_mbuf(f, len);
+	struct rte_mbuf *m = rewrite_v4(f, len, false, &v);
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
-	rtpp_pkt_classify(frame, len, &v);
-	rtpp_pkt_rewrite_same_family(m, frame, &v, &rw, false);
 	assert_false(rtpp_pkt_checksums_valid(frame, len));
 	rte_pktmbuf_free(m);
 }
