@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "rtpp_api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
+
+/*
+ * One endpoint field. Local endpoints may ask for allocation (port 0);
+ * remotes need a real port. An absent optional endpoint stays unset.
+ */
+static enum rtpp_api_status parse_endpoint(const char *field, const Rtpproxy__Endpoint *pb,
+					   bool required, bool port_zero_ok,
+					   struct rtpp_endpoint *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (pb == NULL || pb->address == NULL || pb->address[0] == '\0') {
+		if (required)
+			return FAIL(RTPP_API_INVALID_ARGUMENT, "%s: required", field);
+		if (pb != NULL && pb->port != 0)
+			return FAIL(RTPP_API_INVALID_ARGUMENT, "%s.address: required with a port",
+				    field);
+		return RTPP_API_OK;
+	}
+	if (rtpp_addr_parse(pb->address, &out->addr) != 0)
+		return FAIL(RTPP_API_INVALID_ARGUMENT,
+			    "%s.address: \"%.64s\" is not an IPv4 or IPv6 address", field, pb->address);
+	if (pb->port > 65535 || (!port_zero_ok && pb->port == 0))
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "%s.port: %u is not %u..65535", field,
+			    pb->port, port_zero_ok ? 0u : 1u);
+	out->port = (uint16_t)pb->port;
+	return RTPP_API_OK;
+}
+
+static enum rtpp_api_status parse_name(const char *name, char *name_buf, char *err, size_t errlen)
+{
+	size_t len = name != NULL ? strlen(name) : 0;
+
+	name_buf[0] = '\0';
+	if (len == 0)
+		return RTPP_API_OK;
+	if (len >= RTPP_API_NAME_MAX)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "name: %zu characters, at most %d", len,
+			    RTPP_API_NAME_MAX - 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c <= ' ' || c == 0x7f)
+			return FAIL(RTPP_API_INVALID_ARGUMENT,
+				    "name: no spaces or control characters (at position %zu)", i);
+	}
+	memcpy(name_buf, name, len + 1);
+	return RTPP_API_OK;
+}
+
+enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest *req,
+					   struct rtpp_session_request *out, char *name_buf,
+					   char *err, size_t errlen)
+{
+	enum rtpp_api_status st;
+
+	memset(out, 0, sizeof(*out));
+	if (req->protocol == RTPPROXY__PROTOCOL__PROTOCOL_TCP)
+		return FAIL(RTPP_API_UNIMPLEMENTED, "protocol: TCP relay is not available yet");
+	if (req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_UDP)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "protocol: unknown value %d", (int)req->protocol);
+	if ((st = parse_endpoint("listen", req->listen, true, true, &out->listen, err, errlen)) ||
+	    (st = parse_endpoint("forward", req->forward, true, true, &out->forward, err, errlen)) ||
+	    (st = parse_endpoint("destination", req->destination, true, false, &out->destination,
+				 err, errlen)) ||
+	    (st = parse_endpoint("source", req->source, false, false, &out->source, err, errlen)) ||
+	    (st = parse_name(req->name, name_buf, err, errlen)))
+		return st;
+	if (out->destination.addr.family != out->forward.addr.family)
+		return FAIL(RTPP_API_INVALID_ARGUMENT,
+			    "destination.address: %s family differs from forward's (%s)",
+			    out->destination.addr.family == RTPP_AF_INET ? "IPv4" : "IPv6",
+			    out->forward.addr.family == RTPP_AF_INET ? "IPv4" : "IPv6");
+	if (rtpp_addr_is_set(&out->source.addr) &&
+	    out->source.addr.family != out->listen.addr.family)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "source.address: family differs from listen's");
+	out->rtcp = !req->disable_rtcp;
+	if (out->rtcp && (out->destination.port == 65535 || out->source.port == 65535))
+		return FAIL(RTPP_API_INVALID_ARGUMENT,
+			    "%s.port: 65535 leaves no port+1 for RTCP (set disable_rtcp)",
+			    out->destination.port == 65535 ? "destination" : "source");
+	out->name = name_buf[0] != '\0' ? name_buf : NULL;
+	out->is_static = false;
+	return RTPP_API_OK;
+}
+
+enum rtpp_api_status rtpp_api_status_from_errno(int negative_errno)
+{
+	switch (-negative_errno) {
+	case 0: return RTPP_API_OK;
+	case EINVAL:
+	case EADDRNOTAVAIL: return RTPP_API_INVALID_ARGUMENT;
+	case ENOENT: return RTPP_API_NOT_FOUND;
+	case EEXIST: return RTPP_API_ALREADY_EXISTS;
+	case EPERM:
+	case EACCES: return RTPP_API_PERMISSION_DENIED;
+	case ENOSPC: return RTPP_API_RESOURCE_EXHAUSTED;
+	case ENETUNREACH: return RTPP_API_FAILED_PRECONDITION;
+	default: return RTPP_API_INTERNAL;
+	}
+}
+
+void rtpp_api_endpoint_to_pb(const struct rtpp_endpoint *e, Rtpproxy__Endpoint *pb,
+			     char *addr_buf)
+{
+	rtpproxy__endpoint__init(pb);
+	addr_buf[0] = '\0';
+	if (rtpp_addr_is_set(&e->addr)) {
+		rtpp_addr_format(&e->addr, addr_buf, RTPP_ADDR_STRLEN);
+		pb->port = e->port;
+	}
+	pb->address = addr_buf;
+}
+
+void rtpp_api_flow_to_pb(const struct rtpp_flow_counters *c, uint64_t last_packet_unix_ms,
+			 Rtpproxy__FlowStatistics *pb)
+{
+	rtpproxy__flow_statistics__init(pb);
+	pb->packets_received = c->rx_packets;
+	pb->bytes_received = c->rx_bytes;
+	pb->packets_sent = c->tx_packets;
+	pb->bytes_sent = c->tx_bytes;
+	pb->dropped_no_remote = c->drop_no_remote;
+	pb->dropped_no_neighbour = c->drop_no_neighbour;
+	pb->dropped_tx_full = c->drop_tx_full;
+	pb->last_packet_unix_ms = last_packet_unix_ms;
+}

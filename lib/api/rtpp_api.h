@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Between the API's protobuf-c messages (proto/rtpproxy.proto) and the data
+ * plane: validation of requests with messages that name the field, mapping
+ * of data-plane errors to gRPC status codes, and counters into messages.
+ * No gRPC here, so all of it is tested without a server.
+ */
+#ifndef RTPP_API_H
+#define RTPP_API_H
+
+#include <stddef.h>
+
+#include "rtpproxy.pb-c.h"
+#include "rtpp_dataplane.h"
+#include "rtpp_stats.h"
+
+/* gRPC status codes (the values of grpc_status_code). */
+enum rtpp_api_status {
+	RTPP_API_OK = 0,
+	RTPP_API_INVALID_ARGUMENT = 3,
+	RTPP_API_NOT_FOUND = 5,
+	RTPP_API_ALREADY_EXISTS = 6,
+	RTPP_API_PERMISSION_DENIED = 7,
+	RTPP_API_RESOURCE_EXHAUSTED = 8,
+	RTPP_API_FAILED_PRECONDITION = 9,
+	RTPP_API_UNIMPLEMENTED = 12,
+	RTPP_API_INTERNAL = 13,
+};
+
+/* Room for a request's name (the data plane keeps at most 63 characters). */
+#define RTPP_API_NAME_MAX 64
+
+/*
+ * Validate a CreateSessionRequest and turn it into a data-plane request.
+ * name_buf (RTPP_API_NAME_MAX) receives the name; out->name points into it.
+ * Returns RTPP_API_OK, or a status with one line in err naming the field
+ * ("destination.port: 70000 is not 1..65535").
+ */
+enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest *req,
+					   struct rtpp_session_request *out, char *name_buf,
+					   char *err, size_t errlen);
+
+/* The status for a negative errno from rtpp_dataplane_session_create/destroy. */
+enum rtpp_api_status rtpp_api_status_from_errno(int negative_errno);
+
+/*
+ * Fill an Endpoint message; addr_buf (RTPP_ADDR_STRLEN) holds the address
+ * string the message points to. An unknown endpoint becomes address "".
+ */
+void rtpp_api_endpoint_to_pb(const struct rtpp_endpoint *e, Rtpproxy__Endpoint *pb,
+			     char *addr_buf);
+
+/* Counters of one flow into a FlowStatistics message (last_rx given in Unix ms). */
+void rtpp_api_flow_to_pb(const struct rtpp_flow_counters *c, uint64_t last_packet_unix_ms,
+			 Rtpproxy__FlowStatistics *pb);
+
+#endif

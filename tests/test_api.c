@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* API conversions: request validation with field-named errors, status mapping, messages. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "rtpp_api.h"
+
+struct fixture {
+	Rtpproxy__CreateSessionRequest req;
+	Rtpproxy__Endpoint listen, forward, destination, source;
+	struct rtpp_session_request out;
+	char name[RTPP_API_NAME_MAX];
+	char err[256];
+};
+
+static struct fixture *valid_request(void)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	rtpproxy__create_session_request__init(&f.req);
+	rtpproxy__endpoint__init(&f.listen);
+	rtpproxy__endpoint__init(&f.forward);
+	rtpproxy__endpoint__init(&f.destination);
+	rtpproxy__endpoint__init(&f.source);
+	f.listen.address = (char *)"203.0.113.1";
+	f.listen.port = 20000;
+	f.forward.address = (char *)"198.51.100.1";
+	f.forward.port = 30000;
+	f.destination.address = (char *)"198.51.100.20";
+	f.destination.port = 40000;
+	f.req.listen = &f.listen;
+	f.req.forward = &f.forward;
+	f.req.destination = &f.destination;
+	return &f;
+}
+
+static enum rtpp_api_status parse(struct fixture *f)
+{
+	return rtpp_api_parse_create(&f->req, &f->out, f->name, f->err, sizeof(f->err));
+}
+
+/* The refusal's status, and the field its message starts with. */
+static void expect_refused(struct fixture *f, enum rtpp_api_status code, const char *prefix)
+{
+	assert_int_equal(parse(f), code);
+	if (strncmp(f->err, prefix, strlen(prefix)) != 0)
+		fail_msg("message \"%s\" does not start with \"%s\"", f->err, prefix);
+}
+
+static void test_valid_one_way_request(void **state)
+{
+	struct fixture *f = valid_request();
+	char s[RTPP_ENDPOINT_STRLEN];
+
+	(void)state;
+	f->req.name = (char *)"call-42";
+	assert_int_equal(parse(f), RTPP_API_OK);
+	assert_string_equal(rtpp_endpoint_format(&f->out.listen, s, sizeof(s)), "203.0.113.1:20000");
+	assert_string_equal(rtpp_endpoint_format(&f->out.forward, s, sizeof(s)), "198.51.100.1:30000");
+	assert_string_equal(rtpp_endpoint_format(&f->out.destination, s, sizeof(s)),
+			    "198.51.100.20:40000");
+	assert_false(rtpp_addr_is_set(&f->out.source.addr)); /* learned later */
+	assert_true(f->out.rtcp);                             /* on unless disabled */
+	assert_false(f->out.is_static);
+	assert_string_equal(f->out.name, "call-42");
+}
+
+static void test_two_way_ipv6_and_allocation(void **state)
+{
+	struct fixture *f = valid_request();
+
+	(void)state;
+	f->listen.address = (char *)"2001:db8:a::1";
+	f->listen.port = 0; /* allocate */
+	f->forward.address = (char *)"2001:db8:b::1";
+	f->destination.address = (char *)"2001:db8:b::20";
+	f->source.address = (char *)"2001:db8:a::10";
+	f->source.port = 5000;
+	f->req.source = &f->source;
+	f->req.disable_rtcp = true;
+	assert_int_equal(parse(f), RTPP_API_OK);
+	assert_int_equal(f->out.listen.port, 0);
+	assert_int_equal(f->out.source.port, 5000);
+	assert_int_equal(f->out.source.addr.family, RTPP_AF_INET6);
+	assert_false(f->out.rtcp);
+	assert_null(f->out.name);
+}
+
+static void test_missing_endpoints(void **state)
+{
+	(void)state;
+	struct fixture *f = valid_request();
+	f->req.listen = NULL;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "listen: required");
+	f = valid_request();
+	f->forward.address = (char *)"";
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "forward: required");
+	f = valid_request();
+	f->req.destination = NULL;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "destination: required");
+	f = valid_request();
+	f->source.port = 5000; /* a port without an address */
+	f->req.source = &f->source;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "source.address:");
+}
+
+static void test_bad_addresses_and_ports(void **state)
+{
+	(void)state;
+	struct fixture *f = valid_request();
+	f->listen.address = (char *)"203.0.113.300";
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "listen.address: \"203.0.113.300\"");
+	f = valid_request();
+	f->destination.address = (char *)"[2001:db8::1]"; /* no brackets in Endpoint.address */
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "destination.address:");
+	f = valid_request();
+	f->forward.port = 65536;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "forward.port: 65536");
+	f = valid_request();
+	f->destination.port = 0; /* a remote needs a real port */
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "destination.port: 0");
+	f = valid_request();
+	f->destination.port = 65535; /* RTCP would need 65536 */
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "destination.port: 65535");
+	f->req.disable_rtcp = true;
+	assert_int_equal(parse(f), RTPP_API_OK);
+}
+
+static void test_family_mix(void **state)
+{
+	(void)state;
+	struct fixture *f = valid_request();
+	f->destination.address = (char *)"2001:db8:b::20";
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "destination.address: IPv6 family differs");
+	f = valid_request();
+	f->source.address = (char *)"2001:db8:a::10";
+	f->source.port = 1;
+	f->req.source = &f->source;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "source.address: family");
+	/* listen v4, forward v6: the proxy translates, that is allowed */
+	f = valid_request();
+	f->forward.address = (char *)"2001:db8:b::1";
+	f->destination.address = (char *)"2001:db8:b::20";
+	assert_int_equal(parse(f), RTPP_API_OK);
+}
+
+static void test_protocol_and_name(void **state)
+{
+	(void)state;
+	struct fixture *f = valid_request();
+	f->req.protocol = RTPPROXY__PROTOCOL__PROTOCOL_TCP;
+	expect_refused(f, RTPP_API_UNIMPLEMENTED, "protocol:");
+	f = valid_request();
+	f->req.protocol = 7;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "protocol: unknown value 7");
+	f = valid_request();
+	f->req.name = (char *)"two words";
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "name:");
+	char longname[100];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	f = valid_request();
+	f->req.name = longname;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "name: 99 characters");
+}
+
+static void test_errno_to_status(void **state)
+{
+	(void)state;
+	assert_int_equal(rtpp_api_status_from_errno(0), RTPP_API_OK);
+	assert_int_equal(rtpp_api_status_from_errno(-EINVAL), RTPP_API_INVALID_ARGUMENT);
+	assert_int_equal(rtpp_api_status_from_errno(-EADDRNOTAVAIL), RTPP_API_INVALID_ARGUMENT);
+	assert_int_equal(rtpp_api_status_from_errno(-EEXIST), RTPP_API_ALREADY_EXISTS);
+	assert_int_equal(rtpp_api_status_from_errno(-ENOENT), RTPP_API_NOT_FOUND);
+	assert_int_equal(rtpp_api_status_from_errno(-ENOSPC), RTPP_API_RESOURCE_EXHAUSTED);
+	assert_int_equal(rtpp_api_status_from_errno(-ENETUNREACH), RTPP_API_FAILED_PRECONDITION);
+	assert_int_equal(rtpp_api_status_from_errno(-EPERM), RTPP_API_PERMISSION_DENIED);
+	assert_int_equal(rtpp_api_status_from_errno(-EIO), RTPP_API_INTERNAL);
+}
+
+static void test_messages_out(void **state)
+{
+	struct rtpp_endpoint e;
+	Rtpproxy__Endpoint pb;
+	char buf[RTPP_ADDR_STRLEN];
+
+	(void)state;
+	rtpp_endpoint_parse("[2001:db8:b::20]:40002", &e);
+	rtpp_api_endpoint_to_pb(&e, &pb, buf);
+	assert_string_equal(pb.address, "2001:db8:b::20");
+	assert_int_equal(pb.port, 40002);
+	memset(&e, 0, sizeof(e)); /* a remote not known yet */
+	rtpp_api_endpoint_to_pb(&e, &pb, buf);
+	assert_string_equal(pb.address, "");
+	assert_int_equal(pb.port, 0);
+
+	struct rtpp_flow_counters c = { .rx_packets = 10, .rx_bytes = 2140, .tx_packets = 9,
+					 .tx_bytes = 1926, .drop_no_neighbour = 1 };
+	Rtpproxy__FlowStatistics fs;
+	rtpp_api_flow_to_pb(&c, 1795584475232ull, &fs);
+	assert_int_equal(fs.packets_received, 10);
+	assert_int_equal(fs.bytes_sent, 1926);
+	assert_int_equal(fs.dropped_no_neighbour, 1);
+	assert_int_equal(fs.last_packet_unix_ms, 1795584475232ull);
+}
+
+/* What a client puts on the wire decodes into the same request. */
+static void test_wire_round_trip(void **state)
+{
+	struct fixture *f = valid_request();
+	uint8_t wire[256];
+
+	(void)state;
+	f->req.name = (char *)"wire";
+	size_t len = rtpproxy__create_session_request__get_packed_size(&f->req);
+	assert_true(len < sizeof(wire));
+	rtpproxy__create_session_request__pack(&f->req, wire);
+	Rtpproxy__CreateSessionRequest *back =
+		rtpproxy__create_session_request__unpack(NULL, len, wire);
+	assert_non_null(back);
+	f->req = *back;
+	assert_int_equal(parse(f), RTPP_API_OK);
+	assert_int_equal(f->out.destination.port, 40000);
+	assert_string_equal(f->out.name, "wire");
+	rtpproxy__create_session_request__free_unpacked(back, NULL);
+	/* Garbage is refused by the decoder, before any validation. */
+	memset(wire, 0xff, 16);
+	assert_null(rtpproxy__create_session_request__unpack(NULL, 16, wire));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_one_way_request),
+		cmocka_unit_test(test_two_way_ipv6_and_allocation),
+		cmocka_unit_test(test_missing_endpoints),
+		cmocka_unit_test(test_bad_addresses_and_ports),
+		cmocka_unit_test(test_family_mix),
+		cmocka_unit_test(test_protocol_and_name),
+		cmocka_unit_test(test_errno_to_status),
+		cmocka_unit_test(test_messages_out),
+		cmocka_unit_test(test_wire_round_trip),
+	};
+
+	return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+}
