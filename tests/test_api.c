@@ -233,6 +233,80 @@ static void test_wire_round_trip(void **state)
 	assert_null(rtpproxy__create_session_request__unpack(NULL, 16, wire));
 }
 
+static void test_status_message(void **state)
+{
+	struct rtpp_session_status st = { .id = 7, .state = 3 /* active */, .rtcp = true,
+					   .created_unix_ms = 1795584475000ull };
+	struct rtpp_api_status_msg m;
+
+	(void)state;
+	snprintf(st.name, sizeof(st.name), "call-7");
+	rtpp_endpoint_parse("203.0.113.1:20000", &st.listen);
+	rtpp_endpoint_parse("198.51.100.1:30000", &st.forward);
+	rtpp_endpoint_parse("198.51.100.20:40000", &st.destination);
+	st.flows[RTPP_FLOW_A_TO_B].rx_packets = 100;
+	st.flows[RTPP_FLOW_RTCP_B_TO_A].rx_packets = 2;
+	st.last_rx_unix_ms[RTPP_FLOW_A_TO_B] = 1795584476000ull;
+	rtpp_api_status_to_pb(&st, &m);
+	assert_int_equal(m.status.session_id, 7);
+	assert_int_equal(m.status.state, RTPPROXY__SESSION_STATE__SESSION_STATE_ACTIVE);
+	assert_string_equal(m.status.name, "call-7");
+	assert_string_equal(m.status.listen->address, "203.0.113.1");
+	assert_string_equal(m.status.source->address, ""); /* not known yet */
+	assert_int_equal(m.status.destination->port, 40000);
+	assert_int_equal(m.status.a_to_b->packets_received, 100);
+	assert_int_equal(m.status.rtcp_b_to_a->packets_received, 2);
+	assert_int_equal(m.status.a_to_b->last_packet_unix_ms, 1795584476000ull);
+	/* It serialises and parses back. */
+	uint8_t wire[1024];
+	size_t len = rtpproxy__session_status__pack(&m.status, wire);
+	Rtpproxy__SessionStatus *back = rtpproxy__session_status__unpack(NULL, len, wire);
+	assert_non_null(back);
+	assert_string_equal(back->forward->address, "198.51.100.1");
+	assert_int_equal(back->a_to_b->packets_received, 100);
+	rtpproxy__session_status__free_unpacked(back, NULL);
+}
+
+static void test_list_request(void **state)
+{
+	Rtpproxy__ListSessionsRequest req;
+	struct rtpp_session_filter f;
+	uint32_t cursor;
+	unsigned int size;
+	char err[256], token[16];
+
+	(void)state;
+	rtpproxy__list_sessions_request__init(&req);
+	assert_int_equal(rtpp_api_parse_list(&req, NULL, &f, &cursor, &size, err, sizeof(err)),
+			 RTPP_API_OK);
+	assert_int_equal(size, RTPP_API_PAGE_DEFAULT);
+	assert_int_equal(cursor, 0);
+	assert_int_equal(f.iface, -1);
+	req.page_size = 5000;
+	assert_int_equal(rtpp_api_parse_list(&req, NULL, &f, &cursor, &size, err, sizeof(err)),
+			 RTPP_API_INVALID_ARGUMENT);
+	assert_string_equal(err, "page_size: 5000, at most 1000");
+	req.page_size = 10;
+	rtpp_api_page_token(1234, token, sizeof(token));
+	req.page_token = token;
+	req.state = RTPPROXY__SESSION_STATE__SESSION_STATE_ACTIVE;
+	assert_int_equal(rtpp_api_parse_list(&req, NULL, &f, &cursor, &size, err, sizeof(err)),
+			 RTPP_API_OK);
+	assert_int_equal(cursor, 1234);
+	assert_int_equal(f.state, RTPPROXY__SESSION_STATE__SESSION_STATE_ACTIVE);
+	req.page_token = (char *)"-1";
+	assert_int_equal(rtpp_api_parse_list(&req, NULL, &f, &cursor, &size, err, sizeof(err)),
+			 RTPP_API_INVALID_ARGUMENT);
+	assert_memory_equal(err, "page_token:", 11);
+	rtpp_api_page_token(UINT32_MAX, token, sizeof(token));
+	assert_string_equal(token, ""); /* the last page */
+	req.page_token = NULL;
+	req.state = 9;
+	assert_int_equal(rtpp_api_parse_list(&req, NULL, &f, &cursor, &size, err, sizeof(err)),
+			 RTPP_API_INVALID_ARGUMENT);
+	assert_string_equal(err, "state: unknown value 9");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +319,8 @@ int main(void)
 		cmocka_unit_test(test_errno_to_status),
 		cmocka_unit_test(test_messages_out),
 		cmocka_unit_test(test_wire_round_trip),
+		cmocka_unit_test(test_status_message),
+		cmocka_unit_test(test_list_request),
 	};
 
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);

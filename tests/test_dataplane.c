@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 
 #include <rte_arp.h>
 #include <rte_eth_ring.h>
@@ -323,6 +324,72 @@ static void test_destroyed_session_stops_forwarding_at_once(void **state)
 	assert_int_equal(w->port_counters[IFACE_A].no_session, 1);
 }
 
+static void test_status_reports_endpoints_and_counters(void **state)
+{
+	(void)state;
+	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	resolve(IFACE_B, "198.51.100.20");
+	struct rte_mbuf *pkts[3];
+	for (int i = 0; i < 3; i++)
+		pkts[i] = udp_packet("203.0.113.10:5000", "203.0.113.1:20000", 1);
+	process(IFACE_A, pkts, 3);
+
+	struct rtpp_session_status st;
+	uint64_t id = rtpp_session_get_info(dp->sessions, s)->id;
+	char e[RTPP_ENDPOINT_STRLEN];
+	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
+	assert_int_equal(st.id, id);
+	assert_string_equal(rtpp_endpoint_format(&st.listen, e, sizeof(e)), "203.0.113.1:20000");
+	assert_string_equal(rtpp_endpoint_format(&st.destination, e, sizeof(e)), "198.51.100.20:40000");
+	assert_false(rtpp_addr_is_set(&st.source.addr));
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 3);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 3);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].rx_packets, 0);
+	assert_int_equal(st.last_rx_unix_ms[RTPP_FLOW_B_TO_A], 0);
+	/* "now" in this test is TSC 1: a time near the table's creation, not 1970 */
+	assert_true(st.last_rx_unix_ms[RTPP_FLOW_A_TO_B] + 86400000ull > st.created_unix_ms);
+	assert_int_equal(rtpp_dataplane_session_status(dp, id + 1000, &st), -ENOENT);
+}
+
+static void test_list_pages_every_session_once(void **state)
+{
+	(void)state;
+	char l[64], f[64];
+	for (unsigned int i = 0; i < 25; i++) {
+		snprintf(l, sizeof(l), "203.0.113.1:%u", 20000 + 2 * i);
+		snprintf(f, sizeof(f), "198.51.100.1:%u", 30000 + 2 * i);
+		create(l, f, "198.51.100.20:40000", NULL);
+	}
+	/* a hole in the middle: destroyed sessions are not listed */
+	rtpp_session_del(dp->sessions, 3);
+
+	struct rtpp_session_status page[10];
+	uint64_t seen[64] = { 0 };
+	uint32_t cursor = 0, total = 0, pages = 0;
+	while (cursor != UINT32_MAX) {
+		unsigned int n = rtpp_dataplane_session_list(dp, NULL, &cursor, page, RTE_DIM(page));
+
+		assert_true(n > 0);
+		for (unsigned int i = 0; i < n; i++) {
+			assert_true(page[i].id < RTE_DIM(seen));
+			assert_int_equal(seen[page[i].id]++, 0);
+		}
+		total += n;
+		pages++;
+	}
+	assert_int_equal(total, 24);
+	assert_int_equal(pages, 3); /* 10 + 10 + 4: no empty last page */
+
+	/* A filter that matches nothing ends at once. */
+	struct rtpp_session_filter none = { .state = RTPP_SESSION_ERROR, .iface = -1 };
+	cursor = 0;
+	assert_int_equal(rtpp_dataplane_session_list(dp, &none, &cursor, page, 10), 0);
+	assert_int_equal(cursor, UINT32_MAX);
+	struct rtpp_session_filter on_b = { .state = 0, .iface = IFACE_B };
+	cursor = 0;
+	assert_int_equal(rtpp_dataplane_session_list(dp, &on_b, &cursor, page, 10), 10);
+}
+
 int main(void)
 {
 	if (rtpp_test_eal_init(NULL) != 0)
@@ -359,6 +426,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_destroyed_session_stops_forwarding_at_once, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_status_reports_endpoints_and_counters, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_list_pages_every_session_once, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("dataplane", tests, NULL, NULL);
 

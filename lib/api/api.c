@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
@@ -131,4 +132,86 @@ void rtpp_api_flow_to_pb(const struct rtpp_flow_counters *c, uint64_t last_packe
 	pb->dropped_no_neighbour = c->drop_no_neighbour;
 	pb->dropped_tx_full = c->drop_tx_full;
 	pb->last_packet_unix_ms = last_packet_unix_ms;
+}
+
+void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_status_msg *m)
+{
+	const struct rtpp_endpoint *eps[4] = { &s->listen, &s->source, &s->forward, &s->destination };
+	Rtpproxy__FlowStatistics **flows[4];
+	Rtpproxy__SessionStatus *st = &m->status;
+
+	rtpproxy__session_status__init(st);
+	for (unsigned int i = 0; i < 4; i++)
+		rtpp_api_endpoint_to_pb(eps[i], &m->endpoints[i], m->addrs[i]);
+	st->session_id = s->id;
+	snprintf(m->name, sizeof(m->name), "%s", s->name);
+	st->name = m->name;
+	/* The data plane's states are numbered like the API's. */
+	st->state = (Rtpproxy__SessionState)s->state;
+	st->protocol = RTPPROXY__PROTOCOL__PROTOCOL_UDP;
+	st->listen = &m->endpoints[0];
+	st->source = &m->endpoints[1];
+	st->forward = &m->endpoints[2];
+	st->destination = &m->endpoints[3];
+	st->rtcp = s->rtcp;
+	st->created_unix_ms = s->created_unix_ms;
+	st->is_static = s->is_static;
+	flows[RTPP_FLOW_A_TO_B] = &st->a_to_b;
+	flows[RTPP_FLOW_RTCP_A_TO_B] = &st->rtcp_a_to_b;
+	flows[RTPP_FLOW_B_TO_A] = &st->b_to_a;
+	flows[RTPP_FLOW_RTCP_B_TO_A] = &st->rtcp_b_to_a;
+	for (unsigned int f = 0; f < 4; f++) {
+		rtpp_api_flow_to_pb(&s->flows[f], s->last_rx_unix_ms[f], &m->flows[f]);
+		*flows[f] = &m->flows[f];
+	}
+	st->error = (char *)"";
+}
+
+enum rtpp_api_status rtpp_api_parse_list(const Rtpproxy__ListSessionsRequest *req,
+					 const struct rtpp_dataplane *dp,
+					 struct rtpp_session_filter *filter, uint32_t *cursor,
+					 unsigned int *page_size, char *err, size_t errlen)
+{
+	filter->state = 0;
+	filter->iface = -1;
+	if ((unsigned int)req->state > RTPPROXY__SESSION_STATE__SESSION_STATE_CLOSED)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "state: unknown value %d", (int)req->state);
+	filter->state = (uint8_t)req->state;
+	if (req->filter_protocol && req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_UDP &&
+	    req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_TCP)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "protocol: unknown value %d", (int)req->protocol);
+	/* Only UDP sessions exist today: a TCP filter matches none. */
+	if (req->filter_protocol && req->protocol == RTPPROXY__PROTOCOL__PROTOCOL_TCP)
+		filter->state = 0xff;
+	if (req->interface != NULL && req->interface[0] != '\0') {
+		filter->iface = rtpp_dataplane_iface_index(dp, req->interface);
+		if (filter->iface < 0)
+			return FAIL(RTPP_API_INVALID_ARGUMENT, "interface: no interface called \"%.32s\"",
+				    req->interface);
+	}
+	if (req->page_size > RTPP_API_PAGE_MAX)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "page_size: %u, at most %d", req->page_size,
+			    RTPP_API_PAGE_MAX);
+	*page_size = req->page_size ? req->page_size : RTPP_API_PAGE_DEFAULT;
+	*cursor = 0;
+	if (req->page_token != NULL && req->page_token[0] != '\0') {
+		char *end;
+		unsigned long v = strtoul(req->page_token, &end, 10);
+
+		if (*end != '\0' || req->page_token[0] < '0' || req->page_token[0] > '9' ||
+		    v >= UINT32_MAX)
+			return FAIL(RTPP_API_INVALID_ARGUMENT,
+				    "page_token: \"%.32s\" is not a token this server gave",
+				    req->page_token);
+		*cursor = (uint32_t)v;
+	}
+	return RTPP_API_OK;
+}
+
+void rtpp_api_page_token(uint32_t cursor, char *buf, size_t len)
+{
+	if (cursor == UINT32_MAX)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "%u", cursor);
 }

@@ -54,4 +54,29 @@ void rtpp_api_endpoint_to_pb(const struct rtpp_endpoint *e, Rtpproxy__Endpoint *
 void rtpp_api_flow_to_pb(const struct rtpp_flow_counters *c, uint64_t last_packet_unix_ms,
 			 Rtpproxy__FlowStatistics *pb);
 
+/* A SessionStatus message with the storage its sub-messages and strings point into. */
+struct rtpp_api_status_msg {
+	Rtpproxy__SessionStatus status;
+	Rtpproxy__Endpoint endpoints[4];
+	char addrs[4][RTPP_ADDR_STRLEN];
+	Rtpproxy__FlowStatistics flows[4];
+	char name[RTPP_API_NAME_MAX];
+};
+void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_status_msg *m);
+
+/* Paging limits of ListSessions. */
+#define RTPP_API_PAGE_DEFAULT 100
+#define RTPP_API_PAGE_MAX 1000
+
+/*
+ * ListSessionsRequest into a filter, a cursor (from page_token) and a page
+ * size. The interface filter is resolved against dp's interfaces.
+ */
+enum rtpp_api_status rtpp_api_parse_list(const Rtpproxy__ListSessionsRequest *req,
+					 const struct rtpp_dataplane *dp,
+					 struct rtpp_session_filter *filter, uint32_t *cursor,
+					 unsigned int *page_size, char *err, size_t errlen);
+/* The page_token that resumes at cursor ("" when cursor says the end). */
+void rtpp_api_page_token(uint32_t cursor, char *buf, size_t len);
+
 #endif

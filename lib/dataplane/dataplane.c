@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -80,6 +81,10 @@ static int create_tables(struct rtpp_dataplane *dp, uint32_t max_sessions, char 
 	char name[24];
 
 	snprintf(name, sizeof(name), "dp%u", generation++);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	dp->clock_base_tsc = rte_rdtsc();
+	dp->clock_base_unix_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	size_t rcu_size = rte_rcu_qsbr_get_memsize(dp->n_workers);
 	dp->rcu = rte_zmalloc("rtpp_rcu", rcu_size, RTE_CACHE_LINE_SIZE);
 	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_workers) != 0) {
@@ -460,6 +465,113 @@ int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id)
 	rc = index == RTPP_SESSION_INVALID ? -ENOENT : rtpp_session_del(dp->sessions, index);
 	pthread_mutex_unlock(&dp->lock);
 	return rc;
+}
+
+static uint64_t tsc_to_unix_ms(const struct rtpp_dataplane *dp, uint64_t tsc)
+{
+	if (tsc == 0)
+		return 0;
+	int64_t delta_ns = (int64_t)((double)((int64_t)(tsc - dp->clock_base_tsc)) * 1e9 /
+				     (double)rte_get_tsc_hz());
+	return (uint64_t)((int64_t)dp->clock_base_unix_ns + delta_ns) / 1000000u;
+}
+
+/* Fill a status from a live session's index (the caller holds the lock). */
+static void fill_status(struct rtpp_dataplane *dp, uint32_t index, struct rtpp_session_status *out)
+{
+	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
+	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
+
+	memset(out, 0, sizeof(*out));
+	out->id = info->id;
+	snprintf(out->name, sizeof(out->name), "%s", info->name);
+	out->state = info->state;
+	out->is_static = info->is_static;
+	out->rtcp = info->rtcp;
+	out->created_unix_ms = info->created_ns / 1000000u;
+	out->listen = s->leg[RTPP_LEG_A].local;
+	out->source = s->leg[RTPP_LEG_A].remote;
+	out->forward = s->leg[RTPP_LEG_B].local;
+	out->destination = s->leg[RTPP_LEG_B].remote;
+	out->iface_a = s->leg[RTPP_LEG_A].iface;
+	out->iface_b = s->leg[RTPP_LEG_B].iface;
+	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
+		rtpp_session_flow_counters(dp->sessions, index, f, &out->flows[f]);
+		out->last_rx_unix_ms[f] = tsc_to_unix_ms(dp, out->flows[f].last_rx_tsc);
+	}
+}
+
+int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,
+				  struct rtpp_session_status *out)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&dp->lock);
+	uint32_t index = rtpp_session_find(dp->sessions, id);
+	if (index != RTPP_SESSION_INVALID) {
+		fill_status(dp, index, out);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+static bool matches(const struct rtpp_dataplane *dp, uint32_t index,
+		    const struct rtpp_session_filter *f)
+{
+	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
+
+	if (f == NULL)
+		return true;
+	if (f->state != 0 && rtpp_session_get_info(dp->sessions, index)->state != f->state)
+		return false;
+	return f->iface < 0 || s->leg[RTPP_LEG_A].iface == f->iface ||
+	       s->leg[RTPP_LEG_B].iface == f->iface;
+}
+
+unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
+					 const struct rtpp_session_filter *filter,
+					 uint32_t *cursor, struct rtpp_session_status *out,
+					 unsigned int max)
+{
+	unsigned int n = 0;
+	uint32_t index = *cursor;
+
+	pthread_mutex_lock(&dp->lock);
+	while (n < max && index != UINT32_MAX) {
+		if (!rtpp_session_next(dp->sessions, &index)) {
+			index = UINT32_MAX;
+			break;
+		}
+		if (matches(dp, index, filter))
+			fill_status(dp, index, &out[n++]);
+		index++;
+	}
+	/* A full page may have been the last: look ahead so the caller can stop. */
+	if (index != UINT32_MAX) {
+		uint32_t probe = index;
+		bool more = false;
+
+		while (rtpp_session_next(dp->sessions, &probe)) {
+			if (matches(dp, probe, filter)) {
+				more = true;
+				break;
+			}
+			probe++;
+		}
+		index = more ? probe : UINT32_MAX;
+	}
+	*cursor = index;
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
+int rtpp_dataplane_iface_index(const struct rtpp_dataplane *dp, const char *name)
+{
+	for (unsigned int i = 0; i < dp->n_ifaces; i++)
+		if (dp->ifaces[i].cfg != NULL && strcmp(dp->ifaces[i].cfg->name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
 int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen)

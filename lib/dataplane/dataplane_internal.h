@@ -81,6 +81,8 @@ struct rtpp_dataplane {
 	bool started;
 	bool detached; /* built around caller's ports and pool (bench, tests) */
 	uint64_t started_tsc;
+	uint64_t clock_base_tsc;     /* TSC and wall clock read together, */
+	uint64_t clock_base_unix_ns; /* to turn packet timestamps into Unix time */
 	uint64_t next_neigh_timer_tsc;
 	/* Serialises the main lcore's table writes with telemetry readers. */
 	pthread_mutex_t lock;

@@ -51,6 +51,45 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 /* Destroy; -ENOENT when no such session. Forwarding stops at once. */
 int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id);
 
+/* A session as the control plane reports it: endpoints, state, counters summed over workers. */
+#define RTPP_FLOW_A_TO_B 0
+#define RTPP_FLOW_RTCP_A_TO_B 1
+#define RTPP_FLOW_B_TO_A 2
+#define RTPP_FLOW_RTCP_B_TO_A 3
+struct rtpp_session_status {
+	uint64_t id;
+	char name[64];
+	uint8_t state;          /* enum rtpp_session_state; same values as the API's */
+	bool is_static;
+	bool rtcp;
+	uint64_t created_unix_ms;
+	struct rtpp_endpoint listen, source, forward, destination;
+	uint16_t iface_a, iface_b;
+	struct rtpp_flow_counters flows[4];  /* RTPP_FLOW_* */
+	uint64_t last_rx_unix_ms[4];         /* 0: nothing received */
+};
+
+/* One session's status; -ENOENT when there is no such session. */
+int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,
+				  struct rtpp_session_status *out);
+
+struct rtpp_session_filter {
+	uint8_t state; /* 0: any */
+	int iface;     /* -1: any; else sessions with a local endpoint on it */
+};
+/*
+ * Page through the sessions matching filter: fills at most max entries from
+ * *cursor on and moves *cursor past them; *cursor becomes UINT32_MAX when no
+ * session is left. A session that lives through the whole paging appears
+ * exactly once; one created or destroyed meanwhile may or may not.
+ */
+unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
+					 const struct rtpp_session_filter *filter,
+					 uint32_t *cursor, struct rtpp_session_status *out,
+					 unsigned int max);
+/* Index of the interface called name, -1 when none. */
+int rtpp_dataplane_iface_index(const struct rtpp_dataplane *dp, const char *name);
+
 /* Create every static session of the configuration. */
 int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen);
 
