@@ -390,6 +390,59 @@ static void test_list_pages_every_session_once(void **state)
 	assert_int_equal(rtpp_dataplane_session_list(dp, &on_b, &cursor, page, 10), 10);
 }
 
+struct event_log {
+	unsigned int n;
+	struct rtpp_session_event last;
+	uint64_t last_rx_packets;
+};
+
+static void record_event(void *ctx, const struct rtpp_session_event *ev)
+{
+	struct event_log *log = ctx;
+
+	log->n++;
+	log->last = *ev;
+	log->last.status = NULL;
+	log->last_rx_packets = ev->status->flows[RTPP_FLOW_A_TO_B].rx_packets;
+}
+
+static void test_first_packet_makes_session_active_once(void **state)
+{
+	struct event_log log = { 0 };
+	struct rtpp_session_status st;
+
+	(void)state;
+	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	uint64_t id = rtpp_session_get_info(dp->sessions, s)->id;
+	resolve(IFACE_B, "198.51.100.20");
+	rtpp_dataplane_set_event_handler(dp, record_event, &log);
+	rtpp_dataplane_service(dp);
+	assert_int_equal(log.n, 0); /* nothing happened yet */
+
+	for (int round = 0; round < 2; round++) {
+		struct rte_mbuf *m = udp_packet("203.0.113.10:5000", "203.0.113.1:20000", 1);
+
+		process(IFACE_A, &m, 1);
+		rtpp_dataplane_service(dp);
+	}
+	assert_int_equal(log.n, 1); /* the second packet changes nothing */
+	assert_int_equal(log.last.type, RTPP_EVENT_STATE_CHANGED);
+	assert_int_equal(log.last.session_id, id);
+	assert_int_equal(log.last.old_state, RTPP_SESSION_CREATED);
+	assert_int_equal(log.last.new_state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+
+	/* Destroy reports CLOSED with the final counters, then the session is gone. */
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, id), 0);
+	assert_int_equal(log.n, 2);
+	assert_int_equal(log.last.type, RTPP_EVENT_CLOSED);
+	assert_int_equal(log.last.new_state, RTPP_SESSION_CLOSED);
+	assert_int_equal(log.last_rx_packets, 2);
+	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), -ENOENT);
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, id), -ENOENT);
+}
+
 int main(void)
 {
 	if (rtpp_test_eal_init(NULL) != 0)
@@ -429,6 +482,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_reports_endpoints_and_counters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_pages_every_session_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_packet_makes_session_active_once, setup,
+						teardown),
 	};
 	int failed = cmocka_run_group_tests_name("dataplane", tests, NULL, NULL);
 

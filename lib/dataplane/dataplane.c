@@ -117,6 +117,14 @@ static int create_tables(struct rtpp_dataplane *dp, uint32_t max_sessions, char 
 			 rte_strerror(rte_errno));
 		return -1;
 	}
+	snprintf(name, sizeof(name), "dp%u_ev", generation - 1);
+	dp->event_ring = rte_ring_create_elem(name, sizeof(struct rtpp_flow_event),
+					      RTPP_EVENT_RING_SIZE, (int)rte_socket_id(),
+					      RING_F_SC_DEQ);
+	if (dp->event_ring == NULL) {
+		snprintf(err, errlen, "cannot allocate the event ring: %s", rte_strerror(rte_errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -243,7 +251,7 @@ static void send_probe(void *ctx, const struct rtpp_neigh_entry *e)
 {
 	struct rtpp_dataplane *dp = ctx;
 	const struct rtpp_dp_iface *ifc = &dp->ifaces[e->iface];
-	const struct rtpp_addr *src = probe_source(ifc->cfg, &e->addr);
+	const struct rtpp_addr *src = ifc->cfg ? probe_source(ifc->cfg, &e->addr) : NULL;
 	struct rte_mbuf *m;
 
 	if (src == NULL || (m = rte_pktmbuf_alloc(dp->pool)) == NULL)
@@ -256,6 +264,55 @@ static void send_probe(void *ctx, const struct rtpp_neigh_entry *e)
 	/* Spread probes over the workers' TX queues; a full ring loses this probe only. */
 	if (rte_ring_sp_enqueue(dp->workers[e->iface % dp->n_workers]->ctrl_tx, m) != 0)
 		rte_pktmbuf_free(m);
+}
+
+static void fill_status(struct rtpp_dataplane *dp, uint32_t index, struct rtpp_session_status *out);
+
+/* Report an event about a live session (caller holds the lock). */
+static void emit(struct rtpp_dataplane *dp, enum rtpp_session_event_type type, uint32_t index,
+		 uint8_t old_state, uint8_t new_state)
+{
+	struct rtpp_session_status st;
+
+	if (dp->event_fn == NULL)
+		return;
+	fill_status(dp, index, &st);
+	st.state = new_state;
+	const struct rtpp_session_event ev = {
+		.type = type, .session_id = st.id, .old_state = old_state, .new_state = new_state,
+		.status = &st,
+	};
+	dp->event_fn(dp->event_ctx, &ev);
+}
+
+void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn,
+				      void *ctx)
+{
+	pthread_mutex_lock(&dp->lock);
+	dp->event_fn = fn;
+	dp->event_ctx = ctx;
+	pthread_mutex_unlock(&dp->lock);
+}
+
+/* Media seen on a session for the first time: it is active. */
+static void drain_flow_events(struct rtpp_dataplane *dp)
+{
+	struct rtpp_flow_event ev[64];
+	unsigned int n;
+
+	while ((n = rte_ring_sc_dequeue_burst_elem(dp->event_ring, ev, sizeof(ev[0]),
+						   RTE_DIM(ev), NULL)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t index = rtpp_flow_session(ev[i].flow);
+			uint8_t state = rtpp_session_state(dp->sessions, index);
+
+			/* A session destroyed since (or already active) needs nothing. */
+			if (state != RTPP_SESSION_CREATED && state != RTPP_SESSION_CONNECTING)
+				continue;
+			rtpp_session_set_state(dp->sessions, index, RTPP_SESSION_ACTIVE);
+			emit(dp, RTPP_EVENT_STATE_CHANGED, index, state, RTPP_SESSION_ACTIVE);
+		}
+	}
 }
 
 void rtpp_dataplane_service(struct rtpp_dataplane *dp)
@@ -276,6 +333,7 @@ void rtpp_dataplane_service(struct rtpp_dataplane *dp)
 		rtpp_neigh_timer(dp->neigh, now, rte_get_tsc_hz(), send_probe, dp);
 		dp->next_neigh_timer_tsc = now + rte_get_tsc_hz() / NEIGH_TIMER_PER_S;
 	}
+	drain_flow_events(dp);
 	rtpp_session_table_reclaim(dp->sessions);
 	pthread_mutex_unlock(&dp->lock);
 }
@@ -305,6 +363,7 @@ void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
 	rtpp_session_table_free(dp->sessions);
 	rtpp_neigh_free(dp->neigh);
 	rte_ring_free(dp->learn_ring);
+	rte_ring_free(dp->event_ring);
 	rte_free(dp->rcu);
 	pthread_mutex_destroy(&dp->lock);
 	rte_free(dp);
@@ -440,6 +499,8 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 		rc = -ENOSPC;
 	} else {
 		rc = rtpp_session_add(dp->sessions, &p, &index, id);
+		if (rc == 0)
+			emit(dp, RTPP_EVENT_CREATED, index, RTPP_SESSION_FREE, RTPP_SESSION_CREATED);
 		if (rc == -ENOSPC)
 			snprintf(err, errlen, "session table full (%u sessions)",
 				 rtpp_session_capacity(dp->sessions));
@@ -462,7 +523,15 @@ int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id)
 
 	pthread_mutex_lock(&dp->lock);
 	index = rtpp_session_find(dp->sessions, id);
-	rc = index == RTPP_SESSION_INVALID ? -ENOENT : rtpp_session_del(dp->sessions, index);
+	if (index == RTPP_SESSION_INVALID) {
+		rc = -ENOENT;
+	} else {
+		uint8_t old = rtpp_session_state(dp->sessions, index);
+
+		/* Reported before the slot goes: the final counters are still there. */
+		emit(dp, RTPP_EVENT_CLOSED, index, old, RTPP_SESSION_CLOSED);
+		rc = rtpp_session_del(dp->sessions, index);
+	}
 	pthread_mutex_unlock(&dp->lock);
 	return rc;
 }

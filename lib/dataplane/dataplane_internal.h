@@ -23,6 +23,14 @@ extern int rtpp_logtype_dataplane;
 #define RTPP_MAX_RXQ_PER_WORKER (RTPP_MAX_INTERFACES * 8)
 #define RTPP_CTRL_RING_SIZE 1024
 #define RTPP_LEARN_RING_SIZE 4096
+#define RTPP_EVENT_RING_SIZE 16384
+
+/* What a worker tells the main lcore about a flow (ring element, 8 bytes). */
+struct rtpp_flow_event {
+	uint32_t flow;  /* the lookup value: session index << 2 | leg << 1 | rtcp */
+	uint32_t kind;  /* RTPP_FLOW_EVENT_* */
+};
+#define RTPP_FLOW_EVENT_FIRST_PACKET 1
 
 /* One data interface and its exception (TAP) port. */
 struct rtpp_dp_iface {
@@ -76,6 +84,10 @@ struct rtpp_dataplane {
 	struct rtpp_session_table *sessions;
 	struct rtpp_neigh_table *neigh;
 	struct rte_ring *learn_ring;         /* workers -> main: neighbour bindings */
+	struct rte_ring *event_ring;         /* workers -> main: flow events */
+	uint64_t events_lost;                /* event ring was full */
+	rtpp_session_event_fn event_fn;
+	void *event_ctx;
 	struct rtpp_worker *workers[RTPP_MAX_WORKERS];
 	volatile int stop;
 	bool started;

@@ -90,6 +90,26 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 /* Index of the interface called name, -1 when none. */
 int rtpp_dataplane_iface_index(const struct rtpp_dataplane *dp, const char *name);
 
+/*
+ * Session events, reported on the main lcore (from rtpp_dataplane_service and
+ * the create/destroy calls), never from a worker. Workers hand what they see
+ * to the main lcore through a ring.
+ */
+enum rtpp_session_event_type {
+	RTPP_EVENT_CREATED = 1,
+	RTPP_EVENT_STATE_CHANGED = 2,
+	RTPP_EVENT_CLOSED = 5,
+};
+struct rtpp_session_event {
+	enum rtpp_session_event_type type;
+	uint64_t session_id;
+	uint8_t old_state, new_state;
+	const struct rtpp_session_status *status; /* valid during the call only */
+};
+typedef void (*rtpp_session_event_fn)(void *ctx, const struct rtpp_session_event *ev);
+void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn,
+				      void *ctx);
+
 /* Create every static session of the configuration. */
 int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen);
 

@@ -115,6 +115,13 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 	const struct rte_ether_addr *dst_mac;
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
+	if (unlikely(fc->rx_packets == 0)) {
+		/* First packet of this flow on this worker: the main lcore decides what it means. */
+		struct rtpp_flow_event ev = { (uint32_t)flow, RTPP_FLOW_EVENT_FIRST_PACKET };
+
+		if (rte_ring_mp_enqueue_elem(dp->event_ring, &ev, sizeof(ev)) != 0)
+			__atomic_fetch_add(&dp->events_lost, 1, __ATOMIC_RELAXED);
+	}
 	fc->rx_packets++;
 	fc->rx_bytes += m->pkt_len;
 	fc->last_rx_tsc = now_tsc;

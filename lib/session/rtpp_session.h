@@ -170,5 +170,8 @@ void rtpp_session_flow_counters(const struct rtpp_session_table *t, uint32_t ind
 				unsigned int flow, struct rtpp_flow_counters *out);
 
 const char *rtpp_session_state_name(uint8_t state);
+/* A session's state (FREE for an unused index); set by the control plane only. */
+uint8_t rtpp_session_state(const struct rtpp_session_table *t, uint32_t index);
+void rtpp_session_set_state(struct rtpp_session_table *t, uint32_t index, uint8_t state);
 
 #endif

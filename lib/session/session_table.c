@@ -427,3 +427,17 @@ const char *rtpp_session_state_name(uint8_t state)
 
 	return state < RTE_DIM(names) ? names[state] : "unknown";
 }
+
+uint8_t rtpp_session_state(const struct rtpp_session_table *t, uint32_t index)
+{
+	return index < t->capacity ? t->info[index].state : RTPP_SESSION_FREE;
+}
+
+void rtpp_session_set_state(struct rtpp_session_table *t, uint32_t index, uint8_t state)
+{
+	/* Only live sessions move; FREE and CLOSED belong to add/del. */
+	if (index < t->capacity && t->info[index].state != RTPP_SESSION_FREE &&
+	    t->info[index].state != RTPP_SESSION_CLOSED && state != RTPP_SESSION_FREE &&
+	    state != RTPP_SESSION_CLOSED)
+		t->info[index].state = state;
+}

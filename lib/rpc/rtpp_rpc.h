@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A small gRPC server on grpc C core, independent of any message type: it
+ * moves serialized protobuf bytes, the caller (de)serializes them.
+ *
+ * Single-threaded: every function here must be called from the one thread
+ * that calls rtpp_rpc_server_poll() (handlers and callbacks run in it).
+ * Supports unary and server-streaming methods. See docs/rpc.md.
+ */
+#ifndef RTPP_RPC_H
+#define RTPP_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rtpp_rpc_server;
+struct rtpp_rpc_call;             /* one in-flight streaming call */
+
+/* Messages a streaming call may have queued (not yet handed to grpc). */
+#define RTPP_RPC_STREAM_QUEUE 1024
+
+/* PEM strings (NUL-terminated). client_ca_pem != NULL: clients must present
+ * a certificate signed by it. */
+struct rtpp_rpc_tls {
+	const char *cert_pem;
+	const char *key_pem;
+	const char *client_ca_pem;
+};
+
+/* Unary handler. Returns a grpc_status_code (0 = OK). On OK, *reply may be
+ * set to a malloc'd buffer (the library frees it) or left NULL (empty reply).
+ * On non-OK, status_msg (msg_len bytes, zeroed) may be filled; *reply is
+ * ignored (freed if set). */
+typedef int (*rtpp_rpc_unary_fn)(void *ctx, const uint8_t *req, size_t req_len,
+				 uint8_t **reply, size_t *reply_len,
+				 char *status_msg, size_t msg_len);
+
+/* Server-streaming handler, called once with the request. Returning OK
+ * (0) hands the call to the handler: it pushes messages with
+ * rtpp_rpc_stream_send() (also from inside this function) and must
+ * eventually release it with rtpp_rpc_stream_finish(). Non-OK ends the call
+ * at once with that status (and status_msg); the handler must not keep it. */
+typedef int (*rtpp_rpc_stream_fn)(void *ctx, struct rtpp_rpc_call *call,
+				  const uint8_t *req, size_t req_len,
+				  char *status_msg, size_t msg_len);
+
+/* The client went away (cancel, deadline, broken connection) or the server
+ * is being destroyed. The call stays valid (sends return -EPIPE) until the
+ * owner calls rtpp_rpc_stream_finish() on it, which it may do from here. */
+typedef void (*rtpp_rpc_stream_gone_fn)(void *ctx, struct rtpp_rpc_call *call);
+
+/* listen_addr: "[::]:50051", "127.0.0.1:0", ... tls NULL = plaintext.
+ * *bound_port (optional) receives the port actually bound. NULL on error,
+ * with a reason in err. */
+struct rtpp_rpc_server *rtpp_rpc_server_create(const char *listen_addr,
+					       const struct rtpp_rpc_tls *tls,
+					       int *bound_port,
+					       char *err, size_t errlen);
+/* method: full path, "/rtpproxy.RtpProxy/CreateSession". Before start.
+ * 0 or -errno. Unregistered methods get UNIMPLEMENTED. */
+int rtpp_rpc_register_unary(struct rtpp_rpc_server *srv, const char *method,
+			    rtpp_rpc_unary_fn fn, void *ctx);
+int rtpp_rpc_register_stream(struct rtpp_rpc_server *srv, const char *method,
+			     rtpp_rpc_stream_fn fn,
+			     rtpp_rpc_stream_gone_fn gone, void *ctx);
+int rtpp_rpc_server_start(struct rtpp_rpc_server *srv);
+/* Process what is ready, waiting at most timeout_ms for the first event.
+ * Returns the number of completion-queue events handled. */
+int rtpp_rpc_server_poll(struct rtpp_rpc_server *srv, int timeout_ms);
+
+/* Queue one message (copied). Never blocks. 0, -ENOBUFS when
+ * RTPP_RPC_STREAM_QUEUE messages are already queued (the message is
+ * dropped), -EPIPE when the call is gone or finishing, -ENOMEM. */
+int rtpp_rpc_stream_send(struct rtpp_rpc_call *call, const uint8_t *msg,
+			 size_t len);
+/* Messages queued and not yet handed to grpc. */
+unsigned rtpp_rpc_stream_queued(const struct rtpp_rpc_call *call);
+/* Release the call: queued messages are still sent, then the status
+ * (msg may be NULL). The pointer is invalid afterwards. */
+void rtpp_rpc_stream_finish(struct rtpp_rpc_call *call, int status,
+			    const char *msg);
+
+/* Shut down, cancel every call (gone callbacks fire for calls still owned),
+ * drain the completion queue and free everything. */
+void rtpp_rpc_server_destroy(struct rtpp_rpc_server *srv);
+
+#endif
