@@ -7,7 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+
+#include "dataplane_internal.h"
 #include "rtpp_api.h"
+#include "test_eal.h"
 
 struct fixture {
 	Rtpproxy__CreateSessionRequest req;
@@ -307,8 +312,258 @@ static void test_list_request(void **state)
 	assert_string_equal(err, "state: unknown value 9");
 }
 
+/* ---- the handlers, on encoded bytes, against a data plane with a real config ---- */
+
+static const char service_yaml[] =
+	"interfaces:\n"
+	"  - name: access\n"
+	"    device: net_ring_api_a\n"
+	"    addresses: [203.0.113.1/24, \"2001:db8:a::1/64\"]\n"
+	"    ports: 20000-29999\n"
+	"  - name: core\n"
+	"    device: net_ring_api_b\n"
+	"    addresses: [198.51.100.1/24]\n"
+	"    gateway4: 198.51.100.254\n"
+	"    ports: 30000-39999\n"
+	"dataplane:\n"
+	"  max_sessions: 16\n";
+
+static struct rtpp_config *service_cfg;
+static struct rtpp_dataplane *service_dp;
+static struct rte_mempool *service_pool;
+static uint16_t service_ports[2];
+
+struct call_result {
+	int status;
+	char msg[256];
+	uint8_t *reply;
+	size_t reply_len;
+};
+
+typedef int (*handler_fn)(struct rtpp_dataplane *, const uint8_t *, size_t, uint8_t **, size_t *,
+			  char *, size_t);
+
+static struct call_result call(handler_fn fn, const uint8_t *req, size_t len)
+{
+	struct call_result r = { 0 };
+
+	r.status = fn(service_dp, req, len, &r.reply, &r.reply_len, r.msg, sizeof(r.msg));
+	return r;
+}
+
+static struct call_result create_call(const char *listen, const char *forward, const char *dst)
+{
+	struct fixture *f = valid_request();
+	uint8_t wire[512];
+	char l[64], fw[64], d[64];
+	struct rtpp_endpoint e;
+
+	/* "addr:port" strings into the request's endpoints */
+	rtpp_endpoint_parse(listen, &e);
+	rtpp_addr_format(&e.addr, l, sizeof(l));
+	f->listen.address = l;
+	f->listen.port = e.port;
+	rtpp_endpoint_parse(forward, &e);
+	rtpp_addr_format(&e.addr, fw, sizeof(fw));
+	f->forward.address = fw;
+	f->forward.port = e.port;
+	rtpp_endpoint_parse(dst, &e);
+	rtpp_addr_format(&e.addr, d, sizeof(d));
+	f->destination.address = d;
+	f->destination.port = e.port;
+	size_t len = rtpproxy__create_session_request__pack(&f->req, wire);
+	return call(rtpp_api_handle_create, wire, len);
+}
+
+static uint64_t created_id(struct call_result *r)
+{
+	assert_int_equal(r->status, RTPP_API_OK);
+	Rtpproxy__CreateSessionResponse *resp =
+		rtpproxy__create_session_response__unpack(NULL, r->reply_len, r->reply);
+	assert_non_null(resp);
+	uint64_t id = resp->session_id;
+	assert_non_null(resp->listen);
+	assert_non_null(resp->listen->address);
+	rtpproxy__create_session_response__free_unpacked(resp, NULL);
+	free(r->reply);
+	return id;
+}
+
+static struct call_result id_call(handler_fn fn, uint64_t id)
+{
+	Rtpproxy__GetSessionStatusRequest q = RTPPROXY__GET_SESSION_STATUS_REQUEST__INIT;
+	uint8_t wire[32];
+
+	/* Destroy and GetStatus requests have the same single field. */
+	q.session_id = id;
+	return call(fn, wire, rtpproxy__get_session_status_request__pack(&q, wire));
+}
+
+static void expect_status(struct call_result r, int status, const char *msg_prefix)
+{
+	if (r.status != status || strncmp(r.msg, msg_prefix, strlen(msg_prefix)) != 0)
+		fail_msg("got status %d \"%s\", want %d \"%s...\"", r.status, r.msg, status,
+			 msg_prefix);
+	free(r.reply);
+}
+
+static int service_setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	service_dp = rtpp_dataplane_create_detached(service_ports, 2, 16, 1, service_pool,
+						    service_cfg);
+	(void)err;
+	return service_dp == NULL ? -1 : 0;
+}
+
+static int service_teardown(void **state)
+{
+	(void)state;
+	rtpp_dataplane_destroy(service_dp);
+	return 0;
+}
+
+static void test_create_status_list_destroy(void **state)
+{
+	(void)state;
+	struct call_result r = create_call("203.0.113.1:20000", "198.51.100.1:30000",
+					   "198.51.100.20:40000");
+	uint64_t id = created_id(&r);
+
+	r = id_call(rtpp_api_handle_status, id);
+	assert_int_equal(r.status, RTPP_API_OK);
+	Rtpproxy__SessionStatus *st = rtpproxy__session_status__unpack(NULL, r.reply_len, r.reply);
+	assert_int_equal(st->session_id, id);
+	assert_int_equal(st->state, RTPPROXY__SESSION_STATE__SESSION_STATE_CREATED);
+	assert_string_equal(st->destination->address, "198.51.100.20");
+	assert_false(st->is_static);
+	rtpproxy__session_status__free_unpacked(st, NULL);
+	free(r.reply);
+
+	Rtpproxy__ListSessionsRequest lq = RTPPROXY__LIST_SESSIONS_REQUEST__INIT;
+	uint8_t wire[64];
+	r = call(rtpp_api_handle_list, wire, rtpproxy__list_sessions_request__pack(&lq, wire));
+	assert_int_equal(r.status, RTPP_API_OK);
+	Rtpproxy__ListSessionsResponse *lr =
+		rtpproxy__list_sessions_response__unpack(NULL, r.reply_len, r.reply);
+	assert_int_equal(lr->n_sessions, 1);
+	assert_int_equal(lr->total_sessions, 1);
+	assert_string_equal(lr->next_page_token, "");
+	rtpproxy__list_sessions_response__free_unpacked(lr, NULL);
+	free(r.reply);
+
+	r = id_call(rtpp_api_handle_destroy, id);
+	assert_int_equal(r.status, RTPP_API_OK);
+	Rtpproxy__DestroySessionResponse *dr =
+		rtpproxy__destroy_session_response__unpack(NULL, r.reply_len, r.reply);
+	assert_int_equal(dr->final_status->state, RTPPROXY__SESSION_STATE__SESSION_STATE_CLOSED);
+	rtpproxy__destroy_session_response__free_unpacked(dr, NULL);
+	free(r.reply);
+
+	expect_status(id_call(rtpp_api_handle_status, id), RTPP_API_NOT_FOUND, "session_id: no session");
+	expect_status(id_call(rtpp_api_handle_destroy, id), RTPP_API_NOT_FOUND, "session_id: no session");
+}
+
+static void test_every_refusal_names_its_field(void **state)
+{
+	(void)state;
+	/* listen on an address no interface owns */
+	expect_status(create_call("203.0.113.9:20000", "198.51.100.1:30000", "198.51.100.20:40000"),
+		      RTPP_API_INVALID_ARGUMENT, "listen: 203.0.113.9:20000 is not an address");
+	/* a destination on a family the egress side cannot reach: no IPv6 on core */
+	expect_status(create_call("[2001:db8:a::1]:20000", "198.51.100.1:30000",
+				  "[2001:db8:b::20]:40000"),
+		      RTPP_API_INVALID_ARGUMENT, "destination.address: IPv6 family differs");
+	/* taken: the second session wants the first one's RTCP port */
+	uint64_t id;
+	struct call_result r = create_call("203.0.113.1:20000", "198.51.100.1:30000",
+					   "198.51.100.20:40000");
+	id = created_id(&r);
+	(void)id;
+	expect_status(create_call("203.0.113.1:20001", "198.51.100.1:30010", "198.51.100.20:40000"),
+		      RTPP_API_ALREADY_EXISTS, "listen: 203.0.113.1:20001 is already used");
+	/* off-link remote without a gateway on that interface */
+	expect_status(create_call("198.51.100.1:30020", "203.0.113.1:20020", "198.18.0.77:40000"),
+		      RTPP_API_FAILED_PRECONDITION, "destination: 198.18.0.77:40000 is not on-link");
+	/* ... while core has a gateway: an off-link destination is fine there */
+	r = create_call("203.0.113.1:20030", "198.51.100.1:30030", "198.18.0.77:40000");
+	created_id(&r);
+	/* not even a message */
+	const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
+	expect_status(call(rtpp_api_handle_create, garbage, sizeof(garbage)),
+		      RTPP_API_INVALID_ARGUMENT, "request: not a CreateSessionRequest");
+	assert_int_equal(rtpp_dataplane_session_count(service_dp), 2); /* refusals changed nothing */
+}
+
+static void test_full_table_and_paging(void **state)
+{
+	char l[64], f[64];
+
+	(void)state;
+	for (unsigned int i = 0; i < 16; i++) {
+		snprintf(l, sizeof(l), "203.0.113.1:%u", 20000 + 2 * i);
+		snprintf(f, sizeof(f), "198.51.100.1:%u", 30000 + 2 * i);
+		struct call_result r = create_call(l, f, "198.51.100.20:40000");
+		created_id(&r);
+	}
+	expect_status(create_call("203.0.113.1:21000", "198.51.100.1:31000", "198.51.100.20:40000"),
+		      RTPP_API_RESOURCE_EXHAUSTED, "session table full");
+
+	Rtpproxy__ListSessionsRequest lq = RTPPROXY__LIST_SESSIONS_REQUEST__INIT;
+	char token[32] = "";
+	unsigned int total = 0, pages = 0;
+	lq.page_size = 6;
+	lq.interface = (char *)"core";
+	do {
+		uint8_t wire[128];
+
+		lq.page_token = token;
+		struct call_result r =
+			call(rtpp_api_handle_list, wire, rtpproxy__list_sessions_request__pack(&lq, wire));
+		assert_int_equal(r.status, RTPP_API_OK);
+		Rtpproxy__ListSessionsResponse *lr =
+			rtpproxy__list_sessions_response__unpack(NULL, r.reply_len, r.reply);
+		total += (unsigned int)lr->n_sessions;
+		pages++;
+		snprintf(token, sizeof(token), "%s", lr->next_page_token);
+		rtpproxy__list_sessions_response__free_unpacked(lr, NULL);
+		free(r.reply);
+	} while (token[0] != '\0' && pages < 10);
+	assert_int_equal(total, 16);
+	assert_int_equal(pages, 3);
+
+	uint8_t wire[128];
+	lq.page_token = NULL;
+	lq.interface = (char *)"nope";
+	expect_status(call(rtpp_api_handle_list, wire, rtpproxy__list_sessions_request__pack(&lq, wire)),
+		      RTPP_API_INVALID_ARGUMENT, "interface: no interface called \"nope\"");
+}
+
 int main(void)
 {
+	char err[RTPP_CONFIG_ERR_LEN];
+
+	if (rtpp_test_eal_init(NULL) != 0 ||
+	    rtpp_config_load_string(service_yaml, sizeof(service_yaml) - 1, "service.yaml",
+				    &service_cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		return 1;
+	}
+	service_pool = rte_pktmbuf_pool_create("api_test", 512, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	for (int i = 0; i < 2; i++) {
+		char name[32];
+		struct rte_ring *ring;
+
+		snprintf(name, sizeof(name), "api_ring%d", i);
+		ring = rte_ring_create(name, 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		int p = ring != NULL ? rte_eth_from_ring(ring) : -1;
+		if (p < 0 || service_pool == NULL)
+			return 1;
+		service_ports[i] = (uint16_t)p;
+	}
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_one_way_request),
 		cmocka_unit_test(test_two_way_ipv6_and_allocation),
@@ -321,7 +576,16 @@ int main(void)
 		cmocka_unit_test(test_wire_round_trip),
 		cmocka_unit_test(test_status_message),
 		cmocka_unit_test(test_list_request),
+		cmocka_unit_test_setup_teardown(test_create_status_list_destroy, service_setup,
+						service_teardown),
+		cmocka_unit_test_setup_teardown(test_every_refusal_names_its_field, service_setup,
+						service_teardown),
+		cmocka_unit_test_setup_teardown(test_full_table_and_paging, service_setup,
+						service_teardown),
 	};
+	int failed = cmocka_run_group_tests_name("api", tests, NULL, NULL);
 
-	return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+	rtpp_config_free(service_cfg);
+	rte_eal_cleanup();
+	return failed;
 }

@@ -155,7 +155,7 @@ static struct rtpp_flow_counters flow(uint32_t index, unsigned int f)
 static int setup(void **state)
 {
 	(void)state;
-	dp = rtpp_dataplane_create_detached(port, 2, 64, 1, pool);
+	dp = rtpp_dataplane_create_detached(port, 2, 64, 1, pool, NULL);
 	assert_non_null(dp);
 	w = dp->workers[0];
 	return 0;

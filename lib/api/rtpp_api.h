@@ -79,4 +79,18 @@ enum rtpp_api_status rtpp_api_parse_list(const Rtpproxy__ListSessionsRequest *re
 /* The page_token that resumes at cursor ("" when cursor says the end). */
 void rtpp_api_page_token(uint32_t cursor, char *buf, size_t len);
 
+/*
+ * The unary methods over serialized messages. Each returns a gRPC status;
+ * on OK *reply is a malloc'd encoded response (the caller frees it), else msg
+ * says why, naming the field.
+ */
+int rtpp_api_handle_create(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
+int rtpp_api_handle_destroy(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			    uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
+int rtpp_api_handle_status(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
+int rtpp_api_handle_list(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			 uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
+
 #endif

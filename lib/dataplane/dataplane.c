@@ -149,7 +149,8 @@ static struct rtpp_worker *worker_alloc(struct rtpp_dataplane *dp, uint16_t id, 
 
 struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, unsigned int n_ports,
 						      uint32_t max_sessions, uint16_t n_workers,
-						      struct rte_mempool *pool)
+						      struct rte_mempool *pool,
+						      const struct rtpp_config *cfg)
 {
 	struct rtpp_dataplane *dp = rte_zmalloc("dataplane", sizeof(*dp), RTE_CACHE_LINE_SIZE);
 	char err[256];
@@ -161,6 +162,7 @@ struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, 
 	}
 	pthread_mutex_init(&dp->lock, NULL);
 	dp->detached = true;
+	dp->cfg = cfg;
 	dp->burst = 32;
 	dp->pool = pool;
 	dp->n_ifaces = n_ports;
@@ -168,6 +170,7 @@ struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, 
 	for (unsigned int i = 0; i < n_ports; i++) {
 		dp->ifaces[i].port_id = port_ids[i];
 		dp->ifaces[i].rx_queues = 1;
+		dp->ifaces[i].cfg = cfg != NULL && i < cfg->n_ifaces ? &cfg->ifaces[i] : NULL;
 		rte_eth_macaddr_get(port_ids[i], &dp->ifaces[i].mac);
 	}
 	if (create_tables(dp, max_sessions, err, sizeof(err)) != 0)
@@ -413,7 +416,7 @@ static int check_local(const struct rtpp_dataplane *dp, const char *field,
 			 rtcp ? " (RTCP needs port+1)" : "");
 		return -EINVAL;
 	}
-	*iface = rtpp_config_iface_owning(dp->cfg, &e->addr);
+	*iface = dp->cfg != NULL ? rtpp_config_iface_owning(dp->cfg, &e->addr) : -1;
 	if (*iface < 0) {
 		snprintf(err, errlen, "%s: %s is not an address of any interface", field, s);
 		return -EADDRNOTAVAIL;
@@ -631,6 +634,14 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 		index = more ? probe : UINT32_MAX;
 	}
 	*cursor = index;
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
+uint32_t rtpp_dataplane_session_count(struct rtpp_dataplane *dp)
+{
+	pthread_mutex_lock(&dp->lock);
+	uint32_t n = rtpp_session_count(dp->sessions);
 	pthread_mutex_unlock(&dp->lock);
 	return n;
 }

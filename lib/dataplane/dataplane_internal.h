@@ -108,7 +108,8 @@ struct rtpp_dataplane {
  */
 struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, unsigned int n_ports,
 						      uint32_t max_sessions, uint16_t n_workers,
-						      struct rte_mempool *pool);
+						      struct rte_mempool *pool,
+						      const struct rtpp_config *cfg /* or NULL */);
 
 /* worker.c */
 int rtpp_worker_main(void *arg);

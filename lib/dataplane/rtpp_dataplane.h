@@ -87,6 +87,8 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 					 const struct rtpp_session_filter *filter,
 					 uint32_t *cursor, struct rtpp_session_status *out,
 					 unsigned int max);
+/* Live sessions in the table. */
+uint32_t rtpp_dataplane_session_count(struct rtpp_dataplane *dp);
 /* Index of the interface called name, -1 when none. */
 int rtpp_dataplane_iface_index(const struct rtpp_dataplane *dp, const char *name);
 

@@ -28,6 +28,7 @@
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
+#include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
 #include "rtpp_rpc.h"
@@ -210,7 +211,7 @@ send_final(struct rtpp_rpc_call *c, int code, const char *msg,
 {
 	grpc_op ops[3];
 	size_t n = 0;
-	grpc_slice details;
+	grpc_slice details = grpc_empty_slice();
 	bool have_details = msg != NULL && msg[0] != '\0';
 
 	memset(ops, 0, sizeof(ops));
@@ -633,8 +634,7 @@ rtpp_rpc_stream_send(struct rtpp_rpc_call *c, const uint8_t *msg, size_t len)
 		return -ENOMEM;
 	c->q[(c->q_head + c->q_len) % RTPP_RPC_STREAM_QUEUE] = bb;
 	c->q_len++;
-	if (c->in_cb == 0 || c->md_sent)
-		call_kick(c);
+	call_kick(c);
 	return 0;
 }
 

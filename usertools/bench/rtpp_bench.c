@@ -116,7 +116,7 @@ static struct rte_mbuf *make_packet(const struct rtpp_endpoint *dst, uint32_t fr
 /* Build the data plane around one ring port and n chained sessions. */
 static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **order_out)
 {
-	struct rtpp_dataplane *dp = rtpp_dataplane_create_detached(&ring_port, 1, n_sessions, 1, pool);
+	struct rtpp_dataplane *dp = rtpp_dataplane_create_detached(&ring_port, 1, n_sessions, 1, pool, NULL);
 
 	if (dp == NULL) {
 		fprintf(stderr, "rtpp-bench: cannot allocate tables for %u sessions: give EAL more "

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The unary methods of rtpproxy.RtpProxy over serialized messages: decode,
+ * validate, apply to the data plane, encode. The transport (gRPC) only moves
+ * bytes and the status these return.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rtpp_api.h"
+
+#define FAIL(code, ...) (snprintf(msg, msglen, __VA_ARGS__), (code))
+
+/* Pack a message into a malloc'd buffer the transport frees. */
+#define PACK(type, m, reply, reply_len)                                              \
+	({                                                                           \
+		size_t n_ = rtpproxy__##type##__get_packed_size(m);                  \
+		uint8_t *b_ = malloc(n_ ? n_ : 1);                                   \
+		int rc_ = RTPP_API_INTERNAL;                                         \
+		if (b_ != NULL) {                                                    \
+			rtpproxy__##type##__pack(m, b_);                             \
+			*(reply) = b_;                                               \
+			*(reply_len) = n_;                                           \
+			rc_ = RTPP_API_OK;                                           \
+		}                                                                    \
+		rc_;                                                                 \
+	})
+
+int rtpp_api_handle_create(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen)
+{
+	Rtpproxy__CreateSessionRequest *r = rtpproxy__create_session_request__unpack(NULL, len, req);
+	struct rtpp_session_request sr;
+	struct rtpp_session_status st;
+	char name[RTPP_API_NAME_MAX];
+	uint64_t id;
+	int rc;
+
+	if (r == NULL)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "request: not a CreateSessionRequest");
+	rc = rtpp_api_parse_create(r, &sr, name, msg, msglen);
+	if (rc == RTPP_API_OK) {
+		int err = rtpp_dataplane_session_create(dp, &sr, &id, msg, msglen);
+
+		rc = rtpp_api_status_from_errno(err);
+	}
+	rtpproxy__create_session_request__free_unpacked(r, NULL);
+	if (rc != RTPP_API_OK)
+		return rc;
+
+	Rtpproxy__CreateSessionResponse resp = RTPPROXY__CREATE_SESSION_RESPONSE__INIT;
+	Rtpproxy__Endpoint listen, forward;
+	char listen_addr[RTPP_ADDR_STRLEN], forward_addr[RTPP_ADDR_STRLEN];
+
+	resp.session_id = id;
+	if (rtpp_dataplane_session_status(dp, id, &st) == 0) {
+		rtpp_api_endpoint_to_pb(&st.listen, &listen, listen_addr);
+		rtpp_api_endpoint_to_pb(&st.forward, &forward, forward_addr);
+		resp.listen = &listen;
+		resp.forward = &forward;
+	}
+	return PACK(create_session_response, &resp, reply, reply_len);
+}
+
+int rtpp_api_handle_destroy(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			    uint8_t **reply, size_t *reply_len, char *msg, size_t msglen)
+{
+	Rtpproxy__DestroySessionRequest *r = rtpproxy__destroy_session_request__unpack(NULL, len, req);
+	struct rtpp_session_status st;
+	struct rtpp_api_status_msg m;
+
+	if (r == NULL)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "request: not a DestroySessionRequest");
+	uint64_t id = r->session_id;
+	rtpproxy__destroy_session_request__free_unpacked(r, NULL);
+	/* The counters as they were, then the session goes. */
+	if (rtpp_dataplane_session_status(dp, id, &st) != 0 ||
+	    rtpp_dataplane_session_destroy(dp, id) != 0)
+		return FAIL(RTPP_API_NOT_FOUND, "session_id: no session %" PRIu64, id);
+	st.state = 5; /* closed */
+	rtpp_api_status_to_pb(&st, &m);
+	Rtpproxy__DestroySessionResponse resp = RTPPROXY__DESTROY_SESSION_RESPONSE__INIT;
+	resp.final_status = &m.status;
+	return PACK(destroy_session_response, &resp, reply, reply_len);
+}
+
+int rtpp_api_handle_status(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen)
+{
+	Rtpproxy__GetSessionStatusRequest *r =
+		rtpproxy__get_session_status_request__unpack(NULL, len, req);
+	struct rtpp_session_status st;
+	struct rtpp_api_status_msg m;
+
+	if (r == NULL)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "request: not a GetSessionStatusRequest");
+	uint64_t id = r->session_id;
+	rtpproxy__get_session_status_request__free_unpacked(r, NULL);
+	if (rtpp_dataplane_session_status(dp, id, &st) != 0)
+		return FAIL(RTPP_API_NOT_FOUND, "session_id: no session %" PRIu64, id);
+	rtpp_api_status_to_pb(&st, &m);
+	return PACK(session_status, &m.status, reply, reply_len);
+}
+
+int rtpp_api_handle_list(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			 uint8_t **reply, size_t *reply_len, char *msg, size_t msglen)
+{
+	Rtpproxy__ListSessionsRequest *r = rtpproxy__list_sessions_request__unpack(NULL, len, req);
+	struct rtpp_session_filter filter;
+	unsigned int page_size, n;
+	uint32_t cursor;
+	int rc;
+
+	if (r == NULL)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "request: not a ListSessionsRequest");
+	rc = rtpp_api_parse_list(r, dp, &filter, &cursor, &page_size, msg, msglen);
+	rtpproxy__list_sessions_request__free_unpacked(r, NULL);
+	if (rc != RTPP_API_OK)
+		return rc;
+
+	struct rtpp_session_status *st = calloc(page_size, sizeof(*st));
+	struct rtpp_api_status_msg *m = calloc(page_size, sizeof(*m));
+	Rtpproxy__SessionStatus **list = calloc(page_size, sizeof(*list));
+	char token[16];
+
+	if (st == NULL || m == NULL || list == NULL) {
+		rc = FAIL(RTPP_API_RESOURCE_EXHAUSTED, "page_size: no memory for %u sessions",
+			  page_size);
+		goto out;
+	}
+	n = rtpp_dataplane_session_list(dp, &filter, &cursor, st, page_size);
+	for (unsigned int i = 0; i < n; i++) {
+		rtpp_api_status_to_pb(&st[i], &m[i]);
+		list[i] = &m[i].status;
+	}
+	Rtpproxy__ListSessionsResponse resp = RTPPROXY__LIST_SESSIONS_RESPONSE__INIT;
+	rtpp_api_page_token(cursor, token, sizeof(token));
+	resp.n_sessions = n;
+	resp.sessions = list;
+	resp.next_page_token = token;
+	resp.total_sessions = rtpp_dataplane_session_count(dp);
+	rc = PACK(list_sessions_response, &resp, reply, reply_len);
+out:
+	free(st);
+	free(m);
+	free(list);
+	return rc;
+}
