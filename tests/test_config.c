@@ -285,6 +285,24 @@ static void test_missing_file(void **state)
 }
 
 /* A file on disk: NAME is its path and LINE its line in that file. */
+static void test_api_section(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE);
+	assert_string_equal(cfg->api.listen, "[::]:50051"); /* absent: every address */
+	assert_string_equal(cfg->api.tls_cert, "");
+	rtpp_config_free(cfg);
+	cfg = load_string_ok(ACCESS_IFACE
+			     "api:\n"
+			     "  listen: \"[::1]:6000\"\n"
+			     "  tls_cert: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
+			     "  tls_key: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n");
+	assert_string_equal(cfg->api.listen, "[::1]:6000");
+	assert_string_equal(cfg->api.tls_key, RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml");
+	assert_string_equal(cfg->api.tls_client_ca, "");
+	rtpp_config_free(cfg);
+}
+
 static void test_bad_file(void **state)
 {
 	(void)state;
@@ -388,7 +406,28 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key",
 	  ACCESS_IFACE
 	  "logging: debug\n",
-	  "6: logging: unknown key (expected one of: interfaces, dataplane, sessions)" },
+	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions)" },
+	{ "api listen not address:port",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  listen: localhost\n",
+	  "7: api.listen: \"localhost\" is not address:port" },
+	{ "api TLS file missing",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  tls_cert: /nonexistent/server.pem\n"
+	  "  tls_key: /nonexistent/server.key\n",
+	  "7: api.tls_cert: \"/nonexistent/server.pem\": No such file or directory" },
+	{ "api key without certificate",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  tls_key: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n",
+	  "7: api.tls_key: tls_cert and tls_key go together" },
+	{ "api client CA without TLS",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  tls_client_ca: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n",
+	  "7: api.tls_client_ca: client certificates need TLS" },
 	{ "missing required key",
 	  "interfaces:\n"
 	  "  - name: access\n"
@@ -764,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_session_options),
 		cmocka_unit_test(test_iface_owning),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_api_section),
 		cmocka_unit_test(test_bad_file),
 		cmocka_unit_test(test_embedded_name_and_small_buffer),
 		cmocka_unit_test(test_mangled_input),

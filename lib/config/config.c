@@ -62,6 +62,14 @@ static const cyaml_schema_field_t dataplane_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t api_fields[] = {
+	OPTIONAL_TEXT(struct raw_api, listen),
+	OPTIONAL_TEXT(struct raw_api, tls_cert),
+	OPTIONAL_TEXT(struct raw_api, tls_key),
+	OPTIONAL_TEXT(struct raw_api, tls_client_ca),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t session_fields[] = {
 	OPTIONAL_TEXT(struct raw_session, name),
 	REQUIRED_TEXT(struct raw_session, listen),
@@ -76,12 +84,14 @@ static const cyaml_schema_value_t session_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_session, session_fields),
 };
 
-/* POINTER_NULL: an empty "dataplane:" or "sessions:" reads as absent. */
+/* POINTER_NULL: an empty "dataplane:", "api:" or "sessions:" reads as absent. */
 static const cyaml_schema_field_t root_fields[] = {
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct raw_config, interfaces,
 			     &interface_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_MAPPING_PTR("dataplane", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
 				struct raw_config, dataplane, dataplane_fields),
+	CYAML_FIELD_MAPPING_PTR("api", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
+				struct raw_config, api, api_fields),
 	CYAML_FIELD_SEQUENCE("sessions", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
 			     struct raw_config, sessions, &session_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END,

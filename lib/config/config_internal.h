@@ -41,6 +41,13 @@ struct raw_dataplane {
 	char *tx_desc;
 };
 
+struct raw_api {
+	char *listen;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_client_ca;
+};
+
 struct raw_session {
 	char *name;
 	char *listen;
@@ -54,6 +61,7 @@ struct raw_config {
 	struct raw_interface *interfaces;
 	unsigned int interfaces_count;
 	struct raw_dataplane *dataplane; /* NULL when the section is absent */
+	struct raw_api *api;             /* NULL when the section is absent */
 	struct raw_session *sessions;
 	unsigned int sessions_count;
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "config_internal.h"
@@ -677,13 +678,58 @@ static int convert_sessions(const struct config_source *src, const struct raw_co
 	return 0;
 }
 
+/* A TLS file must be there and readable now, not at the first client. */
+static int convert_path(const struct config_source *src, const char *key, const char *text,
+			char *out, size_t len)
+{
+	out[0] = '\0';
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	if (strlen(text) >= len)
+		return fail_field(src, "api", key, "path longer than %zu characters", len - 1);
+	if (access(text, R_OK) != 0)
+		return fail_field(src, "api", key, QUOTED ": %s", text, strerror(errno));
+	memcpy(out, text, strlen(text) + 1);
+	return 0;
+}
+
+static int convert_api(const struct config_source *src, const struct raw_api *raw,
+		       struct rtpp_api_config *api)
+{
+	struct rtpp_endpoint listen;
+
+	snprintf(api->listen, sizeof(api->listen), "%s", RTPP_API_LISTEN_DEFAULT);
+	if (raw == NULL)
+		return 0;
+	if (raw->listen != NULL) {
+		if (rtpp_endpoint_parse(raw->listen, &listen) != 0)
+			return fail_field(src, "api", "listen",
+					  QUOTED " is not address:port (\"[::]:50051\", "
+					  "\"127.0.0.1:50051\")", raw->listen);
+		rtpp_endpoint_format(&listen, api->listen, sizeof(api->listen));
+	}
+	if (convert_path(src, "tls_cert", raw->tls_cert, api->tls_cert, sizeof(api->tls_cert)) ||
+	    convert_path(src, "tls_key", raw->tls_key, api->tls_key, sizeof(api->tls_key)) ||
+	    convert_path(src, "tls_client_ca", raw->tls_client_ca, api->tls_client_ca,
+			 sizeof(api->tls_client_ca)))
+		return -1;
+	if ((api->tls_cert[0] == '\0') != (api->tls_key[0] == '\0'))
+		return fail_field(src, "api", api->tls_cert[0] ? "tls_cert" : "tls_key",
+				  "tls_cert and tls_key go together");
+	if (api->tls_client_ca[0] != '\0' && api->tls_cert[0] == '\0')
+		return fail_field(src, "api", "tls_client_ca",
+				  "client certificates need TLS: set tls_cert and tls_key too");
+	return 0;
+}
+
 int config_convert(const struct config_source *src, const struct raw_config *raw,
 		   struct rtpp_config *cfg)
 {
 	if (convert_interfaces(src, raw, cfg) != 0 ||
 	    convert_uint_fields(src, "dataplane", dataplane_uint_fields,
 				sizeof(dataplane_uint_fields) / sizeof(dataplane_uint_fields[0]),
-				raw->dataplane, &cfg->dataplane) != 0)
+				raw->dataplane, &cfg->dataplane) != 0 ||
+	    convert_api(src, raw->api, &cfg->api) != 0)
 		return -1;
 	return convert_sessions(src, raw, cfg);
 }

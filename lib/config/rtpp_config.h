@@ -51,11 +51,23 @@ struct rtpp_dataplane_config {
 	uint16_t tx_desc;       /* default 1024 */
 };
 
+#define RTPP_API_LISTEN_DEFAULT "[::]:50051"
+#define RTPP_PATH_LEN 256
+
+/* The control API's server. TLS when cert and key are set; client_ca requires client certs. */
+struct rtpp_api_config {
+	char listen[RTPP_ENDPOINT_STRLEN]; /* "[::]:50051", "127.0.0.1:50051" */
+	char tls_cert[RTPP_PATH_LEN];      /* PEM; "" = plaintext */
+	char tls_key[RTPP_PATH_LEN];
+	char tls_client_ca[RTPP_PATH_LEN]; /* PEM; "" = no client certificates asked */
+};
+
 struct rtpp_config {
 	char source_name[256]; /* file path, or "<embedded>" */
 	struct rtpp_iface_config ifaces[RTPP_MAX_INTERFACES];
 	unsigned int n_ifaces;
 	struct rtpp_dataplane_config dataplane;
+	struct rtpp_api_config api;
 	struct rtpp_static_session_config *sessions; /* malloc'd */
 	unsigned int n_sessions;
 };
