@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* API conversions: request validation with field-named errors, status mapping, messages. */
 #include <errno.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -541,6 +542,132 @@ static void test_full_table_and_paging(void **state)
 		      RTPP_API_INVALID_ARGUMENT, "interface: no interface called \"nope\"");
 }
 
+/* ---- StreamSessionEvents fan-out, with sinks that stand in for streams ---- */
+
+struct sink {
+	unsigned int capacity; /* how many it accepts before saying full */
+	bool gone;
+	unsigned int n;
+	Rtpproxy__SessionEvent *events[64];
+};
+
+static int sink_send(void *p, const uint8_t *msg, size_t len)
+{
+	struct sink *k = p;
+
+	if (k->gone)
+		return -EPIPE;
+	if (k->n >= k->capacity || k->n >= RTE_DIM(k->events))
+		return -ENOBUFS;
+	k->events[k->n] = rtpproxy__session_event__unpack(NULL, len, msg);
+	assert_non_null(k->events[k->n]);
+	k->n++;
+	return 0;
+}
+
+static void sink_free(struct sink *k)
+{
+	for (unsigned int i = 0; i < k->n; i++)
+		rtpproxy__session_event__free_unpacked(k->events[i], NULL);
+}
+
+static int subscribe(struct rtpp_api_events *evs, struct sink *k, uint64_t session, uint32_t interval)
+{
+	Rtpproxy__StreamSessionEventsRequest q = RTPPROXY__STREAM_SESSION_EVENTS_REQUEST__INIT;
+	uint8_t wire[32];
+	char msg[128];
+
+	q.session_id = session;
+	q.stats_interval_ms = interval;
+	return rtpp_api_events_subscribe(evs, k, sink_send, wire,
+					 rtpproxy__stream_session_events_request__pack(&q, wire), msg,
+					 sizeof(msg));
+}
+
+static void test_events_fan_out(void **state)
+{
+	struct rtpp_api_events *evs = rtpp_api_events_create(service_dp);
+	struct sink all = { .capacity = 64 }, one = { .capacity = 64 }, slow = { .capacity = 1 };
+	struct sink dead = { .capacity = 64 };
+
+	(void)state;
+	assert_int_equal(subscribe(evs, &all, 0, 0), RTPP_API_OK);
+	assert_int_equal(subscribe(evs, &slow, 0, 0), RTPP_API_OK);
+	assert_int_equal(subscribe(evs, &dead, 0, 0), RTPP_API_OK);
+	assert_int_equal(subscribe(evs, &one, 4242, 0), RTPP_API_NOT_FOUND);
+	assert_int_equal(subscribe(evs, &one, 0, 50), RTPP_API_INVALID_ARGUMENT);
+
+	struct call_result r = create_call("203.0.113.1:20000", "198.51.100.1:30000",
+					   "198.51.100.20:40000");
+	uint64_t s1 = created_id(&r);
+	assert_int_equal(subscribe(evs, &one, s1, 0), RTPP_API_OK);
+	dead.gone = true; /* its client went away */
+	r = create_call("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40000");
+	uint64_t s2 = created_id(&r);
+	free(id_call(rtpp_api_handle_destroy, s1).reply);
+
+	struct rtpp_api_events_stats st;
+	rtpp_api_events_get_stats(evs, &st);
+	assert_int_equal(st.subscribers, 3); /* the dead one is dropped */
+
+	/* everything, in order, numbered from 1 */
+	assert_int_equal(all.n, 3);
+	assert_int_equal(all.events[0]->type, RTPPROXY__EVENT_TYPE__EVENT_TYPE_CREATED);
+	assert_int_equal(all.events[0]->session_id, s1);
+	assert_int_equal(all.events[1]->session_id, s2);
+	assert_int_equal(all.events[2]->type, RTPPROXY__EVENT_TYPE__EVENT_TYPE_CLOSED);
+	assert_int_equal(all.events[2]->status->state, RTPPROXY__SESSION_STATE__SESSION_STATE_CLOSED);
+	for (unsigned int i = 0; i < all.n; i++)
+		assert_int_equal(all.events[i]->sequence, i + 1);
+	/* the filtered one sees only its session */
+	assert_int_equal(one.n, 1);
+	assert_int_equal(one.events[0]->type, RTPPROXY__EVENT_TYPE__EVENT_TYPE_CLOSED);
+	assert_int_equal(one.events[0]->session_id, s1);
+	/* the slow one took one and lost two, without holding anybody up */
+	assert_int_equal(slow.n, 1);
+	slow.capacity = 64; /* it reads again */
+	free(id_call(rtpp_api_handle_destroy, s2).reply);
+	assert_int_equal(slow.n, 3);
+	assert_int_equal(slow.events[1]->type, RTPPROXY__EVENT_TYPE__EVENT_TYPE_OVERFLOW);
+	assert_int_equal(slow.events[1]->dropped_events, 2);
+	assert_int_equal(slow.events[2]->type, RTPPROXY__EVENT_TYPE__EVENT_TYPE_CLOSED);
+	assert_int_equal(slow.events[2]->sequence, 3); /* numbering counts what it got */
+	assert_int_equal(all.n, 4);
+
+	rtpp_api_events_unsubscribe(evs, &all);
+	rtpp_api_events_get_stats(evs, &st);
+	assert_int_equal(st.subscribers, 2);
+	rtpp_api_events_destroy(evs);
+	sink_free(&all);
+	sink_free(&one);
+	sink_free(&slow);
+}
+
+static void test_events_periodic_stats(void **state)
+{
+	struct rtpp_api_events *evs = rtpp_api_events_create(service_dp);
+	struct sink k = { .capacity = 64 };
+
+	(void)state;
+	struct call_result r = create_call("203.0.113.1:20000", "198.51.100.1:30000",
+					   "198.51.100.20:40000");
+	created_id(&r);
+	r = create_call("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40000");
+	created_id(&r);
+	assert_int_equal(subscribe(evs, &k, 0, 100), RTPP_API_OK);
+	rtpp_api_events_tick(evs);
+	assert_int_equal(k.n, 0); /* not due yet */
+	usleep(120 * 1000);
+	rtpp_api_events_tick(evs);
+	assert_int_equal(k.n, 2); /* one per live session */
+	assert_int_equal(k.events[0]->type, RTPPROXY__EVENT_TYPE__EVENT_TYPE_STATS_UPDATE);
+	assert_non_null(k.events[1]->status->a_to_b);
+	rtpp_api_events_tick(evs);
+	assert_int_equal(k.n, 2); /* and not again before the next interval */
+	rtpp_api_events_destroy(evs);
+	sink_free(&k);
+}
+
 int main(void)
 {
 	char err[RTPP_CONFIG_ERR_LEN];
@@ -581,6 +708,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_refusal_names_its_field, service_setup,
 						service_teardown),
 		cmocka_unit_test_setup_teardown(test_full_table_and_paging, service_setup,
+						service_teardown),
+		cmocka_unit_test_setup_teardown(test_events_fan_out, service_setup, service_teardown),
+		cmocka_unit_test_setup_teardown(test_events_periodic_stats, service_setup,
 						service_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("api", tests, NULL, NULL);

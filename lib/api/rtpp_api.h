@@ -93,4 +93,28 @@ int rtpp_api_handle_status(struct rtpp_dataplane *dp, const uint8_t *req, size_t
 int rtpp_api_handle_list(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
 			 uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
 
+/*
+ * StreamSessionEvents fan-out. A subscriber is a sink and a send function
+ * that never blocks: 0 queued, -ENOBUFS full (the event is lost, counted and
+ * reported later with an OVERFLOW event), -EPIPE gone (the subscriber is
+ * dropped). Everything runs on the main lcore (the data plane's thread for
+ * events), as does the transport's poll loop.
+ */
+typedef int (*rtpp_api_send_fn)(void *sink, const uint8_t *msg, size_t len);
+struct rtpp_api_events;
+struct rtpp_api_events_stats {
+	uint64_t sent;
+	uint64_t dropped;
+	unsigned int subscribers;
+};
+struct rtpp_api_events *rtpp_api_events_create(struct rtpp_dataplane *dp);
+void rtpp_api_events_destroy(struct rtpp_api_events *evs);
+/* Add a subscriber for a StreamSessionEventsRequest; a gRPC status as for the handlers. */
+int rtpp_api_events_subscribe(struct rtpp_api_events *evs, void *sink, rtpp_api_send_fn send,
+			      const uint8_t *req, size_t len, char *msg, size_t msglen);
+void rtpp_api_events_unsubscribe(struct rtpp_api_events *evs, void *sink);
+/* Periodic statistics; call often (every few ms) from the main loop. */
+void rtpp_api_events_tick(struct rtpp_api_events *evs);
+void rtpp_api_events_get_stats(const struct rtpp_api_events *evs, struct rtpp_api_events_stats *out);
+
 #endif
