@@ -641,6 +641,7 @@ static void test_events_fan_out(void **state)
 	sink_free(&all);
 	sink_free(&one);
 	sink_free(&slow);
+	sink_free(&dead);
 }
 
 static void test_events_periodic_stats(void **state)
