@@ -420,7 +420,9 @@ on_recv(struct rtpp_rpc_call *c, int ok)
 		c->in_cb++;
 		st = m->stream(m->ctx, c, req, req_len, msg, sizeof(msg) - 1);
 		c->in_cb--;
-		if (st != GRPC_STATUS_OK) {
+		if (st != GRPC_STATUS_OK && c->owned) {
+			/* (If the handler already finished the call, its
+			 * own status stands.) */
 			c->owned = false;
 			queue_drop(c);
 			if (!c->gone && !c->status_sent) {
@@ -428,6 +430,7 @@ on_recv(struct rtpp_rpc_call *c, int ok)
 				 * it (call_kick from on_send). */
 				c->finishing = true;
 				c->fin_code = clamp_status(st);
+				free(c->fin_msg);
 				c->fin_msg = strdup(msg);
 			}
 		}

@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/rpc against a grpc C core client in the same process, on 127.0.0.1
+ * with an ephemeral port. The server's poll loop runs in its own thread
+ * (every rtpp_rpc_* call happens there, as the library requires); the
+ * client runs in the test thread with one pluck completion queue per call.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+#include "rtpp_rpc.h"
+
+#define M_ECHO "/test.T/Echo"
+#define M_BAD "/test.T/Bad"
+#define M_STREAM "/test.T/Stream"
+#define BAD_MSG "listen.port: 70000 is out of range"
+
+/* ---- server side (runs in the server thread) ---------------------------- */
+
+enum { MODE_NOW = 'N', MODE_PUMP = 'P', MODE_STALL = 'S', MODE_CANCEL = 'C' };
+
+struct slot {
+	struct rtpp_rpc_call *call;  /* while owned */
+	char mode;
+	uint32_t total, msg_size;
+	uint32_t sent;
+	unsigned enobufs, epipe, gone, finished;
+};
+
+#define NSLOTS 16
+static struct {
+	struct rtpp_rpc_server *srv;
+	int port;
+	pthread_t th;
+	atomic_int stop;
+	pthread_mutex_t lock;
+	struct slot slots[NSLOTS];
+	int nslots;
+} S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int
+echo_fn(void *ctx, const uint8_t *req, size_t len, uint8_t **reply,
+	size_t *reply_len, char *msg, size_t msg_len)
+{
+	(void)ctx; (void)msg; (void)msg_len;
+	if (len > 0) {
+		*reply = malloc(len);
+		memcpy(*reply, req, len);
+		*reply_len = len;
+	}
+	return GRPC_STATUS_OK;
+}
+
+static int
+bad_fn(void *ctx, const uint8_t *req, size_t len, uint8_t **reply,
+       size_t *reply_len, char *msg, size_t msg_len)
+{
+	(void)ctx; (void)req; (void)len; (void)reply_len;
+	*reply = malloc(8);   /* must be freed by the library, not sent */
+	snprintf(msg, msg_len, "%s", BAD_MSG);
+	return GRPC_STATUS_INVALID_ARGUMENT;
+}
+
+static int
+mk_msg(uint8_t *buf, uint32_t seq, uint32_t size)
+{
+	memset(buf, 'x', size);
+	buf[0] = seq >> 24; buf[1] = seq >> 16; buf[2] = seq >> 8; buf[3] = seq;
+	return 0;
+}
+
+static int
+stream_fn(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req,
+	  size_t len, char *msg, size_t msg_len)
+{
+	uint8_t buf[4096];
+	(void)ctx;
+	if (len != 9 || S.nslots == NSLOTS) {
+		snprintf(msg, msg_len, "bad stream request");
+		return GRPC_STATUS_INVALID_ARGUMENT;
+	}
+	struct slot *s = &S.slots[S.nslots++];
+	memset(s, 0, sizeof(*s));
+	s->mode = req[0];
+	s->total = (uint32_t)req[1] << 24 | req[2] << 16 | req[3] << 8 | req[4];
+	s->msg_size = (uint32_t)req[5] << 24 | req[6] << 16 | req[7] << 8 |
+		      req[8];
+	if (s->msg_size < 4 || s->msg_size > sizeof(buf))
+		s->msg_size = 4;
+	if (s->mode == MODE_NOW) {
+		/* Push everything from the handler, then release at once:
+		 * the queue drains before the status. */
+		for (; s->sent < s->total; s->sent++) {
+			mk_msg(buf, s->sent, s->msg_size);
+			if (rtpp_rpc_stream_send(call, buf, s->msg_size) != 0)
+				abort();  /* no cmocka asserts off the test thread */
+		}
+		rtpp_rpc_stream_finish(call, GRPC_STATUS_OK, NULL);
+		s->finished = 1;
+		return GRPC_STATUS_OK;
+	}
+	s->call = call;
+	return GRPC_STATUS_OK;
+}
+
+static struct slot *
+slot_of(struct rtpp_rpc_call *call)
+{
+	for (int i = 0; i < S.nslots; i++)
+		if (S.slots[i].call == call)
+			return &S.slots[i];
+	return NULL;
+}
+
+static void
+gone_fn(void *ctx, struct rtpp_rpc_call *call)
+{
+	(void)ctx;
+	struct slot *s = slot_of(call);
+	if (s == NULL)
+		return;
+	s->gone++;
+	if (s->mode != MODE_CANCEL || atomic_load(&S.stop)) {
+		/* Release right away; MODE_CANCEL keeps it to see -EPIPE. */
+		rtpp_rpc_stream_finish(call, GRPC_STATUS_CANCELLED, NULL);
+		s->call = NULL;
+	}
+}
+
+static void
+pump(void)
+{
+	uint8_t buf[4096];
+
+	for (int i = 0; i < S.nslots; i++) {
+		struct slot *s = &S.slots[i];
+		if (s->call == NULL)
+			continue;
+		for (int k = 0; k < 2000; k++) {
+			if (s->mode == MODE_PUMP && s->sent == s->total) {
+				rtpp_rpc_stream_finish(s->call, GRPC_STATUS_OK,
+						       NULL);
+				s->call = NULL;
+				s->finished = 1;
+				break;
+			}
+			mk_msg(buf, s->sent, s->msg_size);
+			int rc = rtpp_rpc_stream_send(s->call, buf,
+						      s->msg_size);
+			if (rc == 0) {
+				s->sent++;
+				if (s->mode == MODE_CANCEL)
+					break;  /* one per loop */
+				continue;
+			}
+			if (rc == -ENOBUFS) {
+				s->enobufs++;  /* a drop; PUMP retries it */
+				break;
+			}
+			if (rc == -EPIPE) {
+				s->epipe++;
+				rtpp_rpc_stream_finish(s->call, 0, NULL);
+				s->call = NULL;
+				break;
+			}
+			fprintf(stderr, "stream_send: %d\n", rc);
+			abort();
+		}
+	}
+}
+
+static void *
+srv_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&S.stop)) {
+		pthread_mutex_lock(&S.lock);
+		rtpp_rpc_server_poll(S.srv, 2);
+		pump();
+		pthread_mutex_unlock(&S.lock);
+		usleep(100);
+	}
+	return NULL;
+}
+
+static int
+server_up(const struct rtpp_rpc_tls *tls)
+{
+	char err[256];
+
+	memset(S.slots, 0, sizeof(S.slots));
+	S.nslots = 0;
+	S.srv = rtpp_rpc_server_create("127.0.0.1:0", tls, &S.port, err,
+				       sizeof(err));
+	if (S.srv == NULL) {
+		fprintf(stderr, "server_create: %s\n", err);
+		return -1;
+	}
+	if (rtpp_rpc_register_unary(S.srv, M_ECHO, echo_fn, NULL) != 0 ||
+	    rtpp_rpc_register_unary(S.srv, M_BAD, bad_fn, NULL) != 0 ||
+	    rtpp_rpc_register_stream(S.srv, M_STREAM, stream_fn, gone_fn,
+				     NULL) != 0 ||
+	    rtpp_rpc_register_unary(S.srv, M_ECHO, echo_fn, NULL) != -EEXIST ||
+	    rtpp_rpc_server_start(S.srv) != 0)
+		return -1;
+	atomic_store(&S.stop, 0);
+	return pthread_create(&S.th, NULL, srv_thread, NULL);
+}
+
+static void
+server_down(void)
+{
+	if (S.srv == NULL)
+		return;
+	atomic_store(&S.stop, 1);
+	pthread_join(S.th, NULL);
+	rtpp_rpc_server_destroy(S.srv);
+	S.srv = NULL;
+	/* Every call an owner held was reported gone or finished. */
+	for (int i = 0; i < S.nslots; i++)
+		assert_null(S.slots[i].call);
+}
+
+static int setup(void **st) { (void)st; return server_up(NULL); }
+static int teardown(void **st) { (void)st; server_down(); return 0; }
+
+/* ---- client side (test thread) ------------------------------------------ */
+
+static grpc_channel *
+client_channel(grpc_channel_credentials *creds)
+{
+	char target[64];
+	grpc_arg args[2];
+	/* Own connection per channel (no global subchannel sharing), so two
+	 * "clients" really are two TCP connections. */
+	args[0].type = GRPC_ARG_INTEGER;
+	args[0].key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+	args[0].value.integer = 1;
+	args[1].type = GRPC_ARG_STRING;
+	args[1].key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+	args[1].value.string = (char *)"localhost";
+	grpc_channel_args ca = { creds != NULL ? 2 : 1, args };
+	grpc_channel_credentials *c = creds != NULL ? creds :
+		grpc_insecure_credentials_create();
+	snprintf(target, sizeof(target), "127.0.0.1:%d", S.port);
+	grpc_channel *ch = grpc_channel_create(target, c, &ca);
+	if (creds == NULL)
+		grpc_channel_credentials_release(c);
+	return ch;
+}
+
+struct ccall {
+	grpc_completion_queue *cq;
+	grpc_call *call;
+	grpc_metadata_array imd, tmd;
+	grpc_status_code status;
+	grpc_slice details;
+	grpc_byte_buffer *rbuf;
+	grpc_byte_buffer *sbuf;
+};
+
+static gpr_timespec
+in_secs(int s)
+{
+	return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+			    gpr_time_from_seconds(s, GPR_TIMESPAN));
+}
+
+static int
+wait_tag(struct ccall *c, intptr_t tag)
+{
+	grpc_event ev = grpc_completion_queue_pluck(c->cq, (void *)tag,
+						    in_secs(20), NULL);
+	if (ev.type != GRPC_OP_COMPLETE)
+		print_message("wait_tag %ld: event type %d\n", (long)tag, ev.type);
+	assert_int_equal(ev.type, GRPC_OP_COMPLETE);
+	return ev.success;
+}
+
+static void
+cc_start(struct ccall *c, grpc_channel *ch, const char *method,
+	 const void *req, size_t len, int with_recv)
+{
+	grpc_op ops[6];
+	size_t n = 0;
+
+	memset(c, 0, sizeof(*c));
+	memset(ops, 0, sizeof(ops));
+	c->cq = grpc_completion_queue_create_for_pluck(NULL);
+	c->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS,
+			c->cq, grpc_slice_from_static_string(method), NULL,
+			in_secs(60), NULL);
+	assert_non_null(c->call);
+	grpc_metadata_array_init(&c->imd);
+	grpc_metadata_array_init(&c->tmd);
+	c->details = grpc_empty_slice();
+	grpc_slice s = grpc_slice_from_copied_buffer(req, len);
+	grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+	grpc_slice_unref(s);
+	ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[n].op = GRPC_OP_SEND_MESSAGE;
+	ops[n++].data.send_message.send_message = bb;
+	ops[n++].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	if (with_recv) {  /* unary: everything in one batch */
+		ops[n].op = GRPC_OP_RECV_INITIAL_METADATA;
+		ops[n++].data.recv_initial_metadata.recv_initial_metadata =
+			&c->imd;
+		ops[n].op = GRPC_OP_RECV_MESSAGE;
+		ops[n++].data.recv_message.recv_message = &c->rbuf;
+		ops[n].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+		ops[n].data.recv_status_on_client.trailing_metadata = &c->tmd;
+		ops[n].data.recv_status_on_client.status = &c->status;
+		ops[n++].data.recv_status_on_client.status_details =
+			&c->details;
+	}
+	assert_int_equal(grpc_call_start_batch(c->call, ops, n, (void *)1,
+					       NULL), GRPC_CALL_OK);
+	/* The client's send batch must complete before its buffer goes. */
+	if (with_recv)
+		wait_tag(c, 1);
+	c->sbuf = bb;
+}
+
+/* Flatten a received message; returns its length, -1 for end of stream. */
+static long
+bb_read(grpc_byte_buffer *bb, uint8_t *out, size_t cap)
+{
+	grpc_byte_buffer_reader rd;
+	if (bb == NULL)
+		return -1;
+	assert_true(grpc_byte_buffer_reader_init(&rd, bb));
+	grpc_slice all = grpc_byte_buffer_reader_readall(&rd);
+	size_t n = GRPC_SLICE_LENGTH(all);
+	assert_true(n <= cap);
+	memcpy(out, GRPC_SLICE_START_PTR(all), n);
+	grpc_slice_unref(all);
+	grpc_byte_buffer_reader_destroy(&rd);
+	grpc_byte_buffer_destroy(bb);
+	return (long)n;
+}
+
+static long
+cc_read(struct ccall *c, uint8_t *out, size_t cap)
+{
+	grpc_op op;
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_MESSAGE;
+	op.data.recv_message.recv_message = &c->rbuf;
+	c->rbuf = NULL;
+	assert_int_equal(grpc_call_start_batch(c->call, &op, 1, (void *)3,
+					       NULL), GRPC_CALL_OK);
+	wait_tag(c, 3);
+	long n = bb_read(c->rbuf, out, cap);
+	c->rbuf = NULL;
+	return n;
+}
+
+static grpc_status_code
+cc_status(struct ccall *c)
+{
+	grpc_op op;
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	op.data.recv_status_on_client.trailing_metadata = &c->tmd;
+	op.data.recv_status_on_client.status = &c->status;
+	op.data.recv_status_on_client.status_details = &c->details;
+	assert_int_equal(grpc_call_start_batch(c->call, &op, 1, (void *)4,
+					       NULL), GRPC_CALL_OK);
+	wait_tag(c, 4);
+	return c->status;
+}
+
+static void
+cc_free(struct ccall *c)
+{
+	grpc_call_unref(c->call);   /* cancels it if still running */
+	grpc_completion_queue_shutdown(c->cq);
+	while (grpc_completion_queue_pluck(c->cq, NULL,
+			gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
+	       GRPC_QUEUE_SHUTDOWN)
+		;
+	grpc_completion_queue_destroy(c->cq);
+	if (c->rbuf != NULL)
+		grpc_byte_buffer_destroy(c->rbuf);
+	grpc_byte_buffer_destroy(c->sbuf);
+	grpc_metadata_array_destroy(&c->imd);
+	grpc_metadata_array_destroy(&c->tmd);
+	grpc_slice_unref(c->details);
+}
+
+static grpc_status_code
+unary(grpc_channel *ch, const char *method, const void *req, size_t len,
+      uint8_t *out, long *out_len, char *details, size_t dlen)
+{
+	struct ccall c;
+	cc_start(&c, ch, method, req, len, 1);
+	*out_len = c.rbuf != NULL ? bb_read(c.rbuf, out, 4096) : -1;
+	c.rbuf = NULL;
+	char *d = grpc_slice_to_c_string(c.details);
+	snprintf(details, dlen, "%s", d);
+	gpr_free(d);
+	grpc_status_code st = c.status;
+	cc_free(&c);
+	return st;
+}
+
+static void
+stream_start(struct ccall *c, grpc_channel *ch, char mode, uint32_t total,
+	     uint32_t msg_size)
+{
+	uint8_t req[9] = { (uint8_t)mode, total >> 24, total >> 16,
+			   total >> 8, total, msg_size >> 24, msg_size >> 16,
+			   msg_size >> 8, msg_size };
+	cc_start(c, ch, M_STREAM, req, sizeof(req), 0);
+	assert_true(wait_tag(c, 1));
+	/* grpc core holds received messages back until the client has asked
+	 * for (and got) the initial metadata: ask first. */
+	grpc_op op;
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_INITIAL_METADATA;
+	op.data.recv_initial_metadata.recv_initial_metadata = &c->imd;
+	assert_int_equal(grpc_call_start_batch(c->call, &op, 1, (void *)2,
+					       NULL), GRPC_CALL_OK);
+	assert_true(wait_tag(c, 2));
+}
+
+static uint32_t
+seq_of(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+/* Wait (up to 20 s) until pred() holds, reading S under its lock. */
+static int
+eventually(int (*pred)(void *), void *arg)
+{
+	for (int i = 0; i < 20000; i++) {
+		pthread_mutex_lock(&S.lock);
+		int ok = pred(arg);
+		pthread_mutex_unlock(&S.lock);
+		if (ok)
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+static int has_slots(void *n) { return S.nslots >= *(int *)n; }
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void
+test_unary_echo(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	const uint8_t req[] = { 0x0a, 0x00, 0xff, 'h', 'i', 0x00, 0x80 };
+	uint8_t out[4096];
+	char det[256];
+	long n;
+
+	assert_int_equal(unary(ch, M_ECHO, req, sizeof(req), out, &n, det,
+			       sizeof(det)), GRPC_STATUS_OK);
+	assert_int_equal(n, sizeof(req));
+	assert_memory_equal(out, req, sizeof(req));
+	/* An empty message (all-default protobuf) is a valid request. */
+	assert_int_equal(unary(ch, M_ECHO, "", 0, out, &n, det, sizeof(det)),
+			 GRPC_STATUS_OK);
+	assert_int_equal(n, 0);
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_status_message(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	uint8_t out[4096];
+	char det[256];
+	long n;
+
+	assert_int_equal(unary(ch, M_BAD, "x", 1, out, &n, det, sizeof(det)),
+			 GRPC_STATUS_INVALID_ARGUMENT);
+	assert_string_equal(det, BAD_MSG);
+	assert_int_equal(n, -1);   /* no message with an error status */
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_unimplemented(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	uint8_t out[4096];
+	char det[256];
+	long n;
+
+	assert_int_equal(unary(ch, "/test.T/Nope", "x", 1, out, &n, det,
+			       sizeof(det)), GRPC_STATUS_UNIMPLEMENTED);
+	assert_string_equal(det, "unknown method /test.T/Nope");
+	/* The server still serves afterwards. */
+	assert_int_equal(unary(ch, M_ECHO, "x", 1, out, &n, det, sizeof(det)),
+			 GRPC_STATUS_OK);
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_stream_100(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c;
+	uint8_t buf[4096];
+
+	stream_start(&c, ch, MODE_NOW, 100, 16);
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_int_equal(cc_read(&c, buf, sizeof(buf)), 16);
+		assert_int_equal(seq_of(buf), i);
+	}
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&c), GRPC_STATUS_OK);
+	cc_free(&c);
+	/* A bad stream request: the handler's status ends the call. */
+	uint8_t out[4096];
+	char det[256];
+	long n;
+	assert_int_equal(unary(ch, M_STREAM, "?", 1, out, &n, det,
+			       sizeof(det)), GRPC_STATUS_INVALID_ARGUMENT);
+	assert_string_equal(det, "bad stream request");
+	grpc_channel_destroy(ch);
+}
+
+static int stalled_dropped(void *a) { (void)a; return S.slots[0].enobufs > 0; }
+static int stalled_gone(void *a) { (void)a; return S.slots[0].gone == 1; }
+
+static void
+test_stalled_client(void **st)
+{
+	(void)st;
+	grpc_channel *ch_stall = client_channel(NULL);
+	grpc_channel *ch_read = client_channel(NULL);
+	struct ccall cs, cr;
+	uint8_t buf[4096];
+	int two = 2, one = 1;
+
+	/* The stalled client: 1 KB messages, never reads one. */
+	stream_start(&cs, ch_stall, MODE_STALL, 0, 1024);
+	assert_true(eventually(has_slots, &one));
+	stream_start(&cr, ch_read, MODE_PUMP, 10000, 64);
+	assert_true(eventually(has_slots, &two));
+	for (uint32_t i = 0; i < 10000; i++) {
+		assert_int_equal(cc_read(&cr, buf, sizeof(buf)), 64);
+		assert_int_equal(seq_of(buf), i);
+	}
+	assert_int_equal(cc_read(&cr, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&cr), GRPC_STATUS_OK);
+	/* Meanwhile the stalled stream's queue filled: sends were refused. */
+	assert_true(eventually(stalled_dropped, NULL));
+	pthread_mutex_lock(&S.lock);
+	printf("stalled stream: %u messages accepted, %u refused (ENOBUFS), "
+	       "%u queued\n", S.slots[0].sent, S.slots[0].enobufs,
+	       S.slots[0].call ? rtpp_rpc_stream_queued(S.slots[0].call) : 0);
+	assert_true(S.slots[1].finished);
+	assert_int_equal(S.slots[0].gone, 0);
+	pthread_mutex_unlock(&S.lock);
+	/* The stalled client finally cancels: the owner hears of it. */
+	grpc_call_cancel(cs.call, NULL);
+	assert_true(eventually(stalled_gone, NULL));
+	cc_free(&cs);
+	cc_free(&cr);
+	grpc_channel_destroy(ch_stall);
+	grpc_channel_destroy(ch_read);
+}
+
+static int cancel_seen(void *a)
+{
+	(void)a;
+	return S.slots[0].gone == 1 && S.slots[0].epipe == 1 &&
+	       S.slots[0].call == NULL;
+}
+
+static void
+test_cancel(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c;
+	uint8_t buf[4096];
+
+	stream_start(&c, ch, MODE_CANCEL, 0, 8);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), 8);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), 8);
+	grpc_call_cancel(c.call, NULL);
+	assert_true(eventually(cancel_seen, NULL));
+	assert_int_equal(cc_status(&c), GRPC_STATUS_CANCELLED);
+	cc_free(&c);
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_destroy_in_flight(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c1, c2, c3;
+	uint8_t buf[4096];
+	int three = 3;
+
+	stream_start(&c1, ch, MODE_STALL, 0, 1024);   /* never read */
+	stream_start(&c2, ch, MODE_PUMP, 1u << 30, 32);
+	stream_start(&c3, ch, MODE_CANCEL, 0, 8);
+	assert_true(eventually(has_slots, &three));
+	assert_int_equal(cc_read(&c2, buf, sizeof(buf)), 32);
+	assert_int_equal(cc_read(&c3, buf, sizeof(buf)), 8);
+
+	server_down();   /* calls in flight */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(S.slots[i].gone, 1);
+	while (cc_read(&c2, buf, sizeof(buf)) >= 0)
+		;
+	grpc_status_code s2 = cc_status(&c2);
+	assert_int_not_equal(s2, GRPC_STATUS_OK);
+	printf("client status after server destroy: %d\n", s2);
+	cc_free(&c1);
+	cc_free(&c2);
+	cc_free(&c3);
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_create_fail(void **st)
+{
+	(void)st;
+	char err[128];
+	int port = -1;
+	struct rtpp_rpc_server *srv = rtpp_rpc_server_create(
+			"unix:/nonexistent-rtpp-dir/rpc.sock",
+			NULL, &port, err, sizeof(err));
+	assert_null(srv);
+	assert_string_equal(err, "cannot listen on "
+			    "unix:/nonexistent-rtpp-dir/rpc.sock");
+	/* Created, never started, destroyed. */
+	srv = rtpp_rpc_server_create("127.0.0.1:0", NULL, &port, err,
+				     sizeof(err));
+	assert_non_null(srv);
+	assert_true(port > 0);
+	rtpp_rpc_server_destroy(srv);
+}
+
+/* ---- TLS ----------------------------------------------------------------- */
+
+static char tls_dir[] = "/tmp/rtpp_rpc_tlsXXXXXX";
+
+static char *
+slurp(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tls_dir, name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char *buf = calloc(1, 65536);
+	size_t n = fread(buf, 1, 65535, f);
+	assert_true(n > 0);
+	fclose(f);
+	return buf;
+}
+
+static int
+make_certs(void)
+{
+	char cmd[4096];
+	if (mkdtemp(tls_dir) == NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		"cd %s && exec >log 2>&1 && "
+		"openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+		"  -subj /CN=test-ca -keyout ca.key -out ca.pem && "
+		"printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > srv.ext && "
+		"openssl req -newkey rsa:2048 -nodes -subj /CN=localhost "
+		"  -keyout srv.key -out srv.csr && "
+		"openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
+		"  -CAcreateserial -days 1 -extfile srv.ext -out srv.pem && "
+		"openssl req -newkey rsa:2048 -nodes -subj /CN=client "
+		"  -keyout cli.key -out cli.csr && "
+		"openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key "
+		"  -CAcreateserial -days 1 -out cli.pem", tls_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_tls_client_cert(void **st)
+{
+	(void)st;
+	if (make_certs() != 0) {
+		print_message("openssl failed, see %s/log\n", tls_dir);
+		fail();
+	}
+	char *ca = slurp("ca.pem"), *scert = slurp("srv.pem"),
+	     *skey = slurp("srv.key"), *ccert = slurp("cli.pem"),
+	     *ckey = slurp("cli.key");
+	struct rtpp_rpc_tls tls = { scert, skey, ca };
+	uint8_t out[4096];
+	char det[256];
+	long n;
+
+	assert_int_equal(server_up(&tls), 0);
+
+	/* Trusts the server, has no certificate: refused in the handshake. */
+	grpc_channel_credentials *nocert = grpc_ssl_credentials_create(ca,
+			NULL, NULL, NULL);
+	grpc_channel *ch = client_channel(nocert);
+	grpc_status_code s = unary(ch, M_ECHO, "tls", 3, out, &n, det,
+				   sizeof(det));
+	printf("TLS without client cert: status %d (%s)\n", s, det);
+	assert_int_equal(s, GRPC_STATUS_UNAVAILABLE);
+	grpc_channel_destroy(ch);
+	grpc_channel_credentials_release(nocert);
+
+	/* With a certificate signed by the CA: served. */
+	grpc_ssl_pem_key_cert_pair pair = { ckey, ccert };
+	grpc_channel_credentials *withcert = grpc_ssl_credentials_create(ca,
+			&pair, NULL, NULL);
+	ch = client_channel(withcert);
+	assert_int_equal(unary(ch, M_ECHO, "tls", 3, out, &n, det,
+			       sizeof(det)), GRPC_STATUS_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "tls", 3);
+	grpc_channel_destroy(ch);
+	grpc_channel_credentials_release(withcert);
+
+	server_down();
+	free(ca); free(scert); free(skey); free(ccert); free(ckey);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+	if (system(cmd) != 0)
+		print_message("cannot remove %s\n", tls_dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_unary_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_message, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unimplemented, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stream_100, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_client, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_in_flight, setup,
+						teardown),
+		cmocka_unit_test(test_create_fail),
+		cmocka_unit_test(test_tls_client_cert),
+	};
+	grpc_init();
+	int rc = cmocka_run_group_tests_name("rpc", tests, NULL, NULL);
+	grpc_shutdown_blocking();
+	return rc;
+}
