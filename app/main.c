@@ -19,6 +19,7 @@
 #include <rte_log.h>
 
 #include "rtpp_config.h"
+#include "api_server.h"
 #include "rtpp_dataplane.h"
 
 extern const char rtpp_default_config[];
@@ -27,6 +28,7 @@ extern const char rtpp_default_config[];
 
 struct app_options {
 	const char *config_path;
+	const char *api_listen;
 	bool check_only;
 	unsigned int stats_interval_s;
 	const char *log_levels[MAX_LOG_LEVELS];
@@ -51,6 +53,8 @@ static void usage(FILE *f, const char *prog)
 		"  -c, --config FILE         YAML configuration (default: the embedded demo\n"
 		"                            configuration, config/default.yaml)\n"
 		"      --check               validate the configuration and exit\n"
+		"      --api-listen ADDR     serve the gRPC API on ADDR (\"[::]:50051\",\n"
+		"                            \"127.0.0.1:6000\"), over the YAML's api.listen\n"
 		"  -s, --stats-interval SEC  print interface counters every SEC seconds\n"
 		"      --log-level PAT:LVL   set a log level by rte_log type pattern, e.g.\n"
 		"                            'rtpproxy.*:debug' or 'rtpproxy.neigh:info'\n"
@@ -65,10 +69,11 @@ static void usage(FILE *f, const char *prog)
 
 static int parse_app_options(int argc, char **argv, struct app_options *o)
 {
-	enum { OPT_CHECK = 256, OPT_LOG_LEVEL };
+	enum { OPT_CHECK = 256, OPT_LOG_LEVEL, OPT_API_LISTEN };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
@@ -86,6 +91,17 @@ static int parse_app_options(int argc, char **argv, struct app_options *o)
 		case OPT_CHECK:
 			o->check_only = true;
 			break;
+		case OPT_API_LISTEN: {
+			struct rtpp_endpoint e;
+
+			if (rtpp_endpoint_parse(optarg, &e) != 0) {
+				fprintf(stderr, "rtpproxy: --api-listen: \"%s\" is not address:port\n",
+					optarg);
+				return -1;
+			}
+			o->api_listen = optarg;
+			break;
+		}
 		case 's': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -165,6 +181,7 @@ int main(int argc, char **argv)
 	struct app_options opts = { 0 };
 	struct rtpp_config *cfg = NULL;
 	struct rtpp_dataplane *dp = NULL;
+	struct api_server *api = NULL;
 	char err[RTPP_CONFIG_ERR_LEN];
 	int eal_argc = argc, rc;
 
@@ -227,6 +244,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rtpproxy: %s\n", err);
 		goto out;
 	}
+	api = api_server_start(dp, &cfg->api, opts.api_listen, err, sizeof(err));
+	if (api == NULL) {
+		fprintf(stderr, "rtpproxy: %s\n", err);
+		goto out;
+	}
 	printf("rtpproxy %s running: %u interfaces, %u static sessions (Ctrl-C stops)\n",
 	       RTPP_VERSION, cfg->n_ifaces, cfg->n_sessions);
 	fflush(stdout);
@@ -240,12 +262,13 @@ int main(int argc, char **argv)
 			rtpp_dataplane_print_stats(dp, stdout);
 			next_stats += (uint64_t)opts.stats_interval_s * hz;
 		}
-		/* The main lcore is not a polling core: sleep between rounds. */
-		rte_delay_us_sleep(1000);
+		/* The main lcore is not a polling core: it waits in the API's poll. */
+		api_server_poll(api, 1);
 	}
 	printf("rtpproxy: signal %d, stopping\n", (int)quit_signal);
 	rc = 0;
 out:
+	api_server_stop(api);
 	rtpp_dataplane_destroy(dp);
 	rte_eal_cleanup();
 	rtpp_config_free(cfg);

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Wiring of the control API: the gRPC server (lib/rpc) carries the bytes, the
+ * API library (lib/api) decodes, validates and applies them to the data plane.
+ * Everything runs on the main lcore, from the main loop's poll.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_server.h"
+#include "rtpp_api.h"
+#include "rtpp_rpc.h"
+
+#define METHOD(name) "/rtpproxy.RtpProxy/" name
+
+struct api_server {
+	struct rtpp_dataplane *dp;
+	struct rtpp_rpc_server *rpc;
+	struct rtpp_api_events *events;
+};
+
+#define UNARY_ADAPTER(fn)                                                                    \
+	static int fn##_rpc(void *ctx, const uint8_t *req, size_t len, uint8_t **reply,      \
+			    size_t *reply_len, char *msg, size_t msglen)                      \
+	{                                                                                    \
+		return rtpp_api_handle_##fn(((struct api_server *)ctx)->dp, req, len, reply, \
+					    reply_len, msg, msglen);                         \
+	}
+UNARY_ADAPTER(create)
+UNARY_ADAPTER(destroy)
+UNARY_ADAPTER(status)
+UNARY_ADAPTER(list)
+
+static int stream_send(void *sink, const uint8_t *msg, size_t len)
+{
+	return rtpp_rpc_stream_send(sink, msg, len);
+}
+
+static int events_rpc(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req, size_t len,
+		      char *msg, size_t msglen)
+{
+	return rtpp_api_events_subscribe(((struct api_server *)ctx)->events, call, stream_send,
+					 req, len, msg, msglen);
+}
+
+/* The client went away (or the server stops): forget it, release the call. */
+static void events_gone(void *ctx, struct rtpp_rpc_call *call)
+{
+	rtpp_api_events_unsubscribe(((struct api_server *)ctx)->events, call);
+	rtpp_rpc_stream_finish(call, 1 /* CANCELLED */, NULL);
+}
+
+static char *read_pem(const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char *buf = NULL;
+	long len;
+
+	if (path[0] == '\0')
+		return NULL;
+	f = fopen(path, "rb");
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = calloc(1, (size_t)len + 1)) == NULL ||
+	    fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		snprintf(err, errlen, "api: cannot read %s: %s", path, strerror(errno ? errno : EIO));
+		free(buf);
+		buf = NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	return buf;
+}
+
+struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp_api_config *cfg,
+				    const char *listen_override, char *err, size_t errlen)
+{
+	struct api_server *s = calloc(1, sizeof(*s));
+	const char *listen = listen_override != NULL ? listen_override : cfg->listen;
+	char *cert = NULL, *key = NULL, *ca = NULL;
+	int port = 0;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "api: out of memory");
+		return NULL;
+	}
+	s->dp = dp;
+	err[0] = '\0';
+	cert = read_pem(cfg->tls_cert, err, errlen);
+	key = read_pem(cfg->tls_key, err, errlen);
+	ca = read_pem(cfg->tls_client_ca, err, errlen);
+	if (err[0] != '\0')
+		goto fail;
+	const struct rtpp_rpc_tls tls = { cert, key, ca };
+	s->events = rtpp_api_events_create(dp);
+	s->rpc = rtpp_rpc_server_create(listen, cert != NULL ? &tls : NULL, &port, err, errlen);
+	if (s->events == NULL || s->rpc == NULL)
+		goto fail;
+	if (rtpp_rpc_register_unary(s->rpc, METHOD("CreateSession"), create_rpc, s) != 0 ||
+	    rtpp_rpc_register_unary(s->rpc, METHOD("DestroySession"), destroy_rpc, s) != 0 ||
+	    rtpp_rpc_register_unary(s->rpc, METHOD("GetSessionStatus"), status_rpc, s) != 0 ||
+	    rtpp_rpc_register_unary(s->rpc, METHOD("ListSessions"), list_rpc, s) != 0 ||
+	    rtpp_rpc_register_stream(s->rpc, METHOD("StreamSessionEvents"), events_rpc,
+				     events_gone, s) != 0 ||
+	    rtpp_rpc_server_start(s->rpc) != 0) {
+		snprintf(err, errlen, "api: cannot start the gRPC server on %s", listen);
+		goto fail;
+	}
+	printf("rtpproxy: gRPC API on %s (port %d, %s)\n", listen, port,
+	       cert == NULL ? "plaintext" : ca != NULL ? "TLS, client certificates required" : "TLS");
+	free(cert);
+	free(key);
+	free(ca);
+	return s;
+fail:
+	free(cert);
+	free(key);
+	free(ca);
+	api_server_stop(s);
+	return NULL;
+}
+
+void api_server_poll(struct api_server *s, int timeout_ms)
+{
+	rtpp_rpc_server_poll(s->rpc, timeout_ms);
+	rtpp_api_events_tick(s->events);
+}
+
+void api_server_stop(struct api_server *s)
+{
+	if (s == NULL)
+		return;
+	/* The server first: its gone callbacks still need the subscribers. */
+	if (s->rpc != NULL)
+		rtpp_rpc_server_destroy(s->rpc);
+	rtpp_api_events_destroy(s->events);
+	free(s);
+}
