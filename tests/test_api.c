@@ -542,6 +542,71 @@ static void test_full_table_and_paging(void **state)
 		      RTPP_API_INVALID_ARGUMENT, "interface: no interface called \"nope\"");
 }
 
+static void created_ports(struct call_result *r, uint32_t *listen, uint32_t *forward)
+{
+	assert_int_equal(r->status, RTPP_API_OK);
+	Rtpproxy__CreateSessionResponse *resp =
+		rtpproxy__create_session_response__unpack(NULL, r->reply_len, r->reply);
+	*listen = resp->listen->port;
+	*forward = resp->forward->port;
+	rtpproxy__create_session_response__free_unpacked(resp, NULL);
+	free(r->reply);
+}
+
+static void test_port_allocation(void **state)
+{
+	struct rtpp_port_pool *access = service_dp->ifaces[0].media_ports;
+	struct rtpp_port_pool *core = service_dp->ifaces[1].media_ports;
+	uint32_t free_a = rtpp_port_pool_free_count(access), free_b = rtpp_port_pool_free_count(core);
+	uint32_t l1, f1, l2, f2;
+
+	(void)state;
+	struct call_result r = create_call("203.0.113.1:0", "198.51.100.1:0", "198.51.100.20:40000");
+	created_ports(&r, &l1, &f1);
+	r = create_call("203.0.113.1:0", "198.51.100.1:0", "198.51.100.20:40000");
+	created_ports(&r, &l2, &f2);
+	assert_true(l1 >= 20000 && l1 <= 29998 && l1 % 2 == 0);
+	assert_true(f1 >= 30000 && f1 <= 39998 && f1 % 2 == 0);
+	assert_true(l2 != l1 && f2 != f1);
+	assert_int_equal(rtpp_port_pool_free_count(access), free_a - 4); /* RTP + RTCP each */
+	/* an explicit port inside the range is held too */
+	r = create_call("203.0.113.1:25000", "198.51.100.1:35000", "198.51.100.20:40000");
+	created_id(&r);
+	assert_int_equal(rtpp_port_pool_free_count(core), free_b - 6);
+
+	/* destroy everything: the ports come back after the grace period, not before */
+	for (uint64_t id = 1; id <= 3; id++)
+		free(id_call(rtpp_api_handle_destroy, id).reply);
+	expect_status(create_call("203.0.113.1:25000", "198.51.100.1:35010", "198.51.100.20:40000"),
+		      RTPP_API_ALREADY_EXISTS, "listen: port 25000 is being released");
+	rtpp_dataplane_service(service_dp);
+	assert_int_equal(rtpp_port_pool_free_count(access), free_a);
+	assert_int_equal(rtpp_port_pool_free_count(core), free_b);
+	r = create_call("203.0.113.1:25000", "198.51.100.1:35010", "198.51.100.20:40000");
+	created_id(&r);
+}
+
+static void test_create_destroy_leaves_ranges_as_they_began(void **state)
+{
+	struct rtpp_port_pool *access = service_dp->ifaces[0].media_ports;
+	uint32_t before = rtpp_port_pool_free_count(access);
+	uint64_t ids[16];
+
+	(void)state;
+	for (unsigned int round = 0; round < 3; round++) {
+		for (unsigned int i = 0; i < 16; i++) {
+			struct call_result r = create_call("203.0.113.1:0", "198.51.100.1:0",
+							   "198.51.100.20:40000");
+			ids[i] = created_id(&r);
+		}
+		for (unsigned int i = 0; i < 16; i++)
+			free(id_call(rtpp_api_handle_destroy, ids[i]).reply);
+		rtpp_dataplane_service(service_dp);
+		assert_int_equal(rtpp_dataplane_session_count(service_dp), 0);
+		assert_int_equal(rtpp_port_pool_free_count(access), before);
+	}
+}
+
 /* ---- StreamSessionEvents fan-out, with sinks that stand in for streams ---- */
 
 struct sink {
@@ -710,6 +775,9 @@ int main(void)
 						service_teardown),
 		cmocka_unit_test_setup_teardown(test_full_table_and_paging, service_setup,
 						service_teardown),
+		cmocka_unit_test_setup_teardown(test_port_allocation, service_setup, service_teardown),
+		cmocka_unit_test_setup_teardown(test_create_destroy_leaves_ranges_as_they_began,
+						service_setup, service_teardown),
 		cmocka_unit_test_setup_teardown(test_events_fan_out, service_setup, service_teardown),
 		cmocka_unit_test_setup_teardown(test_events_periodic_stats, service_setup,
 						service_teardown),

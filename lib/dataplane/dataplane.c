@@ -17,13 +17,39 @@ RTE_LOG_REGISTER(rtpp_logtype_dataplane, rtpproxy.dataplane, INFO);
 #define NEIGH_TIMER_PER_S 10
 #define LEARN_PER_SERVICE 256
 
-static void release_session(void *ctx, const struct rtpp_session *s)
+/* What a session holds besides its slot: next-hop references and media ports. */
+static void release_session(void *ctx, const struct rtpp_session *s,
+			    const struct rtpp_session_info *info)
 {
 	struct rtpp_dataplane *dp = ctx;
 
-	for (unsigned int l = 0; l < 2; l++)
-		if (s->leg[l].neigh != RTPP_NEIGH_NONE)
-			rtpp_neigh_unref(dp->neigh, s->leg[l].neigh);
+	for (unsigned int l = 0; l < 2; l++) {
+		const struct rtpp_leg *leg = &s->leg[l];
+		struct rtpp_port_pool *pool = dp->ifaces[leg->iface].media_ports;
+
+		if (leg->neigh != RTPP_NEIGH_NONE)
+			rtpp_neigh_unref(dp->neigh, leg->neigh);
+		if (pool != NULL && leg->local.port != 0)
+			rtpp_port_pool_release(pool, leg->local.port, info->rtcp);
+	}
+}
+
+/* Media port pools of every configured interface. */
+static int create_port_pools(struct rtpp_dataplane *dp, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
+		const struct rtpp_iface_config *c = dp->ifaces[i].cfg;
+
+		if (c == NULL)
+			continue;
+		dp->ifaces[i].media_ports = rtpp_port_pool_create(c->port_min, c->port_max);
+		if (dp->ifaces[i].media_ports == NULL) {
+			snprintf(err, errlen, "interface %s: cannot hold ports %u-%u", c->name,
+				 c->port_min, c->port_max);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static struct rtpp_worker *worker_alloc(struct rtpp_dataplane *dp, uint16_t id, unsigned int lcore);
@@ -173,7 +199,8 @@ struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, 
 		dp->ifaces[i].cfg = cfg != NULL && i < cfg->n_ifaces ? &cfg->ifaces[i] : NULL;
 		rte_eth_macaddr_get(port_ids[i], &dp->ifaces[i].mac);
 	}
-	if (create_tables(dp, max_sessions, err, sizeof(err)) != 0)
+	if (create_tables(dp, max_sessions, err, sizeof(err)) != 0 ||
+	    create_port_pools(dp, err, sizeof(err)) != 0)
 		goto fail;
 	for (uint16_t w = 0; w < n_workers; w++)
 		if (worker_alloc(dp, w, rte_lcore_id()) == NULL)
@@ -205,7 +232,8 @@ struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char
 	if (assign_workers(dp, err, errlen) != 0)
 		goto fail;
 
-	if (create_tables(dp, cfg->dataplane.max_sessions, err, errlen) != 0)
+	if (create_tables(dp, cfg->dataplane.max_sessions, err, errlen) != 0 ||
+	    create_port_pools(dp, err, errlen) != 0)
 		goto fail;
 	if (rtpp_ports_setup(dp, err, errlen) != 0)
 		goto fail;
@@ -367,6 +395,8 @@ void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
 	rtpp_neigh_free(dp->neigh);
 	rte_ring_free(dp->learn_ring);
 	rte_ring_free(dp->event_ring);
+	for (unsigned int i = 0; i < RTPP_MAX_INTERFACES; i++)
+		rtpp_port_pool_free(dp->ifaces[i].media_ports);
 	rte_free(dp->rcu);
 	pthread_mutex_destroy(&dp->lock);
 	rte_free(dp);
@@ -411,9 +441,8 @@ static int check_local(const struct rtpp_dataplane *dp, const char *field,
 		snprintf(err, errlen, "%s: missing address", field);
 		return -EINVAL;
 	}
-	if (e->port == 0 || (rtcp && e->port == UINT16_MAX)) {
-		snprintf(err, errlen, "%s: port %u is not usable%s", field, e->port,
-			 rtcp ? " (RTCP needs port+1)" : "");
+	if (rtcp && e->port == UINT16_MAX) {
+		snprintf(err, errlen, "%s: port 65535 leaves no port+1 for RTCP", field);
 		return -EINVAL;
 	}
 	*iface = dp->cfg != NULL ? rtpp_config_iface_owning(dp->cfg, &e->addr) : -1;
@@ -421,6 +450,8 @@ static int check_local(const struct rtpp_dataplane *dp, const char *field,
 		snprintf(err, errlen, "%s: %s is not an address of any interface", field, s);
 		return -EADDRNOTAVAIL;
 	}
+	if (e->port == 0)
+		return 0; /* allocated later, once everything else is known to be fine */
 	for (unsigned int r = 0; r <= (rtcp ? 1u : 0u); r++) {
 		struct rtpp_endpoint probe = *e;
 
@@ -453,6 +484,55 @@ static int check_remote(const struct rtpp_dataplane *dp, const char *field,
 		snprintf(err, errlen, "%s: %s is not on-link of interface %s and it has no gateway%s",
 			 field, s, dp->ifaces[iface].cfg->name, e->addr.family == RTPP_AF_INET ? "4" : "6");
 		return -ENETUNREACH;
+	}
+	return 0;
+}
+
+/*
+ * Reserve the local ports of both legs in their interfaces' pools (those in
+ * the range), allocating an even port (+1 for RTCP) where 0 was asked for.
+ * All or nothing.
+ */
+static int take_media_ports(struct rtpp_dataplane *dp, struct rtpp_leg legs[2], bool rtcp,
+			    char *err, size_t errlen)
+{
+	static const char *const fields[2] = { "listen", "forward" };
+
+	for (unsigned int l = 0; l < 2; l++) {
+		struct rtpp_port_pool *pool = dp->ifaces[legs[l].iface].media_ports;
+		uint16_t port = legs[l].local.port;
+		int rc = 0;
+
+		if (pool == NULL) {
+			if (port == 0)
+				rc = -ENOSPC;
+		} else if (port == 0) {
+			rc = rtpp_port_pool_alloc(pool, rtcp);
+			if (rc > 0) {
+				legs[l].local.port = (uint16_t)rc;
+				rc = 0;
+			}
+		} else if (rtpp_port_pool_covers(pool, port)) {
+			rc = rtpp_port_pool_reserve(pool, port, rtcp);
+			if (rc == -ERANGE) /* RTCP's port+1 is past the range: hold the RTP port */
+				rc = rtpp_port_pool_reserve(pool, port, false);
+		}
+		/* A port outside the range is not the pool's: nothing to hold or release. */
+		if (rc == 0)
+			continue;
+		if (rc == -ENOSPC)
+			snprintf(err, errlen, "%s: no free port left on interface %s", fields[l],
+				 dp->ifaces[legs[l].iface].cfg ? dp->ifaces[legs[l].iface].cfg->name : "?");
+		else
+			snprintf(err, errlen, "%s: port %u is being released by a destroyed session",
+				 fields[l], port);
+		if (l == 1) {
+			struct rtpp_port_pool *first = dp->ifaces[legs[0].iface].media_ports;
+
+			if (first != NULL)
+				rtpp_port_pool_release(first, legs[0].local.port, rtcp);
+		}
+		return rc == -ENOSPC ? -ENOSPC : -EEXIST;
 	}
 	return 0;
 }
@@ -490,8 +570,16 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 		.local = req->listen, .remote = req->source, .iface = (uint16_t)iface_a,
 		.neigh = RTPP_NEIGH_NONE,
 	};
+	struct rtpp_leg ports_only[2] = {
+		{ .local = req->listen, .iface = (uint16_t)iface_a, .neigh = RTPP_NEIGH_NONE },
+		{ .local = req->forward, .iface = (uint16_t)iface_b, .neigh = RTPP_NEIGH_NONE },
+	};
+	rc = take_media_ports(dp, ports_only, req->rtcp, err, errlen);
+	if (rc != 0)
+		goto out;
+	p.leg[RTPP_LEG_A].local = ports_only[0].local;
 	p.leg[RTPP_LEG_B] = (struct rtpp_leg){
-		.local = req->forward, .remote = req->destination, .iface = (uint16_t)iface_b,
+		.local = ports_only[1].local, .remote = req->destination, .iface = (uint16_t)iface_b,
 		.neigh = rtpp_neigh_ref(dp->neigh, (uint16_t)iface_b, &nh_b),
 	};
 	if (rtpp_addr_is_set(&req->source.addr))
@@ -511,7 +599,8 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 			snprintf(err, errlen, "session refused: %s", strerror(-rc));
 	}
 	if (rc != 0)
-		release_session(dp, &(struct rtpp_session){ .leg = { p.leg[0], p.leg[1] } });
+		release_session(dp, &(struct rtpp_session){ .leg = { p.leg[0], p.leg[1] } },
+				&(struct rtpp_session_info){ .rtcp = req->rtcp });
 	/* Probe new next hops at once rather than at the next timer tick. */
 	dp->next_neigh_timer_tsc = 0;
 out:

@@ -13,6 +13,7 @@
 
 #include "rtpp_dataplane.h"
 #include "rtpp_neigh.h"
+#include "rtpp_portalloc.h"
 #include "rtpp_session.h"
 
 extern int rtpp_logtype_dataplane;
@@ -42,6 +43,7 @@ struct rtpp_dp_iface {
 	bool ip_csum_offload;
 	uint16_t rx_queues;
 	struct rte_ether_addr mac;
+	struct rtpp_port_pool *media_ports; /* the configured range; NULL without config */
 };
 
 struct rtpp_rxq {

@@ -100,6 +100,9 @@ static int ports_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_t
 
 		rte_tel_data_add_dict_u64(c, "tap_port_id", dp->ifaces[i].tap_port_id);
 		rte_tel_data_add_dict_string(c, "name", dp->ifaces[i].cfg->name);
+		if (dp->ifaces[i].media_ports != NULL)
+			rte_tel_data_add_dict_u64(c, "media_ports_free",
+						  rtpp_port_pool_free_count(dp->ifaces[i].media_ports));
 		rte_tel_data_add_dict_container(d, telemetry_key(key, sizeof(key),
 								 dp->ifaces[i].cfg->name), c, 0);
 	}

@@ -147,7 +147,8 @@ int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_par
  * references (neighbour entries) the session held.
  */
 int rtpp_session_del(struct rtpp_session_table *t, uint32_t index);
-typedef void (*rtpp_session_release_fn)(void *ctx, const struct rtpp_session *s);
+typedef void (*rtpp_session_release_fn)(void *ctx, const struct rtpp_session *s,
+					const struct rtpp_session_info *info);
 void rtpp_session_set_release(struct rtpp_session_table *t, rtpp_session_release_fn fn, void *ctx);
 /* Reclaim what the grace period allows; returns how many sessions were freed. */
 unsigned int rtpp_session_table_reclaim(struct rtpp_session_table *t);

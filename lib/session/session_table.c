@@ -333,7 +333,7 @@ static void reclaim_sessions(void *p, void *elems, unsigned int n)
 			if (pf[i].key_pos[k] >= 0)
 				rte_hash_free_key_with_position(t->flows, pf[i].key_pos[k]);
 		if (t->release != NULL)
-			t->release(t->release_ctx, &t->sessions[index]);
+			t->release(t->release_ctx, &t->sessions[index], &t->info[index]);
 		for (uint16_t w = 0; w < t->n_workers; w++)
 			memset(rtpp_session_worker_counters(t, w) +
 				       (size_t)index * RTPP_FLOWS_PER_SESSION,
