@@ -33,6 +33,35 @@ UNARY_ADAPTER(destroy)
 UNARY_ADAPTER(status)
 UNARY_ADAPTER(list)
 
+static int health_rpc(void *ctx, const uint8_t *req, size_t len, uint8_t **reply,
+		      size_t *reply_len, char *msg, size_t msglen)
+{
+	(void)ctx;
+	return rtpp_api_health(req, len, reply, reply_len, msg, msglen);
+}
+
+/* Watch: the status now, then the stream stays open (the status never changes
+ * while the process runs; it ends when the server does). */
+static int health_watch_rpc(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req, size_t len,
+			    char *msg, size_t msglen)
+{
+	uint8_t *reply = NULL;
+	size_t reply_len = 0;
+	int rc = rtpp_api_health(req, len, &reply, &reply_len, msg, msglen);
+
+	(void)ctx;
+	if (rc == RTPP_API_OK)
+		rtpp_rpc_stream_send(call, reply, reply_len);
+	free(reply);
+	return rc;
+}
+
+static void health_watch_gone(void *ctx, struct rtpp_rpc_call *call)
+{
+	(void)ctx;
+	rtpp_rpc_stream_finish(call, 1 /* CANCELLED */, NULL);
+}
+
 static int stream_send(void *sink, const uint8_t *msg, size_t len)
 {
 	return rtpp_rpc_stream_send(sink, msg, len);
@@ -103,6 +132,9 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 	    rtpp_rpc_register_unary(s->rpc, METHOD("ListSessions"), list_rpc, s) != 0 ||
 	    rtpp_rpc_register_stream(s->rpc, METHOD("StreamSessionEvents"), events_rpc,
 				     events_gone, s) != 0 ||
+	    rtpp_rpc_register_unary(s->rpc, "/grpc.health.v1.Health/Check", health_rpc, s) != 0 ||
+	    rtpp_rpc_register_stream(s->rpc, "/grpc.health.v1.Health/Watch", health_watch_rpc,
+				     health_watch_gone, s) != 0 ||
 	    rtpp_rpc_server_start(s->rpc) != 0) {
 		snprintf(err, errlen, "api: cannot start the gRPC server on %s", listen);
 		goto fail;

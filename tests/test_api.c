@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 
 #include "dataplane_internal.h"
+#include "health.pb-c.h"
 #include "rtpp_api.h"
 #include "test_eal.h"
 
@@ -311,6 +312,30 @@ static void test_list_request(void **state)
 	assert_int_equal(rtpp_api_parse_list(&req, NULL, &f, &cursor, &size, err, sizeof(err)),
 			 RTPP_API_INVALID_ARGUMENT);
 	assert_string_equal(err, "state: unknown value 9");
+}
+
+static void test_health(void **state)
+{
+	Grpc__Health__V1__HealthCheckRequest q = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	uint8_t wire[64], *reply = NULL;
+	size_t len;
+	char msg[128];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		q.service = (char *)(i == 0 ? "" : "rtpproxy.RtpProxy");
+		len = grpc__health__v1__health_check_request__pack(&q, wire);
+		assert_int_equal(rtpp_api_health(wire, len, &reply, &len, msg, sizeof(msg)), RTPP_API_OK);
+		Grpc__Health__V1__HealthCheckResponse *r =
+			grpc__health__v1__health_check_response__unpack(NULL, len, reply);
+		assert_int_equal(r->status, GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+		grpc__health__v1__health_check_response__free_unpacked(r, NULL);
+		free(reply);
+	}
+	q.service = (char *)"other.Service";
+	len = grpc__health__v1__health_check_request__pack(&q, wire);
+	assert_int_equal(rtpp_api_health(wire, len, &reply, &len, msg, sizeof(msg)), RTPP_API_NOT_FOUND);
+	assert_string_equal(msg, "service: unknown service \"other.Service\"");
 }
 
 /* ---- the handlers, on encoded bytes, against a data plane with a real config ---- */
@@ -769,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_wire_round_trip),
 		cmocka_unit_test(test_status_message),
 		cmocka_unit_test(test_list_request),
+		cmocka_unit_test(test_health),
 		cmocka_unit_test_setup_teardown(test_create_status_list_destroy, service_setup,
 						service_teardown),
 		cmocka_unit_test_setup_teardown(test_every_refusal_names_its_field, service_setup,

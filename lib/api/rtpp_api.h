@@ -94,6 +94,13 @@ int rtpp_api_handle_list(struct rtpp_dataplane *dp, const uint8_t *req, size_t l
 			 uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
 
 /*
+ * grpc.health.v1.Health/Check (and the first answer of Watch): SERVING for
+ * "" and "rtpproxy.RtpProxy", NOT_FOUND for other services.
+ */
+int rtpp_api_health(const uint8_t *req, size_t len, uint8_t **reply, size_t *reply_len,
+		    char *msg, size_t msglen);
+
+/*
  * StreamSessionEvents fan-out. A subscriber is a sink and a send function
  * that never blocks: 0 queued, -ENOBUFS full (the event is lost, counted and
  * reported later with an OVERFLOW event), -EPIPE gone (the subscriber is

@@ -7,6 +7,7 @@ not write). Prints one JSON object per call; errors as {"code", "details"}.
   grpc_client.py STUBS_DIR ADDR create LISTEN FORWARD DESTINATION [NAME]
   grpc_client.py STUBS_DIR ADDR status ID | destroy ID | list [PAGE_SIZE]
   grpc_client.py STUBS_DIR ADDR events OUT_FILE SECONDS [MAX_EVENTS]
+  grpc_client.py STUBS_DIR ADDR health [SERVICE]    (grpc.health.v1.Health/Check)
 Endpoints are ADDRESS:PORT (IPv4 only here)."""
 import json
 import sys
@@ -17,6 +18,8 @@ import grpc
 sys.path.insert(0, sys.argv[1])
 import rtpproxy_pb2 as pb  # noqa: E402
 import rtpproxy_pb2_grpc as rpc  # noqa: E402
+import health_pb2  # noqa: E402
+import health_pb2_grpc  # noqa: E402
 
 STATES = {v: k for k, v in pb.SessionState.items()}
 EVENTS = {v: k for k, v in pb.EventType.items()}
@@ -58,6 +61,10 @@ def main():
                 page_size=int(args[0]) if args else 0), timeout=5)
             out = {"ids": [s.session_id for s in r.sessions], "next": r.next_page_token,
                    "total": r.total_sessions}
+        elif cmd == "health":
+            h = health_pb2_grpc.HealthStub(grpc.insecure_channel(sys.argv[2]))
+            r = h.Check(health_pb2.HealthCheckRequest(service=args[0] if args else ""), timeout=5)
+            out = {"status": health_pb2.HealthCheckResponse.ServingStatus.Name(r.status)}
         elif cmd == "events":
             out_file, seconds = args[0], float(args[1])
             limit = int(args[2]) if len(args) > 2 else 1000

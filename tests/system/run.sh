@@ -342,7 +342,8 @@ grpc_stubs() {
 	if [[ ! -f $dir/rtpproxy_pb2_grpc.py ]]; then
 		mkdir -p "$dir"
 		"$GRPC_PY" -m grpc_tools.protoc -I "$HERE/../../proto" --python_out="$dir" \
-			--grpc_python_out="$dir" "$HERE/../../proto/rtpproxy.proto" >&2 || return 1
+			--grpc_python_out="$dir" "$HERE/../../proto/rtpproxy.proto" \
+			"$HERE/../../proto/health.proto" >&2 || return 1
 	fi
 	echo "$dir"
 }
@@ -357,6 +358,12 @@ case_grpc() {
 	ev_pid=$!
 	sleep 1 # the subscription is in place before anything happens
 
+	out=$(grpc_call health)
+	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health check: $out"
+	out=$(grpc_call health rtpproxy.RtpProxy)
+	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health check of rtpproxy.RtpProxy: $out"
+	out=$(grpc_call health no.Such)
+	[[ $(rtpp_json 'd["code"]' <<<"$out") == NOT_FOUND ]] || fail "health check of an unknown service: $out"
 	out=$(grpc_call create $PX_A_V4:20100 $PX_B_V4:30100 $B_V4:40100 g-1)
 	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
 	out=$(grpc_call create $PX_A_V4:20100 $PX_B_V4:30200 $B_V4:40100)
