@@ -331,44 +331,32 @@ case_two_workers() {
 	case_stop
 }
 
-# 10: the gRPC API with a client this project did not write (Debian's
-# python3-grpcio, stubs generated from proto/rtpproxy.proto here): a session
-# created over gRPC forwards real RTP; its counters read over gRPC match what
-# B received; events arrive in order; a refused request says which field;
-# DestroySession stops forwarding at once.
-GRPC_PY=/usr/bin/python3
-grpc_stubs() {
-	local dir=$RTPP_RUN_DIR/stubs
-	if [[ ! -f $dir/rtpproxy_pb2_grpc.py ]]; then
-		mkdir -p "$dir"
-		"$GRPC_PY" -m grpc_tools.protoc -I "$HERE/../../proto" --python_out="$dir" \
-			--grpc_python_out="$dir" "$HERE/../../proto/rtpproxy.proto" \
-			"$HERE/../../proto/health.proto" >&2 || return 1
-	fi
-	echo "$dir"
-}
-grpc_call() { in_ns "$NS_PX" "$GRPC_PY" "$HERE/grpc_client.py" "$STUBS" 127.0.0.1:50051 "$@"; }
+# 10: the gRPC API through usertools/rtpproxyctl, which speaks it with
+# Debian's python3-grpcio and messages generated from proto/ (a gRPC stack
+# this project did not write): health; a session created over gRPC forwards
+# real RTP; its counters read over gRPC match what B received; events arrive
+# in order; refusals say which field; DestroySession stops forwarding at once.
+ctl() { in_ns "$NS_PX" "$HERE/../../usertools/rtpproxyctl" --json "$@"; }
 
 case_grpc() {
-	STUBS=$(grpc_stubs) || fail "cannot generate stubs: are python3-grpcio and python3-grpc-tools installed?"
 	case_start "$SESSION_V4" "$B_V4" # resolves B; the gRPC session shares that next hop
 	local out id ev_pid p1 n=2000
-	in_ns "$NS_PX" "$GRPC_PY" "$HERE/grpc_client.py" "$STUBS" 127.0.0.1:50051 events \
-		"$RTPP_DIR/events.json" 30 3 >"$RTPP_DIR/events.out" 2>&1 &
+	ctl watch --count 3 --seconds 30 >"$RTPP_DIR/events.json" 2>"$RTPP_DIR/events.err" &
 	ev_pid=$!
-	sleep 1 # the subscription is in place before anything happens
 
-	out=$(grpc_call health)
+	out=$(ctl health)
 	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health check: $out"
-	out=$(grpc_call health rtpproxy.RtpProxy)
+	out=$(ctl health rtpproxy.RtpProxy)
 	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health check of rtpproxy.RtpProxy: $out"
-	out=$(grpc_call health no.Such)
+	out=$(ctl health no.Such)
 	[[ $(rtpp_json 'd["code"]' <<<"$out") == NOT_FOUND ]] || fail "health check of an unknown service: $out"
-	out=$(grpc_call create $PX_A_V4:20100 $PX_B_V4:30100 $B_V4:40100 g-1)
+	sleep 0.5 # the event subscription is in place before anything happens
+
+	out=$(ctl create $PX_A_V4:20100 $PX_B_V4:30100 $B_V4:40100 --name g-1)
 	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
-	out=$(grpc_call create $PX_A_V4:20100 $PX_B_V4:30200 $B_V4:40100)
+	out=$(ctl create $PX_A_V4:20100 $PX_B_V4:30200 $B_V4:40100)
 	[[ $(rtpp_json 'd["code"]' <<<"$out") == ALREADY_EXISTS ]] || fail "taken listen endpoint: $out"
-	out=$(grpc_call create 203.0.113.99:20300 $PX_B_V4:30300 $B_V4:40100)
+	out=$(ctl create 203.0.113.99:20300 $PX_B_V4:30300 $B_V4:40100)
 	[[ $(rtpp_json 'd["code"] + " " + d["details"]' <<<"$out") == "INVALID_ARGUMENT listen: 203.0.113.99:20300 is not an address of any interface" ]] ||
 		fail "unowned listen address: $out"
 
@@ -379,13 +367,13 @@ case_grpc() {
 		--pattern 51 --timeout 15
 	sender_ok g1
 	wait_recv g1 "$p1" 25
-	out=$(grpc_call status "$id")
-	[[ $(rtpp_json '"%s %s %s" % (d["state"], d["a_to_b"]["rx"], d["a_to_b"]["tx"])' <<<"$out") == "SESSION_STATE_ACTIVE $n $n" ]] ||
+	out=$(ctl status "$id")
+	[[ $(rtpp_json '"%s %s %s" % (d["state"], d["a_to_b"]["packets_received"], d["a_to_b"]["packets_sent"])' <<<"$out") == "active $n $n" ]] ||
 		fail "GetSessionStatus after $n packets: $out"
 
-	out=$(grpc_call destroy "$id")
-	[[ $(rtpp_json 'd["state"]' <<<"$out") == SESSION_STATE_CLOSED ]] || fail "DestroySession: $out"
-	[[ $(rtpp_json 'd["code"]' <<<"$(grpc_call status "$id")") == NOT_FOUND ]] ||
+	out=$(ctl destroy "$id")
+	[[ $(rtpp_json 'd["state"]' <<<"$out") == closed ]] || fail "DestroySession: $out"
+	[[ $(rtpp_json 'd["code"]' <<<"$(ctl status "$id")") == NOT_FOUND ]] ||
 		fail "the destroyed session is still there"
 	# Forwarding stopped at once: nothing more reaches B's port.
 	rtpp_recv_start "$NS_B" g2 --bind $B_V4:40100 --count 1 --timeout 4 --idle-timeout 4 ||
@@ -394,15 +382,16 @@ case_grpc() {
 	sender g2 "$NS_A" --dst $PX_A_V4:20100 --src $A_V4:50100 --count 200 --rate 2000 --timeout 10
 	rtpp_wait_pid "$p1" 10
 	local late
-	late=$(rtpp_json 'd.get("received", d.get("count", 0))' <"$RTPP_DIR/g2.json" 2>/dev/null)
+	late=$(rtpp_json 'd.get("received", 0)' <"$RTPP_DIR/g2.json" 2>/dev/null)
 	[[ $late == 0 ]] || fail "$late packets still forwarded after DestroySession: $(recv_line g2)"
 
 	rtpp_wait_pid "$ev_pid" 35
 	local evs
-	evs=$(rtpp_json '" ".join("%s/%s/%s" % (e["type"][11:], e["id"], e["seq"]) for e in d)' \
-		<"$RTPP_DIR/events.json" 2>/dev/null)
-	[[ $evs == "CREATED/$id/1 STATE_CHANGED/$id/2 CLOSED/$id/3" ]] ||
-		fail "events: got '$evs' ($(head -c 300 "$RTPP_DIR/events.out"))"
+	evs=$(python3 -c 'import json,sys
+print(" ".join("%s/%s/%s" % (e["type"], e["session"], e["sequence"])
+               for e in map(json.loads, sys.stdin) if e))' <"$RTPP_DIR/events.json" 2>&1)
+	[[ $evs == "created/$id/1 state_changed/$id/2 closed/$id/3" ]] ||
+		fail "events: got '$evs' ($(head -c 300 "$RTPP_DIR/events.err"))"
 	case_stop
 }
 
