@@ -506,7 +506,8 @@ rtpp_session_by_name() {
 
 # rtpp_write_config FILE: the standard two-interface config; the sessions
 # list is read from stdin (YAML lines, already indented).
-# PROXY_WORKERS: worker count, also the af_packet queue pairs (default 1).
+# PROXY_WORKERS: worker count, also the af_packet queue pairs (default 1);
+# PROXY_PORTS_A/B: media port ranges of the two interfaces.
 rtpp_write_config() {
 	local file=$1 sessions workers=${PROXY_WORKERS:-1}
 	sessions=$(cat)
@@ -516,14 +517,16 @@ interfaces:
   - name: access
     device: "net_af_packet0,iface=pxa,qpairs=$workers"
     addresses: [203.0.113.1/24, "2001:db8:a::1/64"]
-    ports: 20000-29999
+    ports: ${PROXY_PORTS_A:-20000-29999}
   - name: core
     device: "net_af_packet1,iface=pxb,qpairs=$workers"
     addresses: [198.51.100.1/24, "2001:db8:b::1/64"]
-    ports: 30000-39999
+    ports: ${PROXY_PORTS_B:-30000-39999}
 dataplane:
   workers: $workers
 EOF
+		# PROXY_API_YAML: an api: section for cases that need one
+		[[ -n ${PROXY_API_YAML:-} ]] && printf '%s\n' "$PROXY_API_YAML"
 		if [[ -n $sessions ]]; then
 			printf 'sessions:\n%s\n' "$sessions"
 		else

@@ -395,6 +395,70 @@ print(" ".join("%s/%s/%s" % (e["type"], e["session"], e["sequence"])
 	case_stop
 }
 
+# 11: 10,000 sessions created over gRPC with allocated ports, listed in
+# pages and destroyed leave the table and both port ranges as they began;
+# past the range's last RTP/RTCP pair, creation says RESOURCE_EXHAUSTED.
+case_scale() {
+	PROXY_PORTS_A=10000-29999 # exactly 10,000 pairs
+	PROXY_PORTS_B=30000-49999
+	case_start "" # no static sessions: an empty table to start from
+	local before after out n=10000
+	before=$(rtpp_tq '" ".join(str(p["media_ports_free"]) for p in q("/rtpproxy/ports").values())')
+	out=$(in_ns "$NS_PX" "$HERE/bulk_sessions.py" 127.0.0.1:50051 $n $PX_A_V4 $PX_B_V4 \
+		$B_V4:40000 2>&1 | tail -n 1)
+	detail "bulk: $out"
+	[[ $(rtpp_json '"%d %d %d %d %s %d" % (d["created"], d["distinct_port_pairs"], d["listed"],
+		d["destroyed"], d["listed_all_created"], len(d["errors"]))' <<<"$out") == "$n $n $n $n True 0" ]] ||
+		fail "bulk create/list/destroy: $(head -c 400 <<<"$out")"
+	# one more than the range holds: the 10,001st is refused, and nothing leaks
+	out=$(in_ns "$NS_PX" "$HERE/bulk_sessions.py" 127.0.0.1:50051 $((n + 1)) $PX_A_V4 $PX_B_V4 \
+		$B_V4:40000 2>&1 | tail -n 1)
+	[[ $(rtpp_json '"%d %s" % (d["created"], d["errors"][0].split(" ")[2] if d["errors"] else "-")' <<<"$out") == "$n RESOURCE_EXHAUSTED" ]] ||
+		fail "past the port range: $(head -c 400 <<<"$out")"
+	sleep 0.5 # ports return after the RCU grace period
+	after=$(rtpp_tq '" ".join(str(p["media_ports_free"]) for p in q("/rtpproxy/ports").values())')
+	[[ -n $before && $before == "$after" ]] || fail "free media ports before '$before', after '$after'"
+	[[ $(rtpp_tq 'q("/rtpproxy/info")["sessions"]') == 0 ]] || fail "sessions left in the table"
+	case_stop
+}
+
+# 12: mutual TLS from the YAML: a client without a certificate is refused,
+# one with a certificate the configured CA signed is served.
+case_mtls() {
+	local d=$RTPP_RUN_DIR/pki-$CASE_TAG
+	mkdir -p "$d"
+	(
+		cd "$d" &&
+			openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 \
+				-subj /CN=rtpp-test-ca &&
+			openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+				-subj /CN=127.0.0.1 &&
+			printf 'subjectAltName=IP:127.0.0.1\n' >server.ext &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+				-out server.pem -days 1 -extfile server.ext &&
+			openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr \
+				-subj /CN=rtpp-test-client &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+				-out client.pem -days 1
+	) >"$d/openssl.log" 2>&1 || fail "openssl could not make test certificates: $(tail -n 3 "$d/openssl.log")"
+	PROXY_API_YAML="api:
+  listen: 127.0.0.1:50051
+  tls_cert: $d/server.pem
+  tls_key: $d/server.key
+  tls_client_ca: $d/ca.pem"
+	case_start ""
+	local out
+	out=$(ctl --tls-ca "$d/ca.pem" health)
+	[[ $(rtpp_json 'd.get("code")' <<<"$out") == UNAVAILABLE ]] ||
+		fail "a client without a certificate was not refused: $out"
+	out=$(ctl --tls-ca "$d/ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key" health)
+	[[ $(rtpp_json 'd.get("status")' <<<"$out") == SERVING ]] ||
+		fail "a client with a certificate was not served: $out"
+	out=$(ctl health) # plaintext against a TLS server
+	[[ $(rtpp_json 'd.get("code")' <<<"$out") == UNAVAILABLE ]] || fail "plaintext client was served: $out"
+	case_stop
+}
+
 # 5: a port without a session: not forwarded; the kernel answers with ICMP
 # port unreachable through the TAP; no_session and to_kernel grow.
 case_no_session() {
@@ -528,7 +592,7 @@ check_bad_line() {
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc)
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc scale mtls)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
