@@ -215,6 +215,21 @@ void rtpp_neigh_timer(struct rtpp_neigh_table *t, uint64_t now_tsc, uint64_t tsc
 	}
 }
 
+void rtpp_neigh_probe_new(struct rtpp_neigh_table *t, uint32_t index, uint64_t now_tsc,
+			  uint64_t tsc_hz, rtpp_neigh_probe_fn send_probe, void *ctx)
+{
+	struct rtpp_neigh_entry *e;
+
+	if (index >= t->capacity)
+		return;
+	e = &t->entries[index];
+	if (e->state != RTPP_NEIGH_INCOMPLETE || e->probes_unanswered != 0 || e->next_probe_tsc != 0)
+		return;
+	send_probe(ctx, e);
+	e->probes_unanswered = 1;
+	e->next_probe_tsc = now_tsc + PROBE_INTERVAL_S * tsc_hz;
+}
+
 void rtpp_neigh_walk(struct rtpp_neigh_table *t, rtpp_neigh_walk_fn fn, void *ctx)
 {
 	for (uint32_t i = 0; i < t->capacity; i++)

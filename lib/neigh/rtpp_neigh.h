@@ -88,6 +88,13 @@ typedef void (*rtpp_neigh_probe_fn)(void *ctx, const struct rtpp_neigh_entry *e)
 void rtpp_neigh_timer(struct rtpp_neigh_table *t, uint64_t now_tsc, uint64_t tsc_hz,
 		      rtpp_neigh_probe_fn send_probe, void *ctx);
 
+/*
+ * Probe one entry now if it was never probed (a next hop a new session just
+ * introduced), without the timer's walk over the whole table. (main lcore)
+ */
+void rtpp_neigh_probe_new(struct rtpp_neigh_table *t, uint32_t index, uint64_t now_tsc,
+			  uint64_t tsc_hz, rtpp_neigh_probe_fn send_probe, void *ctx);
+
 /* Iterate the used entries (for telemetry). */
 typedef void (*rtpp_neigh_walk_fn)(void *ctx, uint32_t index, const struct rtpp_neigh_entry *e);
 void rtpp_neigh_walk(struct rtpp_neigh_table *t, rtpp_neigh_walk_fn fn, void *ctx);
