@@ -206,14 +206,35 @@ static void test_messages_out(void **state)
 	assert_string_equal(pb.address, "");
 	assert_int_equal(pb.port, 0);
 
-	struct rtpp_flow_counters c = { .rx_packets = 10, .rx_bytes = 2140, .tx_packets = 9,
-					 .tx_bytes = 1926, .drop_no_neighbour = 1 };
+	struct rtpp_flow_stats c = { .rx_packets = 10, .rx_bytes = 2140, .tx_packets = 9,
+				     .tx_bytes = 1926, .drop_no_neighbour = 1 };
 	Rtpproxy__FlowStatistics fs;
 	rtpp_api_flow_to_pb(&c, 1795584475232ull, &fs);
 	assert_int_equal(fs.packets_received, 10);
 	assert_int_equal(fs.bytes_sent, 1926);
 	assert_int_equal(fs.dropped_no_neighbour, 1);
 	assert_int_equal(fs.last_packet_unix_ms, 1795584475232ull);
+	assert_int_equal(fs.packets_lost, 0);
+	assert_true(fs.loss_rate == 0.0);
+	assert_false(fs.has_receiver_report);
+
+	/* 30 of 100 sent went missing on the way in; the receiver's RTCP says
+	 * 40 ms round trip and a quarter lost lately. */
+	c.rx_packets = 70;
+	c.rtp_lost = 30;
+	rtpp_api_flow_to_pb(&c, 0, &fs);
+	assert_int_equal(fs.packets_lost, 30);
+	assert_true(fs.loss_rate > 0.2999 && fs.loss_rate < 0.3001);
+	struct rtpp_leg_quality q = { .rtt_samples = 2, .rtt_avg_ms = 40.0, .rtt_last_ms = 42.0,
+				      .has_report = true, .reported_cumulative_lost = -1,
+				      .reported_fraction_lost = 0.25 };
+	rtpp_api_receiver_to_pb(&q, &fs);
+	assert_int_equal(fs.rtt_samples, 2);
+	assert_true(fs.rtt_ms == 40.0 && fs.last_rtt_ms == 42.0);
+	assert_true(fs.avg_latency_ms == 20.0); /* one way: half the round trip */
+	assert_true(fs.has_receiver_report);
+	assert_int_equal(fs.receiver_cumulative_lost, -1);
+	assert_true(fs.receiver_fraction_lost == 0.25);
 }
 
 /* What a client puts on the wire decodes into the same request. */

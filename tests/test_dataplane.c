@@ -39,12 +39,12 @@ static struct rtpp_endpoint ep(const char *s)
 	return e;
 }
 
-/* A UDP packet from src to dst carrying 'tag' in its payload. */
-static struct rte_mbuf *udp_packet(const char *src, const char *dst, uint8_t tag)
+/* A UDP packet from src to dst carrying payload (len bytes). */
+static struct rte_mbuf *udp_packet_with(const char *src, const char *dst, const uint8_t *data,
+					uint16_t payload)
 {
 	struct rtpp_endpoint s = ep(src), d = ep(dst);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	const uint16_t payload = 172;
 	bool v6 = d.addr.family == RTPP_AF_INET6;
 	uint16_t l3 = v6 ? 40 : 20;
 	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + l3 + 8 + payload));
@@ -56,7 +56,7 @@ static struct rte_mbuf *udp_packet(const char *src, const char *dst, uint8_t tag
 	udp->src_port = rte_cpu_to_be_16(s.port);
 	udp->dst_port = rte_cpu_to_be_16(d.port);
 	udp->dgram_len = rte_cpu_to_be_16(8 + payload);
-	memset(udp + 1, tag, payload);
+	memcpy(udp + 1, data, payload);
 	if (v6) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + 14);
 
@@ -80,6 +80,15 @@ static struct rte_mbuf *udp_packet(const char *src, const char *dst, uint8_t tag
 		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	}
 	return m;
+}
+
+/* A UDP packet from src to dst carrying 'tag' in every byte of its payload. */
+static struct rte_mbuf *udp_packet(const char *src, const char *dst, uint8_t tag)
+{
+	uint8_t data[172];
+
+	memset(data, tag, sizeof(data));
+	return udp_packet_with(src, dst, data, sizeof(data));
 }
 
 static void process(uint16_t iface, struct rte_mbuf **pkts, uint16_t n)
@@ -144,9 +153,9 @@ static void resolve(uint16_t iface, const char *addr)
 	assert_true(rtpp_neigh_learn(dp->neigh, &l, 1) || true);
 }
 
-static struct rtpp_flow_counters flow(uint32_t index, unsigned int f)
+static struct rtpp_flow_stats flow(uint32_t index, unsigned int f)
 {
-	struct rtpp_flow_counters c;
+	struct rtpp_flow_stats c;
 
 	rtpp_session_flow_counters(dp->sessions, index, f, &c);
 	return c;
@@ -283,7 +292,7 @@ static void test_full_tx_queue_is_counted_not_leaked(void **state)
 		pkts[i] = udp_packet("203.0.113.10:5000", "203.0.113.1:20000", (uint8_t)i);
 	process(IFACE_A, pkts, (uint16_t)n);
 	assert_int_equal(rte_ring_count(out_ring[IFACE_B]), room);
-	struct rtpp_flow_counters c = flow(s, 0);
+	struct rtpp_flow_stats c = flow(s, 0);
 	assert_int_equal(c.rx_packets, n);
 	assert_int_equal(c.tx_packets, room);
 	assert_int_equal(c.drop_tx_full, n - room);
@@ -406,6 +415,91 @@ static void record_event(void *ctx, const struct rtpp_session_event *ev)
 	log->last_rx_packets = ev->status->flows[RTPP_FLOW_A_TO_B].rx_packets;
 }
 
+/* RTP version 2 with sequence number seq, 160 bytes of audio after the header. */
+static struct rte_mbuf *rtp_packet(const char *src, const char *dst, uint16_t seq)
+{
+	uint8_t data[12 + 160] = { 0x80, 0, (uint8_t)(seq >> 8), (uint8_t)seq };
+
+	return udp_packet_with(src, dst, data, sizeof(data));
+}
+
+static void process_at(uint16_t iface, struct rte_mbuf *m, uint64_t tsc)
+{
+	rtpp_worker_process_media(w, iface, &m, 1, tsc);
+	rtpp_worker_flush(w);
+}
+
+static unsigned int drain(uint16_t iface)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while (rte_ring_dequeue(out_ring[iface], (void **)&m) == 0) {
+		rte_pktmbuf_free(m);
+		n++;
+	}
+	return n;
+}
+
+static void test_rtp_loss_and_rtcp_round_trip(void **state)
+{
+	(void)state;
+	uint32_t s = create("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+			    "203.0.113.10:5010");
+	uint64_t id = rtpp_session_get_info(dp->sessions, s)->id;
+	struct rtpp_session_status st;
+	const int seqs[] = { 100, 101, 103, 104, 108, 106 }; /* 102, 105-107 missing; 106 comes late */
+
+	resolve(IFACE_B, "198.51.100.20");
+	resolve(IFACE_A, "203.0.113.10");
+	for (unsigned int i = 0; i < RTE_DIM(seqs); i++)
+		process_at(IFACE_A, rtp_packet("203.0.113.10:5010", "203.0.113.1:20010",
+					       (uint16_t)seqs[i]), 1);
+	/* RTCP multiplexed on the RTP port is forwarded, and is no RTP packet */
+	static const uint8_t mux_rr[8] = { 0x80, 201, 0, 1, 0, 0, 0, 9 };
+	process_at(IFACE_A, udp_packet_with("203.0.113.10:5010", "203.0.113.1:20010", mux_rr,
+					    sizeof(mux_rr)), 1);
+	assert_int_equal(drain(IFACE_B), 7);
+
+	/* A's SR (NTP 0x1234.5678...) passes at t0; B's report echoes it 520 ms
+	 * later, having held it 500 ms: 20 ms between the proxy and B. */
+	const uint64_t hz = w->tsc_hz, t0 = 1000 * hz;
+	static const uint8_t sr[28] = { 0x80, 200, 0, 6, 0xaa, 0, 0, 1, 0, 0, 0x12, 0x34,
+					0x56, 0x78, 0, 0 };
+	static const uint8_t rr[32] = { 0x81, 201, 0, 7, 0xbb, 0, 0, 2,
+					0xaa, 0, 0, 1, 0x40, 0, 0, 5, 0, 1, 0, 6, 0, 0, 0, 9,
+					0x12, 0x34, 0x56, 0x78, 0, 0, 0x80, 0 };
+	process_at(IFACE_A, udp_packet_with("203.0.113.10:5011", "203.0.113.1:20011", sr,
+					    sizeof(sr)), t0);
+	process_at(IFACE_B, udp_packet_with("198.51.100.20:40011", "198.51.100.1:30011", rr,
+					    sizeof(rr)), t0 + hz * 52 / 100);
+	assert_int_equal(drain(IFACE_B), 1);
+	assert_int_equal(drain(IFACE_A), 1); /* RTCP is relayed unchanged either way */
+
+	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 7);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rtp_lost, 3);
+	assert_int_equal(st.legs[RTPP_LEG_B].rtt_samples, 1);
+	assert_true(st.legs[RTPP_LEG_B].rtt_avg_ms > 19.99 && st.legs[RTPP_LEG_B].rtt_avg_ms < 20.01);
+	assert_true(st.legs[RTPP_LEG_B].rtt_last_ms > 19.99 && st.legs[RTPP_LEG_B].rtt_last_ms < 20.01);
+	assert_true(st.legs[RTPP_LEG_B].has_report);
+	assert_int_equal(st.legs[RTPP_LEG_B].reported_cumulative_lost, 5);
+	assert_true(st.legs[RTPP_LEG_B].reported_fraction_lost == 0.25);
+	/* nothing measured toward A: it sent no report */
+	assert_int_equal(st.legs[RTPP_LEG_A].rtt_samples, 0);
+	assert_false(st.legs[RTPP_LEG_A].has_report);
+
+	/* A report echoing an SR nobody sent gives no round trip */
+	uint8_t forged[32];
+	memcpy(forged, rr, sizeof(forged));
+	forged[24] = 0x77;
+	process_at(IFACE_B, udp_packet_with("198.51.100.20:40011", "198.51.100.1:30011", forged,
+					    sizeof(forged)), t0 + hz);
+	drain(IFACE_A);
+	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
+	assert_int_equal(st.legs[RTPP_LEG_B].rtt_samples, 1);
+}
+
 static void test_first_packet_makes_session_active_once(void **state)
 {
 	struct event_log log = { 0 };
@@ -479,6 +573,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_destroyed_session_stops_forwarding_at_once, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rtp_loss_and_rtcp_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_reports_endpoints_and_counters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_pages_every_session_once, setup, teardown),

@@ -187,7 +187,7 @@ static void test_full_table_and_reuse_after_delete(void **state)
 	assert_true(new_id != id[5]); /* ids are never reused */
 	assert_true(lookup(t, "203.0.113.1:20010", &flow));
 	assert_int_equal(rtpp_flow_session(flow), y);
-	struct rtpp_flow_counters sum;
+	struct rtpp_flow_stats sum;
 	rtpp_session_flow_counters(t, index[6] == x ? x : y, 0, &sum);
 	assert_int_equal(sum.rx_packets, 0);
 	rtpp_session_table_free(t);
@@ -199,7 +199,7 @@ static void test_counters_sum_over_workers(void **state)
 	struct rtpp_session_params p = params("203.0.113.1:20000", "198.51.100.1:30000",
 					      "198.51.100.20:40000", true);
 	uint32_t index;
-	struct rtpp_flow_counters sum;
+	struct rtpp_flow_stats sum;
 
 	(void)state;
 	assert_int_equal(rtpp_session_add(t, &p, &index, NULL), 0);
@@ -210,8 +210,33 @@ static void test_counters_sum_over_workers(void **state)
 	rtpp_session_flow_counters(t, index, 2, &sum);
 	assert_int_equal(sum.rx_packets, 7);
 	assert_int_equal(sum.last_rx_tsc, 100); /* latest, not a sum */
+	assert_int_equal(sum.tx_packets, 7);     /* every packet received was sent... */
+	rtpp_session_worker_counters(t, 1)[index * 4 + 2].drop_no_neighbour = 2;
+	rtpp_session_worker_counters(t, 0)[index * 4 + 2].rtp.lost = 5;
+	rtpp_session_worker_counters(t, 1)[index * 4 + 2].rtp.lost = 1;
+	rtpp_session_flow_counters(t, index, 2, &sum);
+	assert_int_equal(sum.tx_packets, 5);     /* ...but those dropped */
+	assert_int_equal(sum.rtp_lost, 6);
 	rtpp_session_flow_counters(t, index, 0, &sum);
 	assert_int_equal(sum.rx_packets, 0);
+
+	/* RTCP findings of a leg add up over workers too, and start from zero
+	 * when the slot is used again. */
+	struct rtpp_rtcp_summary r;
+	rtpp_rtcp_note_rtt(&rtpp_session_worker_rtcp(t, 0)[index * 2 + 1], 10);
+	rtpp_rtcp_note_rtt(&rtpp_session_worker_rtcp(t, 1)[index * 2 + 1], 30);
+	rtpp_session_leg_rtcp(t, index, 1, &r);
+	assert_int_equal(r.rtt_count, 2);
+	assert_int_equal(r.rtt_sum_tsc, 40);
+	rtpp_session_leg_rtcp(t, index, 0, &r);
+	assert_int_equal(r.rtt_count, 0);
+	assert_int_equal(rtpp_session_del(t, index), 0);
+	rtpp_session_table_reclaim(t);
+	assert_int_equal(rtpp_session_add(t, &p, &index, NULL), 0);
+	rtpp_session_leg_rtcp(t, index, 1, &r);
+	assert_int_equal(r.rtt_count, 0);
+	rtpp_session_flow_counters(t, index, 2, &sum);
+	assert_int_equal(sum.rtp_lost, 0);
 	rtpp_session_table_free(t);
 }
 

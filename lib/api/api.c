@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rtpp_session.h"
+
 #define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
 
 /*
@@ -120,7 +122,7 @@ void rtpp_api_endpoint_to_pb(const struct rtpp_endpoint *e, Rtpproxy__Endpoint *
 	pb->address = addr_buf;
 }
 
-void rtpp_api_flow_to_pb(const struct rtpp_flow_counters *c, uint64_t last_packet_unix_ms,
+void rtpp_api_flow_to_pb(const struct rtpp_flow_stats *c, uint64_t last_packet_unix_ms,
 			 Rtpproxy__FlowStatistics *pb)
 {
 	rtpproxy__flow_statistics__init(pb);
@@ -131,7 +133,22 @@ void rtpp_api_flow_to_pb(const struct rtpp_flow_counters *c, uint64_t last_packe
 	pb->dropped_no_remote = c->drop_no_remote;
 	pb->dropped_no_neighbour = c->drop_no_neighbour;
 	pb->dropped_tx_full = c->drop_tx_full;
+	pb->packets_lost = c->rtp_lost;
+	if (c->rtp_lost > 0)
+		pb->loss_rate = (double)c->rtp_lost / (double)(c->rx_packets + c->rtp_lost);
 	pb->last_packet_unix_ms = last_packet_unix_ms;
+}
+
+/* What RTCP says about a flow's receiver: the remote of the leg it leaves by. */
+void rtpp_api_receiver_to_pb(const struct rtpp_leg_quality *q, Rtpproxy__FlowStatistics *pb)
+{
+	pb->rtt_samples = q->rtt_samples;
+	pb->rtt_ms = q->rtt_avg_ms;
+	pb->last_rtt_ms = q->rtt_last_ms;
+	pb->avg_latency_ms = q->rtt_avg_ms / 2.0;
+	pb->has_receiver_report = q->has_report;
+	pb->receiver_cumulative_lost = q->reported_cumulative_lost;
+	pb->receiver_fraction_lost = q->reported_fraction_lost;
 }
 
 void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_status_msg *m)
@@ -164,6 +181,9 @@ void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_
 		rtpp_api_flow_to_pb(&s->flows[f], s->last_rx_unix_ms[f], &m->flows[f]);
 		*flows[f] = &m->flows[f];
 	}
+	/* RTP from A is received by B's remote, and the other way round. */
+	rtpp_api_receiver_to_pb(&s->legs[RTPP_LEG_B], &m->flows[RTPP_FLOW_A_TO_B]);
+	rtpp_api_receiver_to_pb(&s->legs[RTPP_LEG_A], &m->flows[RTPP_FLOW_B_TO_A]);
 	st->error = (char *)"";
 }
 

@@ -51,8 +51,10 @@ void rtpp_api_endpoint_to_pb(const struct rtpp_endpoint *e, Rtpproxy__Endpoint *
 			     char *addr_buf);
 
 /* Counters of one flow into a FlowStatistics message (last_rx given in Unix ms). */
-void rtpp_api_flow_to_pb(const struct rtpp_flow_counters *c, uint64_t last_packet_unix_ms,
+void rtpp_api_flow_to_pb(const struct rtpp_flow_stats *c, uint64_t last_packet_unix_ms,
 			 Rtpproxy__FlowStatistics *pb);
+/* Add what RTCP says of the flow's receiver (round trips, its reports). */
+void rtpp_api_receiver_to_pb(const struct rtpp_leg_quality *q, Rtpproxy__FlowStatistics *pb);
 
 /* A SessionStatus message with the storage its sub-messages and strings point into. */
 struct rtpp_api_status_msg {

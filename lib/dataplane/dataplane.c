@@ -96,8 +96,11 @@ static void assign_queues(struct rtpp_dataplane *dp)
 			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i, true };
 		}
 	}
-	for (uint16_t w = 0; w < dp->n_workers; w++)
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
 		dp->workers[w]->flow_counters = rtpp_session_worker_counters(dp->sessions, w);
+		dp->workers[w]->rtcp_state = rtpp_session_worker_rtcp(dp->sessions, w);
+		dp->workers[w]->tsc_hz = rte_get_tsc_hz();
+	}
 }
 
 /* RCU, session table, neighbour table and the learn ring, named uniquely per data plane. */
@@ -645,6 +648,25 @@ static uint64_t tsc_to_unix_ms(const struct rtpp_dataplane *dp, uint64_t tsc)
 	return (uint64_t)((int64_t)dp->clock_base_unix_ns + delta_ns) / 1000000u;
 }
 
+static double tsc_to_ms(uint64_t tsc)
+{
+	return (double)tsc * 1e3 / (double)rte_get_tsc_hz();
+}
+
+static void fill_leg_quality(struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,
+			     struct rtpp_leg_quality *q)
+{
+	struct rtpp_rtcp_summary r;
+
+	rtpp_session_leg_rtcp(dp->sessions, index, leg, &r);
+	q->rtt_samples = r.rtt_count;
+	q->rtt_avg_ms = r.rtt_count ? tsc_to_ms(r.rtt_sum_tsc) / r.rtt_count : 0.0;
+	q->rtt_last_ms = tsc_to_ms(r.rtt_last_tsc);
+	q->has_report = r.has_report;
+	q->reported_cumulative_lost = r.report_cumulative_lost;
+	q->reported_fraction_lost = r.report_fraction_lost / 256.0;
+}
+
 /* Fill a status from a live session's index (the caller holds the lock). */
 static void fill_status(struct rtpp_dataplane *dp, uint32_t index, struct rtpp_session_status *out)
 {
@@ -668,6 +690,8 @@ static void fill_status(struct rtpp_dataplane *dp, uint32_t index, struct rtpp_s
 		rtpp_session_flow_counters(dp->sessions, index, f, &out->flows[f]);
 		out->last_rx_unix_ms[f] = tsc_to_unix_ms(dp, out->flows[f].last_rx_tsc);
 	}
+	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++)
+		fill_leg_quality(dp, index, leg, &out->legs[leg]);
 }
 
 int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,

@@ -68,6 +68,8 @@ struct rtpp_worker {
 	struct rtpp_rxq rxq[RTPP_MAX_RXQ_PER_WORKER];
 	struct rte_ring *ctrl_tx;            /* main -> this worker: packets to send */
 	struct rtpp_flow_counters *flow_counters;
+	struct rtpp_rtcp_leg_state *rtcp_state; /* [session * 2 + leg] */
+	uint64_t tsc_hz;
 	struct rtpp_port_counters port_counters[RTPP_MAX_INTERFACES];
 	struct rtpp_txbuf to_wire[RTPP_MAX_INTERFACES];
 	struct rtpp_txbuf to_kernel[RTPP_MAX_INTERFACES];

@@ -56,6 +56,16 @@ int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id);
 #define RTPP_FLOW_RTCP_A_TO_B 1
 #define RTPP_FLOW_B_TO_A 2
 #define RTPP_FLOW_RTCP_B_TO_A 3
+/* What RTCP tells of one leg's remote (see lib/rtpstat). */
+struct rtpp_leg_quality {
+	uint32_t rtt_samples;         /* round trips proxy <-> this leg's remote measured */
+	double rtt_avg_ms;
+	double rtt_last_ms;
+	bool has_report;              /* this leg's remote sent a report block */
+	int32_t reported_cumulative_lost;
+	double reported_fraction_lost; /* 0..1 */
+};
+
 struct rtpp_session_status {
 	uint64_t id;
 	char name[64];
@@ -65,7 +75,8 @@ struct rtpp_session_status {
 	uint64_t created_unix_ms;
 	struct rtpp_endpoint listen, source, forward, destination;
 	uint16_t iface_a, iface_b;
-	struct rtpp_flow_counters flows[4];  /* RTPP_FLOW_* */
+	struct rtpp_flow_stats flows[4];     /* RTPP_FLOW_* */
+	struct rtpp_leg_quality legs[2];     /* RTPP_LEG_* */
 	uint64_t last_rx_unix_ms[4];         /* 0: nothing received */
 };
 

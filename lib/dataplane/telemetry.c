@@ -168,7 +168,7 @@ static int session_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 	add_endpoint(d, "b_remote", &s->leg[RTPP_LEG_B].remote);
 	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
-		struct rtpp_flow_counters sum;
+		struct rtpp_flow_stats sum;
 
 		if (c == NULL)
 			return -ENOMEM;
@@ -178,6 +178,18 @@ static int session_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 		rte_tel_data_start_dict(c);
 		add_counters(c, &sum, rtpp_flow_counter_fields, rtpp_flow_counter_nfields);
 		rte_tel_data_add_dict_container(d, flow_names[f], c, 0);
+	}
+	/* Round trips to each leg's remote, from RTCP (see lib/rtpstat). */
+	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++) {
+		struct rtpp_rtcp_summary r;
+		char key[32];
+
+		rtpp_session_leg_rtcp(dp->sessions, index, leg, &r);
+		snprintf(key, sizeof(key), "%c_rtt_samples", leg == RTPP_LEG_A ? 'a' : 'b');
+		rte_tel_data_add_dict_u64(d, key, r.rtt_count);
+		snprintf(key, sizeof(key), "%c_rtt_avg_us", leg == RTPP_LEG_A ? 'a' : 'b');
+		rte_tel_data_add_dict_u64(d, key, r.rtt_count ? r.rtt_sum_tsc / r.rtt_count *
+						   1000000 / rte_get_tsc_hz() : 0);
 	}
 	uint64_t now = rte_rdtsc();
 	uint64_t since = last_rx ? last_rx : info->created_tsc;

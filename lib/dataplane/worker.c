@@ -11,6 +11,7 @@
 
 #include "dataplane_internal.h"
 #include "rtpp_packet.h"
+#include "rtpp_rtpstat.h"
 
 static inline void txbuf_add(struct rtpp_txbuf *b, struct rte_mbuf *m,
 			     struct rtpp_flow_counters *fc)
@@ -35,7 +36,6 @@ static inline void txbuf_flush(struct rtpp_txbuf *b, uint16_t port_id, uint16_t 
 		struct rtpp_flow_counters *fc = b->flow[i];
 
 		if (fc != NULL) {
-			fc->tx_packets--;
 			fc->tx_bytes -= m->pkt_len;
 			fc->drop_tx_full++;
 		}
@@ -101,6 +101,60 @@ static inline void snoop_neighbour(struct rtpp_worker *w, uint16_t iface, const 
 	}
 }
 
+/*
+ * RTCP passing through (a few packets per second per stream: off the hot
+ * path). An SR from this leg's remote is noted; a report block echoing an SR
+ * that the other leg's remote sent gives the round trip to this leg's remote.
+ * The other leg's SRs may have passed through any worker.
+ */
+static __rte_noinline void inspect_rtcp(struct rtpp_worker *w, uint32_t session,
+					unsigned int leg, const uint8_t *payload, uint32_t len,
+					uint64_t now_tsc)
+{
+	struct rtpp_dataplane *dp = w->dp;
+	struct rtpp_rtcp_leg_state *mine = &w->rtcp_state[session * RTPP_LEGS_PER_SESSION + leg];
+	struct rtpp_rtcp_info info;
+
+	if (rtpp_rtcp_parse(payload, len, &info) != 0)
+		return;
+	if (info.has_sr)
+		rtpp_rtcp_sr_record(mine, info.sr_lsr, now_tsc);
+	if (info.n_reports > 0)
+		rtpp_rtcp_note_report(mine, &info.reports[0], now_tsc);
+	for (unsigned int r = 0; r < info.n_reports; r++) {
+		for (uint16_t k = 0; k < dp->n_workers; k++) {
+			const struct rtpp_rtcp_leg_state *theirs =
+				&dp->workers[k]->rtcp_state[session * RTPP_LEGS_PER_SESSION + (leg ^ 1)];
+			uint64_t sr_tsc, rtt;
+
+			if (rtpp_rtcp_sr_find(theirs, info.reports[r].lsr, &sr_tsc)) {
+				if (rtpp_rtcp_rtt(now_tsc, sr_tsc, info.reports[r].dlsr, w->tsc_hz, &rtt))
+					rtpp_rtcp_note_rtt(mine, rtt);
+				return; /* one round trip per packet */
+			}
+		}
+	}
+}
+
+/* Loss on RTP flows, round trips on RTCP (also RTCP multiplexed on the RTP port). */
+static inline void inspect_media(struct rtpp_worker *w, const uint8_t *frame,
+				 const struct rtpp_udp_view *v, uintptr_t flow,
+				 struct rtpp_flow_counters *fc, uint64_t now_tsc)
+{
+	const uint8_t *payload = frame + v->l4_off + sizeof(struct rte_udp_hdr);
+	uint32_t len = (uint32_t)v->udp_len - (uint32_t)sizeof(struct rte_udp_hdr);
+
+	if (likely(!rtpp_flow_rtcp(flow))) {
+		if (likely(rtpp_rtp_is_rtp(payload, len))) {
+			rtpp_rtp_seq_update(&fc->rtp, rtpp_rtp_seq_of(payload));
+			return;
+		}
+		if (!rtpp_rtp_is_rtcp_mux(payload, len))
+			return;
+	}
+	inspect_rtcp(w, rtpp_flow_session(flow), rtpp_flow_leg(flow), payload, len, now_tsc);
+}
+
 /* Forward one packet that matched a session flow. */
 static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 			       const struct rtpp_udp_view *v, uintptr_t flow,
@@ -125,6 +179,7 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 	fc->rx_packets++;
 	fc->rx_bytes += m->pkt_len;
 	fc->last_rx_tsc = now_tsc;
+	inspect_media(w, frame, v, flow, fc, now_tsc);
 
 	if (unlikely(out->remote.addr.family == RTPP_AF_NONE)) {
 		fc->drop_no_remote++;
@@ -152,7 +207,6 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	fc->tx_packets++;
 	fc->tx_bytes += m->pkt_len;
 	wire_add(w, out->iface, m, fc);
 }

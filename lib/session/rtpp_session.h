@@ -34,6 +34,7 @@
 #define RTPP_SESSION_INVALID UINT32_MAX
 /* Flow counters per session: [leg][rtp=0/rtcp=1] */
 #define RTPP_FLOWS_PER_SESSION 4
+#define RTPP_LEGS_PER_SESSION 2
 
 /*
  * Hash key: the destination of a packet arriving at the proxy. 32 bytes
@@ -108,6 +109,9 @@ void rtpp_session_table_free(struct rtpp_session_table *t);
 struct rtpp_session *rtpp_session_array(struct rtpp_session_table *t);
 struct rtpp_flow_counters *rtpp_session_worker_counters(struct rtpp_session_table *t,
 							uint16_t worker);
+/* RTCP state per leg, [index * 2 + leg], written by the worker receiving it. */
+struct rtpp_rtcp_leg_state *rtpp_session_worker_rtcp(struct rtpp_session_table *t,
+						     uint16_t worker);
 const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t);
 
 static inline void rtpp_flow_key_make(struct rtpp_flow_key *k, uint8_t family,
@@ -168,7 +172,10 @@ const struct rtpp_session *rtpp_session_get(const struct rtpp_session_table *t, 
 bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor);
 /* Sum one flow's counters over workers. flow = leg * 2 + rtcp. */
 void rtpp_session_flow_counters(const struct rtpp_session_table *t, uint32_t index,
-				unsigned int flow, struct rtpp_flow_counters *out);
+				unsigned int flow, struct rtpp_flow_stats *out);
+/* One leg's RTCP findings (round trips to its remote, its latest report), over workers. */
+void rtpp_session_leg_rtcp(const struct rtpp_session_table *t, uint32_t index, unsigned int leg,
+			   struct rtpp_rtcp_summary *out);
 
 const char *rtpp_session_state_name(uint8_t state);
 /* A session's state (FREE for an unused index); set by the control plane only. */

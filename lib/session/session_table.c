@@ -31,6 +31,7 @@ struct rtpp_session_table {
 	struct rtpp_session *sessions;
 	struct rtpp_session_info *info;
 	struct rtpp_flow_counters *counters; /* [worker][index * 4 + flow] */
+	struct rtpp_rtcp_leg_state *rtcp;    /* [worker][index * 2 + leg] */
 	uint32_t *free_stack;
 	uint32_t n_free;
 	uint32_t capacity;
@@ -110,10 +111,14 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 					 sizeof(*t->counters) * RTPP_FLOWS_PER_SESSION *
 						 (size_t)t->capacity * p->n_workers,
 					 RTE_CACHE_LINE_SIZE, p->socket_id);
+	t->rtcp = rte_zmalloc_socket("rtcp_state",
+				     sizeof(*t->rtcp) * RTPP_LEGS_PER_SESSION * (size_t)t->capacity *
+					     p->n_workers,
+				     RTE_CACHE_LINE_SIZE, p->socket_id);
 	t->free_stack = rte_malloc_socket("session_free", sizeof(uint32_t) * t->capacity, 0,
 					  p->socket_id);
 	if (t->flows == NULL || t->ids == NULL || t->sessions == NULL || t->info == NULL ||
-	    t->counters == NULL || t->free_stack == NULL)
+	    t->counters == NULL || t->rtcp == NULL || t->free_stack == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < t->capacity; i++)
 		t->free_stack[i] = t->capacity - 1 - i;
@@ -161,6 +166,7 @@ void rtpp_session_table_free(struct rtpp_session_table *t)
 	rte_free(t->sessions);
 	rte_free(t->info);
 	rte_free(t->counters);
+	rte_free(t->rtcp);
 	rte_free(t->free_stack);
 	rte_free(t->own_rcu);
 	rte_free(t);
@@ -175,6 +181,12 @@ struct rtpp_flow_counters *rtpp_session_worker_counters(struct rtpp_session_tabl
 							uint16_t worker)
 {
 	return t->counters + (size_t)worker * t->capacity * RTPP_FLOWS_PER_SESSION;
+}
+
+struct rtpp_rtcp_leg_state *rtpp_session_worker_rtcp(struct rtpp_session_table *t,
+						     uint16_t worker)
+{
+	return t->rtcp + (size_t)worker * t->capacity * RTPP_LEGS_PER_SESSION;
 }
 
 const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t)
@@ -334,10 +346,13 @@ static void reclaim_sessions(void *p, void *elems, unsigned int n)
 				rte_hash_free_key_with_position(t->flows, pf[i].key_pos[k]);
 		if (t->release != NULL)
 			t->release(t->release_ctx, &t->sessions[index], &t->info[index]);
-		for (uint16_t w = 0; w < t->n_workers; w++)
+		for (uint16_t w = 0; w < t->n_workers; w++) {
 			memset(rtpp_session_worker_counters(t, w) +
 				       (size_t)index * RTPP_FLOWS_PER_SESSION,
 			       0, sizeof(struct rtpp_flow_counters) * RTPP_FLOWS_PER_SESSION);
+			memset(rtpp_session_worker_rtcp(t, w) + (size_t)index * RTPP_LEGS_PER_SESSION,
+			       0, sizeof(struct rtpp_rtcp_leg_state) * RTPP_LEGS_PER_SESSION);
+		}
 		t->info[index].state = RTPP_SESSION_FREE;
 		t->free_stack[t->n_free++] = index;
 	}
@@ -407,7 +422,7 @@ bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor)
 }
 
 void rtpp_session_flow_counters(const struct rtpp_session_table *t, uint32_t index,
-				unsigned int flow, struct rtpp_flow_counters *out)
+				unsigned int flow, struct rtpp_flow_stats *out)
 {
 	const struct rtpp_flow_counters *first =
 		t->counters + (size_t)index * RTPP_FLOWS_PER_SESSION + flow;
@@ -415,6 +430,17 @@ void rtpp_session_flow_counters(const struct rtpp_session_table *t, uint32_t ind
 	rtpp_flow_counters_sum(first,
 			       sizeof(*first) * RTPP_FLOWS_PER_SESSION * (size_t)t->capacity,
 			       t->n_workers, out);
+}
+
+void rtpp_session_leg_rtcp(const struct rtpp_session_table *t, uint32_t index, unsigned int leg,
+			   struct rtpp_rtcp_summary *out)
+{
+	const struct rtpp_rtcp_leg_state *copies[RTE_MAX_LCORE];
+	size_t per_worker = (size_t)t->capacity * RTPP_LEGS_PER_SESSION;
+
+	for (uint16_t w = 0; w < t->n_workers; w++)
+		copies[w] = t->rtcp + w * per_worker + (size_t)index * RTPP_LEGS_PER_SESSION + leg;
+	rtpp_rtcp_summarize(copies, t->n_workers, out);
 }
 
 const char *rtpp_session_state_name(uint8_t state)

@@ -14,17 +14,39 @@
 
 #include <rte_common.h>
 
-/* One direction of one flow (RTP or RTCP arriving on one leg). One cache line. */
+#include "rtpp_rtpstat.h"
+
+/*
+ * One direction of one flow (RTP or RTCP arriving on one leg) on one worker:
+ * exactly one cache line, the only line of per-flow state a packet writes.
+ * Packets sent are not counted: every packet received is either sent or
+ * dropped for one of the reasons below, so sent = received - drops.
+ */
 struct rtpp_flow_counters {
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
-	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t drop_no_remote;    /* the other leg's remote is not known yet */
 	uint64_t drop_no_neighbour; /* next hop MAC not resolved */
 	uint64_t drop_tx_full;      /* egress queue full */
 	uint64_t last_rx_tsc;       /* 0 = never */
+	struct rtpp_rtp_seq rtp;    /* RTP flows: sequence tracking */
 } __rte_cache_aligned;
+_Static_assert(sizeof(struct rtpp_flow_counters) == RTE_CACHE_LINE_SIZE,
+	       "a packet must write one line of flow state");
+
+/* A flow's counters added up over workers: what telemetry and the API report. */
+struct rtpp_flow_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t drop_no_remote;
+	uint64_t drop_no_neighbour;
+	uint64_t drop_tx_full;
+	uint64_t rtp_lost;          /* sequence gaps (RTP flows) */
+	uint64_t last_rx_tsc;       /* the latest of the copies */
+};
 
 /* Per data interface, as seen by one worker. */
 struct rtpp_port_counters {
@@ -47,6 +69,7 @@ struct rtpp_counter_field {
 	size_t offset;
 };
 
+/* Fields of struct rtpp_flow_stats. */
 extern const struct rtpp_counter_field rtpp_flow_counter_fields[];
 extern const unsigned int rtpp_flow_counter_nfields;
 extern const struct rtpp_counter_field rtpp_port_counter_fields[];
@@ -60,7 +83,7 @@ static inline uint64_t rtpp_counter_read(const void *counters, size_t offset)
 
 /* Add the fields of n per-worker copies spaced stride bytes apart into out. */
 void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t stride,
-			    unsigned int n, struct rtpp_flow_counters *out);
+			    unsigned int n, struct rtpp_flow_stats *out);
 void rtpp_port_counters_sum(const struct rtpp_port_counters *first, size_t stride,
 			    unsigned int n, struct rtpp_port_counters *out);
 

@@ -3,13 +3,13 @@
 
 #include <string.h>
 
-#define FLOW_FIELD(f) { #f, offsetof(struct rtpp_flow_counters, f) }
+#define FLOW_FIELD(f) { #f, offsetof(struct rtpp_flow_stats, f) }
 #define PORT_FIELD(f) { #f, offsetof(struct rtpp_port_counters, f) }
 
 const struct rtpp_counter_field rtpp_flow_counter_fields[] = {
 	FLOW_FIELD(rx_packets), FLOW_FIELD(rx_bytes), FLOW_FIELD(tx_packets),
 	FLOW_FIELD(tx_bytes), FLOW_FIELD(drop_no_remote), FLOW_FIELD(drop_no_neighbour),
-	FLOW_FIELD(drop_tx_full),
+	FLOW_FIELD(drop_tx_full), FLOW_FIELD(rtp_lost),
 };
 const unsigned int rtpp_flow_counter_nfields = RTE_DIM(rtpp_flow_counter_fields);
 
@@ -21,9 +21,9 @@ const struct rtpp_counter_field rtpp_port_counter_fields[] = {
 };
 const unsigned int rtpp_port_counter_nfields = RTE_DIM(rtpp_port_counter_fields);
 
-/* Counter structs are arrays of uint64_t; add them word by word. */
+/* Port counters are arrays of uint64_t; add them word by word. */
 static void sum_words(const void *first, size_t stride, unsigned int n, void *out,
-		      size_t size, size_t max_word)
+		      size_t size)
 {
 	uint64_t *o = out;
 	size_t words = size / sizeof(uint64_t);
@@ -32,27 +32,45 @@ static void sum_words(const void *first, size_t stride, unsigned int n, void *ou
 	for (unsigned int i = 0; i < n; i++) {
 		const uint8_t *copy = (const uint8_t *)first + (size_t)i * stride;
 
-		for (size_t w = 0; w < words; w++) {
-			uint64_t v = rtpp_counter_read(copy, w * sizeof(uint64_t));
-
-			/* "max" words (timestamps) take the latest, not the sum */
-			if (w >= max_word)
-				o[w] = v > o[w] ? v : o[w];
-			else
-				o[w] += v;
-		}
+		for (size_t w = 0; w < words; w++)
+			o[w] += rtpp_counter_read(copy, w * sizeof(uint64_t));
 	}
 }
 
-void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t stride,
-			    unsigned int n, struct rtpp_flow_counters *out)
+static inline uint64_t load64(const uint64_t *p)
 {
-	sum_words(first, stride, n, out, sizeof(*out),
-		  offsetof(struct rtpp_flow_counters, last_rx_tsc) / sizeof(uint64_t));
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t stride,
+			    unsigned int n, struct rtpp_flow_stats *out)
+{
+	uint64_t drops;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rtpp_flow_counters *c =
+			(const void *)((const uint8_t *)first + (size_t)i * stride);
+		uint64_t last = load64(&c->last_rx_tsc);
+
+		out->rx_packets += load64(&c->rx_packets);
+		out->rx_bytes += load64(&c->rx_bytes);
+		out->tx_bytes += load64(&c->tx_bytes);
+		out->drop_no_remote += load64(&c->drop_no_remote);
+		out->drop_no_neighbour += load64(&c->drop_no_neighbour);
+		out->drop_tx_full += load64(&c->drop_tx_full);
+		out->rtp_lost += __atomic_load_n(&c->rtp.lost, __ATOMIC_RELAXED);
+		if (last > out->last_rx_tsc)
+			out->last_rx_tsc = last;
+	}
+	/* Received then dropped or sent; a reader racing a worker may see the
+	 * receive before the verdict: never report more sent than received. */
+	drops = out->drop_no_remote + out->drop_no_neighbour + out->drop_tx_full;
+	out->tx_packets = out->rx_packets > drops ? out->rx_packets - drops : 0;
 }
 
 void rtpp_port_counters_sum(const struct rtpp_port_counters *first, size_t stride,
 			    unsigned int n, struct rtpp_port_counters *out)
 {
-	sum_words(first, stride, n, out, sizeof(*out), sizeof(*out) / sizeof(uint64_t));
+	sum_words(first, stride, n, out, sizeof(*out));
 }

@@ -12,6 +12,8 @@ Standard library only. Three sub-commands:
          timeout; check each packet's source endpoint, content and sequence;
          print a JSON summary; exit 0 only when everything arrived intact and
          in order.
+  rtcp-sr, rtcp-reflect
+         a round trip of RTCP sender and receiver reports (see below).
   probe  send one datagram from a connected socket and report whether the
          kernel's ICMP port unreachable came back (ECONNREFUSED).
   sniff  count the frames that arrive on an interface for a while (UDP
@@ -196,7 +198,7 @@ def cmd_send(args):
     start = time.monotonic()
     deadline = start + time_limit
     sent = errors = 0
-    refused = 0
+    refused = skipped = 0
     seq = args.start_seq
     end_seq = args.start_seq + args.count
     while seq < end_seq:
@@ -208,6 +210,11 @@ def cmd_send(args):
             time.sleep(min(due - now, deadline - now))
             continue
         for _ in range(min(burst, end_seq - seq)):
+            if args.skip_every and (seq - args.start_seq) % args.skip_every == \
+                    args.skip_every - 1:
+                skipped += 1  # a hole in the sequence: loss the proxy must see
+                seq += 1
+                continue
             pkt = build(args, seq)
             try:
                 s.sendto(pkt, dst)
@@ -226,12 +233,12 @@ def cmd_send(args):
     elapsed = time.monotonic() - start
     s.close()
     summary = {
-        "sent": sent, "requested": args.count, "errors": errors,
+        "sent": sent, "requested": args.count, "skipped": skipped, "errors": errors,
         "refused": refused, "elapsed_s": round(elapsed, 3),
         "rate_pps": round(sent / elapsed, 1) if elapsed > 0 else None,
         "dst": format_endpoint(fam, host, port),
         "timed_out": seq < end_seq,
-        "ok": sent == args.count,
+        "ok": sent + skipped == args.count,
     }
     if not args.quiet:
         print(json.dumps(summary), flush=True)
@@ -254,10 +261,12 @@ def cmd_recv(args):
             f.write("%d\n" % os.getpid())
         os.rename(args.ready_file + ".tmp", args.ready_file)
 
+    # With --skip-every the sender left holes: those never come.
+    expected = args.count - (args.count // args.skip_every if args.skip_every else 0)
     st = {
         "bind": format_endpoint(fam, host, port),
         "expect_src": expect_src,
-        "expected": args.count,
+        "expected": expected,
         "received": 0,        # datagrams of any kind
         "valid": 0,           # ours, intact, unique, from the right source
         "lost": 0,
@@ -291,11 +300,11 @@ def cmd_recv(args):
         if linger_until is not None and now >= linger_until:
             break
         if now >= deadline:
-            timed_out = st["valid"] < args.count
+            timed_out = st["valid"] < expected
             break
         if last_at is not None and args.idle_timeout > 0 and \
                 now - last_at >= args.idle_timeout and linger_until is None:
-            timed_out = st["valid"] < args.count
+            timed_out = st["valid"] < expected
             break
         wait_until = deadline
         if linger_until is not None:
@@ -361,17 +370,17 @@ def cmd_recv(args):
             if st["first_seq"] is None:
                 st["first_seq"] = seq
             st["last_seq"] = seq
-            if st["valid"] >= args.count and linger_until is None:
+            if st["valid"] >= expected and linger_until is None:
                 # Everything is here: stay a little to catch duplicates/extras.
                 linger_until = now + args.linger
     s.close()
-    st["lost"] = args.count - st["valid"]
+    st["lost"] = expected - st["valid"]
     st["timed_out"] = timed_out
     st["elapsed_s"] = round(time.monotonic() - start, 3)
     st["stream_s"] = round(last_at - first_at, 3) if first_at is not None else None
     bad = (st["bad_source"] + st["bad_payload"] + st["foreign"] +
            st["duplicates"] + st["out_of_order"])
-    st["ok"] = st["valid"] == args.count and bad == 0 and st["received"] == st["valid"]
+    st["ok"] = st["valid"] == expected and bad == 0 and st["received"] == st["valid"]
     out = json.dumps(st, indent=2 if args.pretty else None)
     if args.output:
         with open(args.output + ".tmp", "w") as f:
@@ -530,6 +539,90 @@ def cmd_sniff(args):
     return 0
 
 
+# ---------------------------------------------------------------- rtcp-sr / rtcp-reflect
+#
+# A round trip as RFC 3550 section 6.4.1 measures it: "rtcp-sr" sends sender
+# reports stamped with the NTP time; "rtcp-reflect" answers each with a
+# receiver report that echoes the SR's middle 32 NTP bits (LSR) after holding
+# it --hold-ms, and says it held it --dlsr-ms (DLSR). A proxy in between sees
+# the SR pass and the RR come back: its round trip to the reflector is
+# hold - dlsr (plus the wire).
+
+RR_BLOCK = struct.Struct("!IIIIII")  # SSRC, fraction+cumulative, ext seq, jitter, LSR, DLSR
+NTP_EPOCH_OFFSET = 2208988800
+
+
+def ntp_now():
+    t = time.time() + NTP_EPOCH_OFFSET
+    sec = int(t)
+    return sec & 0xFFFFFFFF, int((t - sec) * (1 << 32)) & 0xFFFFFFFF
+
+
+def cmd_rtcp_sr(args):
+    fam, host, port = parse_endpoint(args.dst)
+    s = make_socket(fam, parse_endpoint(args.src) if args.src else None)
+    s.settimeout(0.05)
+    dst = sockaddr(fam, host, port)
+    sent_lsr = set()
+    st = {"sent": 0, "replies": 0, "echoed": 0, "foreign": 0}
+    deadline = time.monotonic() + min(args.timeout, MAX_TIME)
+    next_send = time.monotonic()
+    while time.monotonic() < deadline:
+        if st["sent"] < args.count and time.monotonic() >= next_send:
+            sec, frac = ntp_now()
+            s.sendto(SR_HDR.pack(0x80, 200, 6, args.ssrc, sec, frac, 0, st["sent"], 0), dst)
+            sent_lsr.add(((sec & 0xFFFF) << 16) | (frac >> 16))
+            st["sent"] += 1
+            next_send = time.monotonic() + args.interval
+        elif st["sent"] >= args.count and st["replies"] >= args.count:
+            break
+        try:
+            data, _ = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        if len(data) >= 8 + RR_BLOCK.size and data[1] == 201 and data[0] & 0x1F >= 1:
+            st["replies"] += 1
+            if RR_BLOCK.unpack_from(data, 8)[4] in sent_lsr:
+                st["echoed"] += 1
+        else:
+            st["foreign"] += 1
+    s.close()
+    st["ok"] = st["sent"] == args.count and st["echoed"] == args.count
+    print(json.dumps(st), flush=True)
+    return 0 if st["ok"] else 1
+
+
+def cmd_rtcp_reflect(args):
+    fam, host, port = parse_endpoint(args.bind)
+    s = make_socket(fam, (fam, host, port))
+    s.settimeout(0.05)
+    st = {"srs": 0, "rrs": 0, "foreign": 0}
+    if args.ready_file:
+        with open(args.ready_file, "w") as f:
+            f.write("%d\n" % os.getpid())
+    deadline = time.monotonic() + min(args.timeout, MAX_TIME)
+    while time.monotonic() < deadline and st["rrs"] < args.count:
+        try:
+            data, addr = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        if len(data) < SR_HDR.size or data[0] >> 6 != 2 or data[1] != 200:
+            st["foreign"] += 1
+            continue
+        st["srs"] += 1
+        _, _, _, ssrc, sec, frac = SR_HDR.unpack_from(data)[:6]
+        time.sleep(args.hold_ms / 1000.0)
+        block = RR_BLOCK.pack(ssrc, (args.fraction << 24) | (args.lost & 0xFFFFFF),
+                              st["srs"], 0, ((sec & 0xFFFF) << 16) | (frac >> 16),
+                              int(args.dlsr_ms * 65536 / 1000))
+        s.sendto(struct.pack("!BBHI", 0x81, 201, 7, args.ssrc) + block, addr)
+        st["rrs"] += 1
+    s.close()
+    st["ok"] = st["rrs"] == args.count
+    print(json.dumps(st), flush=True)
+    return 0 if st["ok"] else 1
+
+
 # ---------------------------------------------------------------- main
 
 def main(argv=None):
@@ -547,6 +640,8 @@ def main(argv=None):
         sp.add_argument("--payload-size", type=int, default=160,
                         help="RTP payload bytes (default 160, 20 ms of G.711)")
         sp.add_argument("--ts-step", type=int, default=160, help="timestamp increment")
+        sp.add_argument("--skip-every", type=int, default=0,
+                        help="send: leave out every Nth sequence number (loss)")
         sp.add_argument("--rtcp", action="store_true",
                         help="RTCP compound packets (SR + APP) instead of RTP")
         sp.add_argument("--timeout", type=float, default=30.0, help="seconds, hard limit")
@@ -572,6 +667,27 @@ def main(argv=None):
     sp.add_argument("--max-errors", type=int, default=10)
     stream_opts(sp)
     sp.set_defaults(func=cmd_recv)
+
+    sp = sub.add_parser("rtcp-sr", help="send sender reports, count the echoes")
+    sp.add_argument("--dst", required=True)
+    sp.add_argument("--src")
+    sp.add_argument("--count", type=int, default=3)
+    sp.add_argument("--interval", type=float, default=0.3, help="seconds between SRs")
+    sp.add_argument("--ssrc", type=lambda v: int(v, 0), default=0x5352)
+    sp.add_argument("--timeout", type=float, default=10.0)
+    sp.set_defaults(func=cmd_rtcp_sr)
+
+    sp = sub.add_parser("rtcp-reflect", help="answer each SR with an RR echoing it")
+    sp.add_argument("--bind", required=True)
+    sp.add_argument("--count", type=int, default=3)
+    sp.add_argument("--hold-ms", type=float, default=50.0, help="wait before answering")
+    sp.add_argument("--dlsr-ms", type=float, default=10.0, help="the hold the RR declares")
+    sp.add_argument("--lost", type=int, default=0, help="cumulative lost to report")
+    sp.add_argument("--fraction", type=int, default=0, help="fraction lost to report, /256")
+    sp.add_argument("--ssrc", type=lambda v: int(v, 0), default=0x5252)
+    sp.add_argument("--ready-file")
+    sp.add_argument("--timeout", type=float, default=10.0)
+    sp.set_defaults(func=cmd_rtcp_reflect)
 
     sp = sub.add_parser("probe", help="one datagram; did ICMP port unreachable come back?")
     sp.add_argument("--dst", required=True)

@@ -459,6 +459,57 @@ case_mtls() {
 	case_stop
 }
 
+# 13: what the proxy measures of the media: the sender leaves out every
+# 10th sequence number and the proxy's packets_lost says exactly how many;
+# B answers A's RTCP sender reports after holding each 50 ms while declaring
+# 10 ms (DLSR), so the proxy's round trip to B is 40 ms plus the wire, and
+# B's own loss report comes back in the receiver fields. Read over gRPC.
+case_quality() {
+	case_start "$SESSION_V4" "$B_V4"
+	local out id p1 p2 n=1001 sent=901
+	out=$(ctl create $PX_A_V4:20110 $PX_B_V4:30110 $B_V4:40110 --source $A_V4:50110 --name q)
+	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	# The session's remote A is probed now: wait until both next hops answer.
+	rtpp_proxy_wait_ready 10 "$A_V4" "$B_V4" || fail "A and B not resolved: $RTPP_READY_WHY"
+
+	rtpp_recv_start "$NS_B" q1 --bind $B_V4:40110 --expect-src $PX_B_V4:30110 --count $n --skip-every 10 \
+		--pattern 53 --timeout 20 --idle-timeout 3 || fail "receiver q1"
+	p1=$RECV_PID
+	sender q1 "$NS_A" --dst $PX_A_V4:20110 --src $A_V4:50110 --count $n --skip-every 10 \
+		--rate 2000 --pattern 53 --timeout 15
+	sender_ok q1
+	wait_recv q1 "$p1" 25
+
+	in_ns "$NS_B" "$PYTHON" "$RTPTOOL" rtcp-reflect --bind $B_V4:40111 --count 3 --hold-ms 50 \
+		--dlsr-ms 10 --lost 17 --fraction 64 --ready-file "$RTPP_DIR/refl.ready" \
+		--timeout 15 >"$RTPP_DIR/reflect.json" 2>&1 &
+	p2=$!
+	local k=100
+	while ((k-- > 0)) && [[ ! -e $RTPP_DIR/refl.ready ]]; do sleep 0.05; done
+	out=$(in_ns "$NS_A" "$PYTHON" "$RTPTOOL" rtcp-sr --src $A_V4:50111 --dst $PX_A_V4:20111 \
+		--count 3 --interval 0.3 --timeout 10 2>&1)
+	[[ $(rtpp_json 'd["ok"]' <<<"$out") == true ]] ||
+		fail "A's sender reports were not all answered through the proxy: $out ($(cat "$RTPP_DIR/reflect.json"))"
+	rtpp_wait_pid "$p2" 10
+
+	out=$(ctl status "$id")
+	detail "status: $out"
+	[[ $(rtpp_json '"%d %d %.3f" % (d["a_to_b"]["packets_received"], d["a_to_b"]["packets_lost"],
+		d["a_to_b"]["loss_rate"])' <<<"$out") == "$sent 100 0.100" ]] ||
+		fail "loss: expected $sent received, 100 lost, rate 0.100: $out"
+	[[ $(rtpp_json '"%d %s" % (d["a_to_b"]["rtt_samples"],
+		38 <= d["a_to_b"]["rtt_ms"] <= 80 and
+		abs(d["a_to_b"]["avg_latency_ms"] - d["a_to_b"]["rtt_ms"] / 2) < 0.01)' <<<"$out") == "3 True" ]] ||
+		fail "round trip to B: expected 3 samples of 40-80 ms, latency half of it: $out"
+	[[ $(rtpp_json '"%s %d %.2f" % (d["a_to_b"]["has_receiver_report"],
+		d["a_to_b"]["receiver_cumulative_lost"], d["a_to_b"]["receiver_fraction_lost"])' <<<"$out") == "True 17 0.25" ]] ||
+		fail "B's report: expected 17 lost, fraction 0.25: $out"
+	# Nothing was measured toward A: it never answered an SR.
+	[[ $(rtpp_json '"%d %d" % (d["b_to_a"]["rtt_samples"], d["b_to_a"]["packets_lost"])' <<<"$out") == "0 0" ]] ||
+		fail "b_to_a should have no figures: $out"
+	case_stop
+}
+
 # 5: a port without a session: not forwarded; the kernel answers with ICMP
 # port unreachable through the TAP; no_session and to_kernel grow.
 case_no_session() {
@@ -592,7 +643,8 @@ check_bad_line() {
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc scale mtls)
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc quality scale
+	mtls)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "rtpp_rtpstat.h"
+
+#include <errno.h>
+#include <string.h>
+
+static inline uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+#define RTCP_HDR_LEN 4
+#define RTCP_SSRC_LEN 4
+#define RTCP_SENDER_INFO_LEN 20 /* NTP (8), RTP timestamp, packet and octet counts */
+#define RTCP_REPORT_LEN 24
+
+static void parse_reports(const uint8_t *p, unsigned int count, struct rtpp_rtcp_info *out)
+{
+	for (unsigned int i = 0; i < count && out->n_reports < RTPP_RTCP_MAX_REPORTS; i++) {
+		const uint8_t *b = p + (size_t)i * RTCP_REPORT_LEN;
+		struct rtpp_rtcp_report *r = &out->reports[out->n_reports++];
+		uint32_t lost24 = be32_at(b + 4) & 0xffffff;
+
+		r->ssrc = be32_at(b);
+		r->fraction_lost = b[4];
+		/* 24-bit two's complement */
+		r->cumulative_lost = (int32_t)(lost24 ^ 0x800000) - 0x800000;
+		r->ext_max_seq = be32_at(b + 8);
+		r->jitter = be32_at(b + 12);
+		r->lsr = be32_at(b + 16);
+		r->dlsr = be32_at(b + 20);
+	}
+}
+
+int rtpp_rtcp_parse(const uint8_t *payload, uint32_t len, struct rtpp_rtcp_info *out)
+{
+	uint32_t off = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len < RTCP_HDR_LEN + RTCP_SSRC_LEN)
+		return -EINVAL;
+	/* RFC 3550 6.1: a compound packet starts with an SR or an RR. */
+	if (payload[1] != RTPP_RTCP_PT_SR && payload[1] != RTPP_RTCP_PT_RR)
+		return -EINVAL;
+	while (off < len) {
+		const uint8_t *p = payload + off;
+		uint32_t pkt_len, count, body;
+
+		if (len - off < RTCP_HDR_LEN || (p[0] & 0xc0) != 0x80)
+			return -EINVAL;
+		pkt_len = ((uint32_t)(p[2] << 8 | p[3]) + 1u) * 4u;
+		if (pkt_len > len - off)
+			return -EINVAL;
+		count = p[0] & 0x1f;
+		body = pkt_len - RTCP_HDR_LEN;
+		if (p[1] == RTPP_RTCP_PT_SR) {
+			if (body < RTCP_SSRC_LEN + RTCP_SENDER_INFO_LEN + count * RTCP_REPORT_LEN)
+				return -EINVAL;
+			if (!out->has_sr) {
+				out->has_sr = true;
+				out->sr_ssrc = be32_at(p + 4);
+				/* middle 32 bits of the 64-bit NTP timestamp */
+				out->sr_lsr = (uint32_t)(be32_at(p + 8) << 16 | be32_at(p + 12) >> 16);
+			}
+			parse_reports(p + 8 + RTCP_SENDER_INFO_LEN, count, out);
+		} else if (p[1] == RTPP_RTCP_PT_RR) {
+			if (body < RTCP_SSRC_LEN + count * RTCP_REPORT_LEN)
+				return -EINVAL;
+			parse_reports(p + 8, count, out);
+		}
+		off += pkt_len;
+	}
+	return 0;
+}
+
+/*
+ * The writer invalidates a slot before it changes the time, so that a reader
+ * on another lcore that sees the same LSR before and after reading the time
+ * knows the time belongs to it.
+ */
+void rtpp_rtcp_sr_record(struct rtpp_rtcp_leg_state *s, uint32_t lsr, uint64_t tsc)
+{
+	unsigned int i = s->sr_next % RTPP_RTCP_SR_KEPT;
+
+	if (lsr == 0)
+		return; /* 0 means "no SR" in reports: nothing could ever match it */
+	__atomic_store_n(&s->sr_lsr[i], 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&s->sr_tsc[i], tsc, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->sr_lsr[i], lsr, __ATOMIC_RELEASE);
+	s->sr_next = i + 1;
+}
+
+bool rtpp_rtcp_sr_find(const struct rtpp_rtcp_leg_state *s, uint32_t lsr, uint64_t *tsc)
+{
+	if (lsr == 0)
+		return false;
+	for (unsigned int i = 0; i < RTPP_RTCP_SR_KEPT; i++) {
+		if (__atomic_load_n(&s->sr_lsr[i], __ATOMIC_ACQUIRE) != lsr)
+			continue;
+		uint64_t t = __atomic_load_n(&s->sr_tsc[i], __ATOMIC_RELAXED);
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->sr_lsr[i], __ATOMIC_RELAXED) == lsr) {
+			*tsc = t;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool rtpp_rtcp_rtt(uint64_t now_tsc, uint64_t sr_tsc, uint32_t dlsr, uint64_t tsc_hz,
+		   uint64_t *rtt_tsc)
+{
+	uint64_t held = (uint64_t)(((unsigned __int128)dlsr * tsc_hz) >> 16);
+	uint64_t since;
+
+	if (now_tsc < sr_tsc)
+		return false;
+	since = now_tsc - sr_tsc;
+	if (held > since || since - held > 10 * tsc_hz)
+		return false;
+	*rtt_tsc = since - held;
+	return true;
+}
+
+void rtpp_rtcp_note_rtt(struct rtpp_rtcp_leg_state *s, uint64_t rtt_tsc)
+{
+	s->rtt_sum_tsc += rtt_tsc;
+	s->rtt_last_tsc = rtt_tsc;
+	s->rtt_count++;
+}
+
+void rtpp_rtcp_note_report(struct rtpp_rtcp_leg_state *s, const struct rtpp_rtcp_report *r,
+			   uint64_t now_tsc)
+{
+	s->report_cumulative_lost = r->cumulative_lost;
+	s->report_fraction_lost = r->fraction_lost;
+	s->report_tsc = now_tsc;
+}
+
+void rtpp_rtcp_summarize(const struct rtpp_rtcp_leg_state *const *copies, unsigned int n,
+			 struct rtpp_rtcp_summary *out)
+{
+	uint64_t newest = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rtpp_rtcp_leg_state *s = copies[i];
+		uint64_t at = __atomic_load_n(&s->report_tsc, __ATOMIC_RELAXED);
+
+		out->rtt_count += __atomic_load_n(&s->rtt_count, __ATOMIC_RELAXED);
+		out->rtt_sum_tsc += __atomic_load_n(&s->rtt_sum_tsc, __ATOMIC_RELAXED);
+		/* The newest copy speaks for the leg: reports replace each other. */
+		if (at > newest) {
+			newest = at;
+			out->has_report = true;
+			out->report_cumulative_lost = s->report_cumulative_lost;
+			out->report_fraction_lost = s->report_fraction_lost;
+			if (s->rtt_count > 0)
+				out->rtt_last_tsc = s->rtt_last_tsc;
+		}
+	}
+}
