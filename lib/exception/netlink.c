@@ -210,11 +210,59 @@ static void nl_extack(const struct nlmsghdr *h, char *ext, size_t extlen)
 }
 
 /*
+ * Read the answers to request seq (answers to earlier requests are stale:
+ * skipped) and hand each message to on_msg until it says it is done; what it
+ * put in *result is returned. Receive errors are returned as -errno.
+ */
+typedef bool (*nl_msg_fn)(const struct nlmsghdr *h, void *ctx, int *result);
+
+static int nl_receive(struct rtpp_nl *nl, uint32_t seq, nl_msg_fn on_msg, void *ctx)
+{
+	for (;;) {
+		ssize_t n = nl_recv(nl);
+		struct nlmsghdr *h;
+		size_t left;
+		int result;
+
+		if (n < 0)
+			return (int)n;
+		left = (size_t)n;
+		for (h = (struct nlmsghdr *)nl->buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+			if (h->nlmsg_seq == seq && on_msg(h, ctx, &result))
+				return result;
+	}
+}
+
+struct ack_ctx {
+	char *ext;
+	size_t extlen;
+};
+
+static bool on_ack(const struct nlmsghdr *h, void *ctx, int *result)
+{
+	const struct ack_ctx *a = ctx;
+	const struct nlmsgerr *e;
+
+	if (h->nlmsg_type != NLMSG_ERROR)
+		return false;
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+		*result = -EBADMSG;
+		return true;
+	}
+	e = NLMSG_DATA(h);
+	if (e->error != 0)
+		nl_extack(h, a->ext, a->extlen);
+	*result = e->error; /* 0 or -errno */
+	return true;
+}
+
+/*
  * Send req (NLM_F_ACK is added) and wait for its NLMSG_ERROR: 0 or -errno,
  * ext gets the kernel's extended-ACK text ("" when none).
  */
 static int nl_transact(struct rtpp_nl *nl, struct nl_req *req, char *ext, size_t extlen)
 {
+	struct ack_ctx a = { ext, extlen };
 	int ret;
 
 	ext[0] = '\0';
@@ -222,29 +270,7 @@ static int nl_transact(struct rtpp_nl *nl, struct nl_req *req, char *ext, size_t
 	ret = nl_send(nl, req);
 	if (ret < 0)
 		return ret;
-	for (;;) {
-		ssize_t n = nl_recv(nl);
-		struct nlmsghdr *h;
-		size_t left;
-
-		if (n < 0)
-			return (int)n;
-		left = (size_t)n;
-		for (h = (struct nlmsghdr *)nl->buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			const struct nlmsgerr *e;
-
-			if (h->nlmsg_seq != req->h.nlmsg_seq)
-				continue; /* stale answer to an earlier request */
-			if (h->nlmsg_type != NLMSG_ERROR)
-				continue;
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return -EBADMSG;
-			e = NLMSG_DATA(h);
-			if (e->error != 0)
-				nl_extack(h, ext, extlen);
-			return e->error; /* 0 or -errno */
-		}
-	}
+	return nl_receive(nl, req->h.nlmsg_seq, on_ack, &a);
 }
 
 static void nl_fail(char *err, size_t errlen, int ret, const char *ext, const char *what)
@@ -353,12 +379,36 @@ static bool route_is(const struct nlmsghdr *h, const struct route_match *m)
 	return table == RT_TABLE_MAIN && gw_ok && oif_ok;
 }
 
+struct route_dump_ctx {
+	const struct route_match *m;
+	int found;
+};
+
+static bool on_route(const struct nlmsghdr *h, void *ctx, int *result)
+{
+	struct route_dump_ctx *d = ctx;
+
+	if (h->nlmsg_type == NLMSG_DONE) {
+		*result = d->found;
+		return true;
+	}
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		*result = e->error != 0 ? e->error : d->found;
+		return true;
+	}
+	if (h->nlmsg_type == RTM_NEWROUTE && route_is(h, d->m))
+		d->found = 1;
+	return false;
+}
+
 /* 1 when table main holds "default via gw dev ifindex", 0 when not, -errno. */
 static int nl_default_route_present(struct rtpp_nl *nl, const struct route_match *m)
 {
+	struct route_dump_ctx d = { m, 0 };
 	struct nl_req req;
 	struct rtmsg *rtm;
-	int found = 0;
 	int ret;
 
 	nl_req_init(&req, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, sizeof(*rtm));
@@ -367,28 +417,7 @@ static int nl_default_route_present(struct rtpp_nl *nl, const struct route_match
 	ret = nl_send(nl, &req);
 	if (ret < 0)
 		return ret;
-	for (;;) {
-		ssize_t n = nl_recv(nl);
-		struct nlmsghdr *h;
-		size_t left;
-
-		if (n < 0)
-			return (int)n;
-		left = (size_t)n;
-		for (h = (struct nlmsghdr *)nl->buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			if (h->nlmsg_seq != req.h.nlmsg_seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE)
-				return found;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error != 0 ? e->error : found;
-			}
-			if (h->nlmsg_type == RTM_NEWROUTE && route_is(h, m))
-				found = 1;
-		}
-	}
+	return nl_receive(nl, req.h.nlmsg_seq, on_route, &d);
 }
 
 int rtpp_nl_default_route_add(struct rtpp_nl *nl, int ifindex, const struct rtpp_addr *gw,
