@@ -491,6 +491,15 @@ case_reflection() {
 			fail "reflection $v: got '$got', want '$want'"
 		}
 	done
+	# rtpproxyctl's own listing goes through reflection too.
+	out=$(ctl services)
+	got=$(rtpp_json '" ".join("%s:%s" % (s["name"], ",".join(m["name"] + ("*" if m["server_streaming"] else "")
+		for m in s.get("methods", []))) for s in d["services"])' <<<"$out" 2>&1)
+	want="rtpproxy.RtpProxy:CreateSession,DestroySession,GetSessionStatus,ListSessions,StreamSessionEvents*"
+	want+=" grpc.health.v1.Health:Check,Watch*"
+	want+=" grpc.reflection.v1.ServerReflection:ServerReflectionInfo*"
+	want+=" grpc.reflection.v1alpha.ServerReflection:ServerReflectionInfo*"
+	[[ $got == "$want" ]] || fail "rtpproxyctl services: got '$got', want '$want' ($(head -c 300 <<<"$out"))"
 	case_stop
 }
 
