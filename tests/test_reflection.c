@@ -194,7 +194,8 @@ static void test_file_by_filename(void **state)
 	}
 	req.file_by_filename = (char *)"grpc/health/v1/health.proto";   /* upstream's name, not ours */
 	response_t *r = ask(&req);
-	expect_error(r, RTPP_API_NOT_FOUND, "file \"grpc/health/v1/health.proto\" not found (served: rtpproxy.proto, health.proto");
+	expect_error(r, RTPP_API_NOT_FOUND,
+		     "file \"grpc/health/v1/health.proto\" not found (served: rtpproxy.proto, health.proto");
 	done(r);
 }
 

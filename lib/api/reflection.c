@@ -22,6 +22,8 @@
 #include "rtpp_api.h"
 
 typedef Grpc__Reflection__V1__ServerReflectionRequest refl_request;
+#define REQUEST_CASE(x) GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_##x
+#define RESPONSE_CASE(x) GRPC__REFLECTION__V1__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_##x
 
 /* A response and the storage its parts point into, until it is packed. */
 struct refl_answer {
@@ -78,8 +80,7 @@ static void answer_error(struct refl_answer *a, enum rtpp_api_status code, const
 	grpc__reflection__v1__error_response__init(&a->error);
 	a->error.error_code = (int32_t)code;
 	a->error.error_message = a->error_msg;
-	a->resp.message_response_case =
-		GRPC__REFLECTION__V1__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ERROR_RESPONSE;
+	a->resp.message_response_case = RESPONSE_CASE(ERROR_RESPONSE);
 	a->resp.error_response = &a->error;
 }
 
@@ -100,8 +101,7 @@ static int answer_file(struct refl_answer *a, const struct rtpp_reflection_file 
 	grpc__reflection__v1__file_descriptor_response__init(&a->files);
 	a->files.n_file_descriptor_proto = 1 + (size_t)f->ndeps;
 	a->files.file_descriptor_proto = a->file_bytes;
-	a->resp.message_response_case =
-		GRPC__REFLECTION__V1__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_FILE_DESCRIPTOR_RESPONSE;
+	a->resp.message_response_case = RESPONSE_CASE(FILE_DESCRIPTOR_RESPONSE);
 	a->resp.file_descriptor_response = &a->files;
 	return 0;
 }
@@ -122,8 +122,7 @@ static int answer_services(struct refl_answer *a)
 	grpc__reflection__v1__list_service_response__init(&a->services);
 	a->services.n_service = n;
 	a->services.service = a->service_ptrs;
-	a->resp.message_response_case =
-		GRPC__REFLECTION__V1__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_LIST_SERVICES_RESPONSE;
+	a->resp.message_response_case = RESPONSE_CASE(LIST_SERVICES_RESPONSE);
 	a->resp.list_services_response = &a->services;
 	return 0;
 }
@@ -139,25 +138,29 @@ static const struct rtpp_reflection_symbol *find_message_type(const char *name)
 static void answer_extension_numbers(struct refl_answer *a, const char *type)
 {
 	if (find_message_type(type) == NULL) {
-		answer_error(a, RTPP_API_NOT_FOUND, "all_extension_numbers_of_type: message type \"%.128s\" not found", type);
+		answer_error(a, RTPP_API_NOT_FOUND,
+			     "all_extension_numbers_of_type: message type \"%.128s\" not found",
+			     type);
 		return;
 	}
 	grpc__reflection__v1__extension_number_response__init(&a->extensions);
 	a->extensions.base_type_name = (char *)type;
-	a->resp.message_response_case =
-		GRPC__REFLECTION__V1__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_ALL_EXTENSION_NUMBERS_RESPONSE;
+	a->resp.message_response_case = RESPONSE_CASE(ALL_EXTENSION_NUMBERS_RESPONSE);
 	a->resp.all_extension_numbers_response = &a->extensions;
 }
 
-static void answer_extension(struct refl_answer *a, const Grpc__Reflection__V1__ExtensionRequest *ext)
+static void answer_extension(struct refl_answer *a,
+			     const Grpc__Reflection__V1__ExtensionRequest *ext)
 {
 	const char *type = ext != NULL ? ext->containing_type : "";
 
 	if (find_message_type(type) == NULL)
-		answer_error(a, RTPP_API_NOT_FOUND, "file_containing_extension: message type \"%.128s\" not found", type);
+		answer_error(a, RTPP_API_NOT_FOUND,
+			     "file_containing_extension: message type \"%.128s\" not found", type);
 	else
 		answer_error(a, RTPP_API_NOT_FOUND,
-			     "file_containing_extension: %.128s has no extension %d (this server's files declare no extensions)",
+			     "file_containing_extension: %.128s has no extension %d "
+			     "(this server's files declare no extensions)",
 			     type, (int)ext->extension_number);
 }
 
@@ -169,34 +172,38 @@ static int answer(struct refl_answer *a, const refl_request *r)
 	char names[160];
 
 	switch (r->message_request_case) {
-	case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_LIST_SERVICES:
+	case REQUEST_CASE(LIST_SERVICES):
 		return answer_services(a);
-	case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_BY_FILENAME:
+	case REQUEST_CASE(FILE_BY_FILENAME):
 		file = find_file(r->file_by_filename);
 		if (file != NULL)
 			return answer_file(a, file);
 		served_files(names, sizeof(names));
-		answer_error(a, RTPP_API_NOT_FOUND, "file_by_filename: file \"%.128s\" not found (served: %s)",
+		answer_error(a, RTPP_API_NOT_FOUND,
+			     "file_by_filename: file \"%.128s\" not found (served: %s)",
 			     r->file_by_filename, names);
 		return 0;
-	case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_SYMBOL:
+	case REQUEST_CASE(FILE_CONTAINING_SYMBOL):
 		sym = find_symbol(r->file_containing_symbol);
 		if (sym != NULL)
 			return answer_file(a, &rtpp_reflection_files[sym->file]);
 		answer_error(a, RTPP_API_NOT_FOUND,
-			     "file_containing_symbol: symbol \"%.128s\" not found (give a fully qualified name, e.g. rtpproxy.RtpProxy)",
+			     "file_containing_symbol: symbol \"%.128s\" not found "
+			     "(give a fully qualified name, e.g. rtpproxy.RtpProxy)",
 			     r->file_containing_symbol);
 		return 0;
-	case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_EXTENSION:
+	case REQUEST_CASE(FILE_CONTAINING_EXTENSION):
 		answer_extension(a, r->file_containing_extension);
 		return 0;
-	case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_ALL_EXTENSION_NUMBERS_OF_TYPE:
+	case REQUEST_CASE(ALL_EXTENSION_NUMBERS_OF_TYPE):
 		answer_extension_numbers(a, r->all_extension_numbers_of_type);
 		return 0;
 	default:
 		/* Also a field of a newer version of the protocol. */
 		answer_error(a, RTPP_API_UNIMPLEMENTED,
-			     "request: none of list_services, file_by_filename, file_containing_symbol, file_containing_extension, all_extension_numbers_of_type is set");
+			     "request: none of list_services, file_by_filename, "
+			     "file_containing_symbol, file_containing_extension, "
+			     "all_extension_numbers_of_type is set");
 		return 0;
 	}
 }
@@ -225,7 +232,8 @@ int rtpp_api_reflection(const uint8_t *req, size_t len, uint8_t **reply, size_t 
 	*reply_len = grpc__reflection__v1__server_reflection_response__get_packed_size(&a.resp);
 	*reply = malloc(*reply_len ? *reply_len : 1);
 	if (*reply == NULL) {
-		snprintf(msg, msglen, "reflection: out of memory for a %zu-byte response", *reply_len);
+		snprintf(msg, msglen, "reflection: out of memory for a %zu-byte response",
+			 *reply_len);
 		rc = RTPP_API_INTERNAL;
 		goto out;
 	}
