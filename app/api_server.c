@@ -14,6 +14,8 @@
 #include "rtpp_rpc.h"
 
 #define METHOD(name) "/rtpproxy.RtpProxy/" name
+#define REFLECTION_V1 "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+#define REFLECTION_V1ALPHA "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
 
 struct api_server {
 	struct rtpp_dataplane *dp;
@@ -60,6 +62,23 @@ static void health_watch_gone(void *ctx, struct rtpp_rpc_call *call)
 {
 	(void)ctx;
 	rtpp_rpc_stream_finish(call, 1 /* CANCELLED */, NULL);
+}
+
+/* ServerReflectionInfo, v1 and v1alpha: one response per request, in order. */
+static int reflection_rpc(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req, size_t len,
+			  char *msg, size_t msglen)
+{
+	uint8_t *reply = NULL;
+	size_t reply_len = 0;
+	int rc = rtpp_api_reflection(req, len, &reply, &reply_len, msg, msglen);
+
+	(void)ctx;
+	if (rc == RTPP_API_OK && rtpp_rpc_stream_send(call, reply, reply_len) != 0) {
+		snprintf(msg, msglen, "reflection: cannot queue the response");
+		rc = RTPP_API_RESOURCE_EXHAUSTED;
+	}
+	free(reply);
+	return rc;
 }
 
 static int stream_send(void *sink, const uint8_t *msg, size_t len)
@@ -135,6 +154,8 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 	    rtpp_rpc_register_unary(s->rpc, "/grpc.health.v1.Health/Check", health_rpc, s) != 0 ||
 	    rtpp_rpc_register_stream(s->rpc, "/grpc.health.v1.Health/Watch", health_watch_rpc,
 				     health_watch_gone, s) != 0 ||
+	    rtpp_rpc_register_bidi(s->rpc, REFLECTION_V1, reflection_rpc, s) != 0 ||
+	    rtpp_rpc_register_bidi(s->rpc, REFLECTION_V1ALPHA, reflection_rpc, s) != 0 ||
 	    rtpp_rpc_server_start(s->rpc) != 0) {
 		snprintf(err, errlen, "api: cannot start the gRPC server on %s", listen);
 		goto fail;

@@ -32,6 +32,8 @@
 #define M_ECHO "/test.T/Echo"
 #define M_BAD "/test.T/Bad"
 #define M_STREAM "/test.T/Stream"
+#define M_BIDI "/test.T/Bidi"
+#define BIDI_FAIL_MSG "bidi: request asked to fail"
 #define BAD_MSG "listen.port: 70000 is out of range"
 
 /* ---- server side (runs in the server thread) ---------------------------- */
@@ -55,6 +57,8 @@ static struct {
 	pthread_mutex_t lock;
 	struct slot slots[NSLOTS];
 	int nslots;
+	/* bidi handler: requests handled, sends refused, largest queue */
+	unsigned bidi_requests, bidi_send_errors, bidi_max_queued;
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int
@@ -119,6 +123,48 @@ stream_fn(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req,
 		return GRPC_STATUS_OK;
 	}
 	s->call = call;
+	return GRPC_STATUS_OK;
+}
+
+/* Bidi request: 'E' (answer) or 'F' (fail), a 32-bit tag, a 16-bit count
+ * of responses, a 16-bit response size. Response k: tag, k, filler. */
+enum { BIDI_REQ_LEN = 9 };
+
+static void
+bidi_request(uint8_t *req, char mode, uint32_t tag, uint16_t count,
+	     uint16_t size)
+{
+	req[0] = (uint8_t)mode;
+	req[1] = tag >> 24; req[2] = tag >> 16; req[3] = tag >> 8; req[4] = tag;
+	req[5] = count >> 8; req[6] = count;
+	req[7] = size >> 8; req[8] = size;
+}
+
+static int
+bidi_fn(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req,
+	size_t len, char *msg, size_t msg_len)
+{
+	uint8_t buf[4096];
+	(void)ctx;
+	if (len != BIDI_REQ_LEN || req[0] != 'E') {
+		snprintf(msg, msg_len, "%s", BIDI_FAIL_MSG);
+		return GRPC_STATUS_INVALID_ARGUMENT;
+	}
+	S.bidi_requests++;
+	uint16_t count = (uint16_t)(req[5] << 8 | req[6]);
+	uint16_t size = (uint16_t)(req[7] << 8 | req[8]);
+	if (size < 8 || size > sizeof(buf))
+		size = 8;
+	for (uint16_t k = 0; k < count; k++) {
+		memset(buf, 'b', size);
+		memcpy(buf, req + 1, 4);
+		mk_msg(buf + 4, k, 4);
+		if (rtpp_rpc_stream_send(call, buf, size) != 0)
+			S.bidi_send_errors++;
+	}
+	unsigned q = rtpp_rpc_stream_queued(call);
+	if (q > S.bidi_max_queued)
+		S.bidi_max_queued = q;
 	return GRPC_STATUS_OK;
 }
 
@@ -209,6 +255,7 @@ server_up(const struct rtpp_rpc_tls *tls)
 
 	memset(S.slots, 0, sizeof(S.slots));
 	S.nslots = 0;
+	S.bidi_requests = S.bidi_send_errors = S.bidi_max_queued = 0;
 	S.srv = rtpp_rpc_server_create("127.0.0.1:0", tls, &S.port, err,
 				       sizeof(err));
 	if (S.srv == NULL) {
@@ -219,6 +266,7 @@ server_up(const struct rtpp_rpc_tls *tls)
 	    rtpp_rpc_register_unary(S.srv, M_BAD, bad_fn, NULL) != 0 ||
 	    rtpp_rpc_register_stream(S.srv, M_STREAM, stream_fn, gone_fn,
 				     NULL) != 0 ||
+	    rtpp_rpc_register_bidi(S.srv, M_BIDI, bidi_fn, NULL) != 0 ||
 	    rtpp_rpc_register_unary(S.srv, M_ECHO, echo_fn, NULL) != -EEXIST ||
 	    rtpp_rpc_server_start(S.srv) != 0)
 		return -1;
@@ -297,14 +345,9 @@ wait_tag(struct ccall *c, intptr_t tag)
 }
 
 static void
-cc_start(struct ccall *c, grpc_channel *ch, const char *method,
-	 const void *req, size_t len, int with_recv)
+cc_create(struct ccall *c, grpc_channel *ch, const char *method)
 {
-	grpc_op ops[6];
-	size_t n = 0;
-
 	memset(c, 0, sizeof(*c));
-	memset(ops, 0, sizeof(ops));
 	c->cq = grpc_completion_queue_create_for_pluck(NULL);
 	c->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS,
 			c->cq, grpc_slice_from_static_string(method), NULL,
@@ -313,6 +356,17 @@ cc_start(struct ccall *c, grpc_channel *ch, const char *method,
 	grpc_metadata_array_init(&c->imd);
 	grpc_metadata_array_init(&c->tmd);
 	c->details = grpc_empty_slice();
+}
+
+static void
+cc_start(struct ccall *c, grpc_channel *ch, const char *method,
+	 const void *req, size_t len, int with_recv)
+{
+	grpc_op ops[6];
+	size_t n = 0;
+
+	cc_create(c, ch, method);
+	memset(ops, 0, sizeof(ops));
 	grpc_slice s = grpc_slice_from_copied_buffer(req, len);
 	grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
 	grpc_slice_unref(s);
@@ -549,6 +603,80 @@ test_stream_100(void **st)
 	grpc_channel_destroy(ch);
 }
 
+/* One client op alone in a batch, waited for. */
+static int
+cc_op(struct ccall *c, grpc_op *op, intptr_t tag)
+{
+	assert_int_equal(grpc_call_start_batch(c->call, op, 1, (void *)tag,
+					       NULL), GRPC_CALL_OK);
+	return wait_tag(c, tag);
+}
+
+/* Open a bidi call: our headers out, the server's in (it sends them as
+ * soon as the call arrives, before any request). */
+static void
+bidi_open(struct ccall *c, grpc_channel *ch)
+{
+	grpc_op op;
+
+	cc_create(c, ch, M_BIDI);
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_SEND_INITIAL_METADATA;
+	assert_true(cc_op(c, &op, 1));
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_INITIAL_METADATA;
+	op.data.recv_initial_metadata.recv_initial_metadata = &c->imd;
+	assert_true(cc_op(c, &op, 2));
+}
+
+static void
+bidi_send(struct ccall *c, char mode, uint32_t tag, uint16_t count,
+	  uint16_t size)
+{
+	uint8_t req[BIDI_REQ_LEN];
+	grpc_op op;
+
+	bidi_request(req, mode, tag, count, size);
+	grpc_slice s = grpc_slice_from_copied_buffer((const char *)req,
+						     sizeof(req));
+	grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+	grpc_slice_unref(s);
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_SEND_MESSAGE;
+	op.data.send_message.send_message = bb;
+	assert_true(cc_op(c, &op, 5));
+	grpc_byte_buffer_destroy(bb);
+}
+
+static void
+bidi_half_close(struct ccall *c)
+{
+	grpc_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	assert_true(cc_op(c, &op, 6));
+}
+
+/* Read the count responses of request tag, in order. */
+static void
+bidi_expect(struct ccall *c, uint32_t tag, uint16_t count, uint16_t size)
+{
+	uint8_t buf[4096];
+
+	for (uint32_t k = 0; k < count; k++) {
+		assert_int_equal(cc_read(c, buf, sizeof(buf)), size);
+		assert_int_equal(seq_of(buf), tag);
+		assert_int_equal(seq_of(buf + 4), k);
+	}
+}
+
+static int no_calls(void *a)
+{
+	(void)a;
+	return rtpp_rpc_server_calls_in_progress(S.srv) == 0;
+}
+
 static int stalled_dropped(void *a) { (void)a; return S.slots[0].enobufs > 0; }
 static int stalled_gone(void *a) { (void)a; return S.slots[0].gone == 1; }
 
@@ -643,6 +771,151 @@ test_destroy_in_flight(void **st)
 	cc_free(&c1);
 	cc_free(&c2);
 	cc_free(&c3);
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_bidi_in_order(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c;
+	uint8_t buf[4096];
+
+	bidi_open(&c, ch);
+	/* Ping-pong: each request's responses come before the next request. */
+	for (uint32_t i = 0; i < 10; i++) {
+		bidi_send(&c, 'E', i, 3, 16);
+		bidi_expect(&c, i, 3, 16);
+	}
+	/* Pipelined: five requests, then the half-close, then the reading. */
+	for (uint32_t i = 10; i < 15; i++)
+		bidi_send(&c, 'E', i, 2, 8);
+	bidi_half_close(&c);
+	for (uint32_t i = 10; i < 15; i++)
+		bidi_expect(&c, i, 2, 8);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&c), GRPC_STATUS_OK);
+	cc_free(&c);
+	pthread_mutex_lock(&S.lock);
+	assert_int_equal(S.bidi_requests, 15);
+	assert_int_equal(S.bidi_send_errors, 0);
+	pthread_mutex_unlock(&S.lock);
+	assert_true(eventually(no_calls, NULL));
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_bidi_half_close_only(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c;
+	uint8_t buf[4096];
+
+	/* No request at all is a complete conversation: OK, no responses. */
+	bidi_open(&c, ch);
+	bidi_half_close(&c);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&c), GRPC_STATUS_OK);
+	cc_free(&c);
+	assert_true(eventually(no_calls, NULL));
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_bidi_handler_error(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c;
+	uint8_t buf[4096];
+
+	/* A failing request ends the call with its status, after the
+	 * responses the earlier request queued. */
+	bidi_open(&c, ch);
+	bidi_send(&c, 'E', 7, 4, 8);
+	bidi_send(&c, 'F', 8, 0, 0);
+	bidi_expect(&c, 7, 4, 8);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&c), GRPC_STATUS_INVALID_ARGUMENT);
+	char *d = grpc_slice_to_c_string(c.details);
+	assert_string_equal(d, BIDI_FAIL_MSG);
+	gpr_free(d);
+	cc_free(&c);
+	assert_true(eventually(no_calls, NULL));
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_bidi_cancel(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c1, c2;
+
+	bidi_open(&c1, ch);
+	bidi_send(&c1, 'E', 1, 2, 8);
+	bidi_expect(&c1, 1, 2, 8);
+	grpc_call_cancel(c1.call, NULL);
+	assert_int_equal(cc_status(&c1), GRPC_STATUS_CANCELLED);
+	/* A client that vanishes with a request unanswered in the server's
+	 * queue: its call is dropped without a trace too. */
+	bidi_open(&c2, ch);
+	bidi_send(&c2, 'E', 2, 1000, 4000);
+	cc_free(&c2);                  /* unref = cancel, nothing read */
+	assert_true(eventually(no_calls, NULL));
+	cc_free(&c1);
+	grpc_channel_destroy(ch);
+}
+
+/* A client that sends many requests before reading any response: the
+ * server stops reading requests while responses pile up, so none is lost
+ * although they are far more than the queue holds. */
+static void
+test_bidi_slow_reader(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c;
+	uint8_t buf[4096];
+	enum { REQS = 20, PER_REQ = 100, SIZE = 4000 };
+
+	bidi_open(&c, ch);
+	for (uint32_t i = 0; i < REQS; i++)
+		bidi_send(&c, 'E', i, PER_REQ, SIZE);
+	bidi_half_close(&c);
+	for (uint32_t i = 0; i < REQS; i++)
+		bidi_expect(&c, i, PER_REQ, SIZE);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&c), GRPC_STATUS_OK);
+	pthread_mutex_lock(&S.lock);
+	printf("slow bidi reader: %u responses, at most %u queued\n",
+	       REQS * PER_REQ, S.bidi_max_queued);
+	assert_int_equal(S.bidi_requests, REQS);
+	assert_int_equal(S.bidi_send_errors, 0);
+	/* The queue did grow past the read threshold: the pause happened. */
+	assert_true(S.bidi_max_queued > RTPP_RPC_STREAM_QUEUE / 2);
+	pthread_mutex_unlock(&S.lock);
+	cc_free(&c);
+	grpc_channel_destroy(ch);
+}
+
+static void
+test_bidi_destroy_in_flight(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall c;
+	uint8_t buf[4096];
+
+	bidi_open(&c, ch);
+	bidi_send(&c, 'E', 3, 1, 8);
+	bidi_expect(&c, 3, 1, 8);
+	server_down();   /* the call is still open */
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_not_equal(cc_status(&c), GRPC_STATUS_OK);
+	cc_free(&c);
 	grpc_channel_destroy(ch);
 }
 
@@ -770,6 +1043,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_in_flight, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_in_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_half_close_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_handler_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_cancel, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_slow_reader, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_destroy_in_flight,
+						setup, teardown),
 		cmocka_unit_test(test_create_fail),
 		cmocka_unit_test(test_tls_client_cert),
 	};

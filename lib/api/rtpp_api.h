@@ -103,6 +103,18 @@ int rtpp_api_health(const uint8_t *req, size_t len, uint8_t **reply, size_t *rep
 		    char *msg, size_t msglen);
 
 /*
+ * gRPC server reflection, one ServerReflectionRequest of a
+ * ServerReflectionInfo stream (grpc.reflection.v1 or v1alpha: the same
+ * bytes) into one ServerReflectionResponse: list_services, the
+ * FileDescriptorProtos (and their imports) of a file by name or of the file
+ * declaring a fully qualified symbol ("rtpproxy.RtpProxy.CreateSession").
+ * What is not there is answered in error_response (NOT_FOUND), still OK;
+ * only bytes that are not a request give INVALID_ARGUMENT.
+ */
+int rtpp_api_reflection(const uint8_t *req, size_t len, uint8_t **reply, size_t *reply_len,
+			char *msg, size_t msglen);
+
+/*
  * StreamSessionEvents fan-out. A subscriber is a sink and a send function
  * that never blocks: 0 queued, -ENOBUFS full (the event is lost, counted and
  * reported later with an OVERFLOW event), -EPIPE gone (the subscriber is

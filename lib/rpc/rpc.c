@@ -9,13 +9,15 @@
  *
  * Per call, at most these batches are in flight, each with its own tag:
  *   t_new    the grpc_server_request_call
- *   t_recv   RECV_MESSAGE (the one request message)
+ *   t_recv   RECV_MESSAGE (the one request message; bidi calls re-arm it
+ *            after each message until the client half-closes)
  *   t_close  RECV_CLOSE_ON_SERVER (completes when the call is over:
  *            after our status, or on cancel / deadline / disconnect)
  *   t_send   one send batch: initial metadata and/or one message, or the
  *            final status. Streams queue the rest (bounded).
  * A call is freed when no batch is in flight, no callback is running and
- * no owner (a streaming handler) holds it.
+ * no owner (a streaming handler, or the library itself for a bidi call
+ * until the client half-closes) holds it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -36,6 +38,10 @@
 #define RPC_PENDING_REQUESTS 4     /* request_call kept outstanding */
 #define RPC_POLL_MAX_EVENTS 256    /* per rtpp_rpc_server_poll() */
 #define RPC_DESTROY_DRAIN_MS 10000
+/* A bidi call reads its next request only while at most this many responses
+ * wait in its queue: a client that sends without reading is slowed down by
+ * HTTP/2 flow control instead of having its responses dropped. */
+#define RPC_BIDI_READ_MAX_QUEUED (RTPP_RPC_STREAM_QUEUE / 2)
 
 enum tag_kind { TAG_NEW, TAG_RECV, TAG_SEND, TAG_CLOSE, TAG_SHUTDOWN };
 
@@ -44,11 +50,14 @@ struct rpc_tag {
 	struct rtpp_rpc_call *call;
 };
 
+enum call_kind { CALL_UNARY, CALL_SERVER_STREAM, CALL_BIDI };
+
 struct rpc_method {
 	char *name;
-	bool streaming;
+	enum call_kind kind;
 	rtpp_rpc_unary_fn unary;
 	rtpp_rpc_stream_fn stream;
+	rtpp_rpc_bidi_fn bidi;
 	rtpp_rpc_stream_gone_fn gone;
 	void *ctx;
 };
@@ -70,7 +79,9 @@ struct rtpp_rpc_call {
 	grpc_byte_buffer *send_buf;  /* of the in-flight send batch */
 	bool md_sent;
 	bool status_sent;       /* final status batch started */
-	bool owned;             /* held by a streaming handler */
+	bool owned;             /* held by a streaming handler (bidi: by us) */
+	bool in_progress;       /* arrived, counted in srv->calls_in_progress */
+	bool recv_paused;       /* bidi: next request waits for the queue */
 	bool gone;              /* client gone: sends fail */
 	bool gone_notified;
 	bool finishing;         /* owner finished; status after the queue */
@@ -88,6 +99,7 @@ struct rtpp_rpc_server {
 	struct rtpp_rpc_call *calls;   /* every call we allocated */
 	struct rpc_tag t_shutdown;
 	long ops;                      /* batches in flight, all calls */
+	unsigned calls_in_progress;    /* arrived and not yet freed */
 	bool started;
 	bool shutting_down;
 	bool shutdown_done;
@@ -163,6 +175,8 @@ call_free(struct rtpp_rpc_call *c)
 	if (c->recv_buf != NULL)
 		grpc_byte_buffer_destroy(c->recv_buf);
 	free(c->fin_msg);
+	if (c->in_progress)
+		srv->calls_in_progress--;
 	/* The metadata array's elements belong to the call: destroy the array
 	 * (and the details' slices) before dropping our call reference. */
 	grpc_metadata_array_destroy(&c->md);
@@ -262,6 +276,11 @@ notify_gone(struct rtpp_rpc_call *c)
 {
 	c->gone = true;
 	queue_drop(c);
+	if (c->owned && c->m != NULL && c->m->kind == CALL_BIDI) {
+		/* We hold bidi calls ourselves; nobody else to tell. */
+		c->owned = false;
+		return;
+	}
 	if (c->gone_notified || !c->owned)
 		return;
 	c->gone_notified = true;
@@ -328,6 +347,18 @@ find_method(struct rtpp_rpc_server *srv, grpc_slice name)
 	return NULL;
 }
 
+/* Ask for the next request message (into c->recv_buf). */
+static bool
+arm_recv(struct rtpp_rpc_call *c)
+{
+	grpc_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_MESSAGE;
+	op.data.recv_message.recv_message = &c->recv_buf;
+	return call_batch(c, &op, 1, &c->t_recv) == GRPC_CALL_OK;
+}
+
 static void
 on_new(struct rtpp_rpc_call *c, int ok)
 {
@@ -339,6 +370,8 @@ on_new(struct rtpp_rpc_call *c, int ok)
 		arm_request(srv);
 	if (!ok || c->gc == NULL)
 		return;  /* server shutting down: freed by the caller */
+	c->in_progress = true;
+	srv->calls_in_progress++;
 
 	memset(&op, 0, sizeof(op));
 	op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
@@ -356,17 +389,109 @@ on_new(struct rtpp_rpc_call *c, int ok)
 		send_final(c, GRPC_STATUS_UNIMPLEMENTED, msg, NULL);
 		return;
 	}
-	memset(&op, 0, sizeof(op));
-	op.op = GRPC_OP_RECV_MESSAGE;
-	op.data.recv_message.recv_message = &c->recv_buf;
-	if (call_batch(c, &op, 1, &c->t_recv) != GRPC_CALL_OK)
+	if (c->m->kind == CALL_BIDI) {
+		/* Ours until the client half-closes; the headers go now, as
+		 * for server streams, for clients that wait for them. */
+		c->owned = true;
+		call_kick(c);
+	}
+	if (!arm_recv(c))
 		grpc_call_cancel(c->gc, NULL);
+}
+
+/* Move the received message (c->recv_buf, not NULL) into a malloc'd copy.
+ * A grpc status; on error *why says what failed. */
+static int
+take_request(struct rtpp_rpc_call *c, uint8_t **req, size_t *req_len,
+	     const char **why)
+{
+	grpc_byte_buffer_reader rd;
+	int st = GRPC_STATUS_OK;
+
+	*req = NULL;
+	if (!grpc_byte_buffer_reader_init(&rd, c->recv_buf)) {
+		*why = "cannot decompress request";
+		st = GRPC_STATUS_INTERNAL;
+	} else {
+		grpc_slice all = grpc_byte_buffer_reader_readall(&rd);
+		grpc_byte_buffer_reader_destroy(&rd);
+		*req_len = GRPC_SLICE_LENGTH(all);
+		*req = malloc(*req_len > 0 ? *req_len : 1);
+		if (*req == NULL) {
+			*why = "out of memory";
+			st = GRPC_STATUS_RESOURCE_EXHAUSTED;
+		} else {
+			memcpy(*req, GRPC_SLICE_START_PTR(all), *req_len);
+		}
+		grpc_slice_unref(all);
+	}
+	grpc_byte_buffer_destroy(c->recv_buf);
+	c->recv_buf = NULL;
+	return st;
+}
+
+/* Bidi: ask for the next request, unless the call ended or the responses
+ * already queued are too many (on_send resumes once they drained). */
+static void
+bidi_read_next(struct rtpp_rpc_call *c)
+{
+	c->recv_paused = false;
+	if (!c->owned || c->gone)
+		return;
+	if (c->q_len > RPC_BIDI_READ_MAX_QUEUED) {
+		c->recv_paused = true;
+		return;
+	}
+	if (!arm_recv(c)) {
+		grpc_call_cancel(c->gc, NULL);
+		notify_gone(c);
+	}
+}
+
+/* Bidi: one request message arrived (or the client half-closed). */
+static void
+bidi_on_message(struct rtpp_rpc_call *c)
+{
+	const struct rpc_method *m = c->m;
+	const char *why = NULL;
+	char msg[256];
+	uint8_t *req;
+	size_t req_len = 0;
+	int st;
+
+	if (c->recv_buf == NULL) {
+		/* Half-close: every request was handled; OK follows the
+		 * responses still queued. */
+		rtpp_rpc_stream_finish(c, GRPC_STATUS_OK, NULL);
+		return;
+	}
+	st = take_request(c, &req, &req_len, &why);
+	if (st != GRPC_STATUS_OK) {
+		rtpp_rpc_stream_finish(c, st, why);
+		return;
+	}
+	if (!c->owned) {
+		free(req);   /* the call ended meanwhile: nobody to answer */
+		return;
+	}
+	memset(msg, 0, sizeof(msg));
+	c->in_cb++;
+	st = clamp_status(m->bidi(m->ctx, c, req, req_len, msg,
+				  sizeof(msg) - 1));
+	c->in_cb--;
+	free(req);
+	if (st != GRPC_STATUS_OK) {
+		rtpp_rpc_stream_finish(c, st, msg);
+		return;
+	}
+	bidi_read_next(c);
 }
 
 static void
 on_recv(struct rtpp_rpc_call *c, int ok)
 {
 	const struct rpc_method *m = c->m;
+	const char *why = NULL;
 	char msg[256];
 	uint8_t *req = NULL;
 	size_t req_len = 0;
@@ -375,34 +500,23 @@ on_recv(struct rtpp_rpc_call *c, int ok)
 	op_done(c);
 	if (!ok)
 		return;  /* the call is dead; t_close will complete */
+	if (m->kind == CALL_BIDI) {
+		bidi_on_message(c);
+		return;
+	}
 	if (c->recv_buf == NULL) {
 		send_final(c, GRPC_STATUS_INVALID_ARGUMENT,
 			   "missing request message", NULL);
 		return;
 	}
-	grpc_byte_buffer_reader rd;
-	if (!grpc_byte_buffer_reader_init(&rd, c->recv_buf)) {
-		send_final(c, GRPC_STATUS_INTERNAL,
-			   "cannot decompress request", NULL);
+	st = take_request(c, &req, &req_len, &why);
+	if (st != GRPC_STATUS_OK) {
+		send_final(c, st, why, NULL);
 		return;
 	}
-	grpc_slice all = grpc_byte_buffer_reader_readall(&rd);
-	grpc_byte_buffer_reader_destroy(&rd);
-	grpc_byte_buffer_destroy(c->recv_buf);
-	c->recv_buf = NULL;
-	req_len = GRPC_SLICE_LENGTH(all);
-	req = malloc(req_len > 0 ? req_len : 1);
-	if (req == NULL) {
-		grpc_slice_unref(all);
-		send_final(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory",
-			   NULL);
-		return;
-	}
-	memcpy(req, GRPC_SLICE_START_PTR(all), req_len);
-	grpc_slice_unref(all);
 
 	memset(msg, 0, sizeof(msg));
-	if (!m->streaming) {
+	if (m->kind == CALL_UNARY) {
 		uint8_t *reply = NULL;
 		size_t reply_len = 0;
 		grpc_byte_buffer *bb = NULL;
@@ -456,6 +570,8 @@ on_send(struct rtpp_rpc_call *c, int ok)
 		return;
 	}
 	call_kick(c);
+	if (c->recv_paused)
+		bidi_read_next(c);
 }
 
 static void
@@ -570,8 +686,8 @@ rtpp_rpc_register_unary(struct rtpp_rpc_server *srv, const char *method,
 {
 	if (fn == NULL)
 		return -EINVAL;
-	struct rpc_method m = { .name = (char *)method, .unary = fn,
-				.ctx = ctx };
+	struct rpc_method m = { .name = (char *)method, .kind = CALL_UNARY,
+				.unary = fn, .ctx = ctx };
 	return add_method(srv, &m);
 }
 
@@ -582,8 +698,20 @@ rtpp_rpc_register_stream(struct rtpp_rpc_server *srv, const char *method,
 {
 	if (fn == NULL)
 		return -EINVAL;
-	struct rpc_method m = { .name = (char *)method, .streaming = true,
-				.stream = fn, .gone = gone, .ctx = ctx };
+	struct rpc_method m = { .name = (char *)method,
+				.kind = CALL_SERVER_STREAM, .stream = fn,
+				.gone = gone, .ctx = ctx };
+	return add_method(srv, &m);
+}
+
+int
+rtpp_rpc_register_bidi(struct rtpp_rpc_server *srv, const char *method,
+		       rtpp_rpc_bidi_fn fn, void *ctx)
+{
+	if (fn == NULL)
+		return -EINVAL;
+	struct rpc_method m = { .name = (char *)method, .kind = CALL_BIDI,
+				.bidi = fn, .ctx = ctx };
 	return add_method(srv, &m);
 }
 
@@ -645,6 +773,12 @@ unsigned
 rtpp_rpc_stream_queued(const struct rtpp_rpc_call *c)
 {
 	return c->q_len;
+}
+
+unsigned
+rtpp_rpc_server_calls_in_progress(const struct rtpp_rpc_server *srv)
+{
+	return srv->calls_in_progress;
 }
 
 void

@@ -5,7 +5,8 @@
  *
  * Single-threaded: every function here must be called from the one thread
  * that calls rtpp_rpc_server_poll() (handlers and callbacks run in it).
- * Supports unary and server-streaming methods. See docs/rpc.md.
+ * Supports unary, server-streaming and bidirectional streaming methods.
+ * See docs/rpc.md.
  */
 #ifndef RTPP_RPC_H
 #define RTPP_RPC_H
@@ -44,6 +45,20 @@ typedef int (*rtpp_rpc_stream_fn)(void *ctx, struct rtpp_rpc_call *call,
 				  const uint8_t *req, size_t req_len,
 				  char *status_msg, size_t msg_len);
 
+/* Bidirectional streaming handler, called once per request message of the
+ * call, in order. It may queue any number of responses with
+ * rtpp_rpc_stream_send() while it runs; the call pointer is valid only
+ * during this invocation (the library holds the call). Returning non-OK
+ * ends the call: the queued responses, then that status (and status_msg).
+ * When the client half-closes, the library ends the call with OK after
+ * the queued responses. The next request is read only once at most half of
+ * RTPP_RPC_STREAM_QUEUE responses wait, so a client that sends without
+ * reading is held back by flow control instead of losing responses. A
+ * client that goes away just ends the call; there is no callback. */
+typedef int (*rtpp_rpc_bidi_fn)(void *ctx, struct rtpp_rpc_call *call,
+				const uint8_t *req, size_t req_len,
+				char *status_msg, size_t msg_len);
+
 /* The client went away (cancel, deadline, broken connection) or the server
  * is being destroyed. The call stays valid (sends return -EPIPE) until the
  * owner calls rtpp_rpc_stream_finish() on it, which it may do from here. */
@@ -63,6 +78,8 @@ int rtpp_rpc_register_unary(struct rtpp_rpc_server *srv, const char *method,
 int rtpp_rpc_register_stream(struct rtpp_rpc_server *srv, const char *method,
 			     rtpp_rpc_stream_fn fn,
 			     rtpp_rpc_stream_gone_fn gone, void *ctx);
+int rtpp_rpc_register_bidi(struct rtpp_rpc_server *srv, const char *method,
+			   rtpp_rpc_bidi_fn fn, void *ctx);
 int rtpp_rpc_server_start(struct rtpp_rpc_server *srv);
 /* Process what is ready, waiting at most timeout_ms for the first event.
  * Returns the number of completion-queue events handled. */
@@ -79,6 +96,10 @@ unsigned rtpp_rpc_stream_queued(const struct rtpp_rpc_call *call);
  * (msg may be NULL). The pointer is invalid afterwards. */
 void rtpp_rpc_stream_finish(struct rtpp_rpc_call *call, int status,
 			    const char *msg);
+
+/* Calls that arrived and are not yet over and freed (answered, cancelled
+ * or released by their owner): 0 when the server is idle. */
+unsigned rtpp_rpc_server_calls_in_progress(const struct rtpp_rpc_server *srv);
 
 /* Shut down, cancel every call (gone callbacks fire for calls still owned),
  * drain the completion queue and free everything. */
