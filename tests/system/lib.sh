@@ -477,10 +477,12 @@ rtpp_wait_pid() {
 }
 
 # rtpp_send NS ARGS...: rtptool send in NS (foreground, bounded).
+# The sender stops itself at its --timeout; the outer limit is a safety net
+# that must stay above it (the demo sends for up to 300 s).
 rtpp_send() {
 	local ns=$1
 	shift
-	timeout 120 ip netns exec "$ns" "$PYTHON" "$RTPTOOL" send "$@"
+	timeout "${RTPP_SEND_LIMIT:-120}" ip netns exec "$ns" "$PYTHON" "$RTPTOOL" send "$@"
 }
 
 # rtpp_snmp NS PROTO FIELD: a counter from /proc/net/snmp (Udp, Ip, Icmp...)
