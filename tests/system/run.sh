@@ -498,9 +498,9 @@ case_quality() {
 		d["a_to_b"]["loss_rate"])' <<<"$out") == "$sent 100 0.100" ]] ||
 		fail "loss: expected $sent received, 100 lost, rate 0.100: $out"
 	[[ $(rtpp_json '"%d %s" % (d["a_to_b"]["rtt_samples"],
-		38 <= d["a_to_b"]["rtt_ms"] <= 80 and
+		39.9 <= d["a_to_b"]["rtt_ms"] <= 150 and
 		abs(d["a_to_b"]["avg_latency_ms"] - d["a_to_b"]["rtt_ms"] / 2) < 0.01)' <<<"$out") == "3 True" ]] ||
-		fail "round trip to B: expected 3 samples of 40-80 ms, latency half of it: $out"
+		fail "round trip to B: expected 3 samples of 40 ms and up (150 at most), latency half of it: $out"
 	[[ $(rtpp_json '"%s %d %.2f" % (d["a_to_b"]["has_receiver_report"],
 		d["a_to_b"]["receiver_cumulative_lost"], d["a_to_b"]["receiver_fraction_lost"])' <<<"$out") == "True 17 0.25" ]] ||
 		fail "B's report: expected 17 lost, fraction 0.25: $out"
