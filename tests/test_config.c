@@ -124,6 +124,7 @@ static void test_default_yaml(void **state)
 	assert_endpoint(&cfg->sessions[1].forward, "[2001:db8:b::1]:30002");
 	assert_endpoint(&cfg->sessions[1].destination, "[2001:db8:b::20]:40002");
 	assert_true(cfg->sessions[1].rtcp);
+	assert_int_equal(cfg->policy.n_allowed_remotes, 0); /* the demo sends anywhere */
 
 	rtpp_config_free(cfg);
 }
@@ -172,6 +173,10 @@ static void test_two_nics_yaml(void **state)
 	assert_endpoint(&session->destination, "10.20.5.20:40000");
 	assert_endpoint(&session->source, "198.51.100.7:5004");
 	assert_true(session->rtcp);
+
+	assert_int_equal(cfg->policy.n_allowed_remotes, 4);
+	assert_prefix(&cfg->policy.allowed_remotes[0], "10.20.0.0", 16);
+	assert_prefix(&cfg->policy.allowed_remotes[3], "2001:db8:200::", 48);
 
 	rtpp_config_free(cfg);
 }
