@@ -786,7 +786,7 @@ static int convert_policy(const struct config_source *src, const struct raw_poli
 		 * Absent means "no restriction"; an empty list must not silently
 		 * mean the same (nor refuse every session): make the intent explicit.
 		 */
-		if (yaml_locate_path(src->text, src->len, "policy.allowed_remotes") != 0)
+		if (yaml_locate_path(src->text, src->len, RTPP_ALLOWED_REMOTES_FIELD) != 0)
 			return fail_field(src, "policy", "allowed_remotes",
 					  "at least one prefix is required (leave the key out to "
 					  "allow every remote)");
