@@ -721,6 +721,10 @@ static void test_policy_refuses_remotes_outside(void **state)
 		      "source: 203.0.113.11 is not in policy.allowed_remotes");
 	r = create_two_way_call("203.0.113.10:5000");
 	created_id(&r);
+	/* before the route: an off-link remote outside the policy says nothing about our links */
+	expect_status(create_call("198.51.100.1:0", "203.0.113.1:0", "198.18.0.77:40000"),
+		      RTPP_API_PERMISSION_DENIED,
+		      "destination: 198.18.0.77 is not in policy.allowed_remotes");
 	/* a malformed request is still INVALID_ARGUMENT, whatever its destination */
 	expect_status(create_call("203.0.113.9:20000", "198.51.100.1:30000", "198.51.100.9:40000"),
 		      RTPP_API_INVALID_ARGUMENT, "listen: 203.0.113.9:20000 is not an address");
