@@ -653,6 +653,91 @@ static void test_create_destroy_leaves_ranges_as_they_began(void **state)
 	}
 }
 
+/* ---- policy.allowed_remotes: PERMISSION_DENIED, and nothing changes ---- */
+
+static const char policy_yaml_tail[] =
+	"policy:\n"
+	"  allowed_remotes: [198.51.100.16/28, 203.0.113.10/32, \"2001:db8:b::/48\"]\n";
+
+/* A data plane like service_dp's whose configuration adds the policy above. */
+static int policy_setup(void **state)
+{
+	char yaml[sizeof(service_yaml) + sizeof(policy_yaml_tail)];
+	char err[RTPP_CONFIG_ERR_LEN];
+	struct rtpp_config *cfg = NULL;
+
+	snprintf(yaml, sizeof(yaml), "%s%s", service_yaml, policy_yaml_tail);
+	if (rtpp_config_load_string(yaml, strlen(yaml), "policy.yaml", &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "policy_setup: %s\n", err);
+		return -1;
+	}
+	service_dp = rtpp_dataplane_create_detached(service_ports, 2, 16, 1, service_pool, cfg);
+	*state = cfg;
+	return service_dp == NULL ? -1 : 0;
+}
+
+static int policy_teardown(void **state)
+{
+	rtpp_dataplane_destroy(service_dp);
+	rtpp_config_free(*state);
+	return 0;
+}
+
+static struct call_result create_two_way_call(const char *source)
+{
+	struct fixture *f = valid_request();
+	struct rtpp_endpoint e;
+	char addr[RTPP_ADDR_STRLEN];
+	uint8_t wire[512];
+
+	rtpp_endpoint_parse(source, &e);
+	f->source.address = (char *)rtpp_addr_format(&e.addr, addr, sizeof(addr));
+	f->source.port = e.port;
+	f->req.source = &f->source;
+	f->listen.port = 0; /* allocated, so that calls never collide */
+	f->forward.port = 0;
+	return call(rtpp_api_handle_create, wire, rtpproxy__create_session_request__pack(&f->req, wire));
+}
+
+static void test_policy_refuses_remotes_outside(void **state)
+{
+	struct rtpp_port_pool *access = service_dp->ifaces[0].media_ports;
+	struct rtpp_port_pool *core = service_dp->ifaces[1].media_ports;
+	uint32_t free_a = rtpp_port_pool_free_count(access), free_b = rtpp_port_pool_free_count(core);
+
+	(void)state;
+	/* inside: 198.51.100.16/28 */
+	struct call_result r = create_call("203.0.113.1:0", "198.51.100.1:0", "198.51.100.20:40000");
+	created_id(&r);
+	/* outside, with allocation asked for: refused before any port is taken */
+	expect_status(create_call("203.0.113.1:0", "198.51.100.1:0", "198.51.100.9:40000"),
+		      RTPP_API_PERMISSION_DENIED,
+		      "destination: 198.51.100.9 is not in policy.allowed_remotes");
+	expect_status(create_call("203.0.113.1:20100", "198.51.100.1:30100", "198.51.100.32:40000"),
+		      RTPP_API_PERMISSION_DENIED,
+		      "destination: 198.51.100.32 is not in policy.allowed_remotes");
+	/* the source (leg A's remote) too; a listed host is fine */
+	expect_status(create_two_way_call("203.0.113.11:5000"), RTPP_API_PERMISSION_DENIED,
+		      "source: 203.0.113.11 is not in policy.allowed_remotes");
+	r = create_two_way_call("203.0.113.10:5000");
+	created_id(&r);
+	/* before the route: an off-link remote outside the policy says nothing about our links */
+	expect_status(create_call("198.51.100.1:0", "203.0.113.1:0", "198.18.0.77:40000"),
+		      RTPP_API_PERMISSION_DENIED,
+		      "destination: 198.18.0.77 is not in policy.allowed_remotes");
+	/* a malformed request is still INVALID_ARGUMENT, whatever its destination */
+	expect_status(create_call("203.0.113.9:20000", "198.51.100.1:30000", "198.51.100.9:40000"),
+		      RTPP_API_INVALID_ARGUMENT, "listen: 203.0.113.9:20000 is not an address");
+
+	/* the refusals took nothing: two sessions, an RTP/RTCP pair each per interface */
+	assert_int_equal(rtpp_dataplane_session_count(service_dp), 2);
+	assert_int_equal(rtpp_port_pool_free_count(access), free_a - 4);
+	assert_int_equal(rtpp_port_pool_free_count(core), free_b - 4);
+	/* and a refused session's explicit ports are still there for the taking */
+	r = create_call("203.0.113.1:20100", "198.51.100.1:30100", "198.51.100.17:40000");
+	created_id(&r);
+}
+
 /* ---- StreamSessionEvents fan-out, with sinks that stand in for streams ---- */
 
 struct sink {
@@ -825,6 +910,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_port_allocation, service_setup, service_teardown),
 		cmocka_unit_test_setup_teardown(test_create_destroy_leaves_ranges_as_they_began,
 						service_setup, service_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_refuses_remotes_outside, policy_setup,
+						policy_teardown),
 		cmocka_unit_test_setup_teardown(test_events_fan_out, service_setup, service_teardown),
 		cmocka_unit_test_setup_teardown(test_events_periodic_stats, service_setup,
 						service_teardown),

@@ -124,6 +124,7 @@ static void test_default_yaml(void **state)
 	assert_endpoint(&cfg->sessions[1].forward, "[2001:db8:b::1]:30002");
 	assert_endpoint(&cfg->sessions[1].destination, "[2001:db8:b::20]:40002");
 	assert_true(cfg->sessions[1].rtcp);
+	assert_int_equal(cfg->policy.n_allowed_remotes, 0); /* the demo sends anywhere */
 
 	rtpp_config_free(cfg);
 }
@@ -172,6 +173,10 @@ static void test_two_nics_yaml(void **state)
 	assert_endpoint(&session->destination, "10.20.5.20:40000");
 	assert_endpoint(&session->source, "198.51.100.7:5004");
 	assert_true(session->rtcp);
+
+	assert_int_equal(cfg->policy.n_allowed_remotes, 4);
+	assert_prefix(&cfg->policy.allowed_remotes[0], "10.20.0.0", 16);
+	assert_prefix(&cfg->policy.allowed_remotes[3], "2001:db8:200::", 48);
 
 	rtpp_config_free(cfg);
 }
@@ -303,6 +308,74 @@ static void test_api_section(void **state)
 	rtpp_config_free(cfg);
 }
 
+static void assert_remote_allowed(const struct rtpp_config *cfg, const char *text, bool allowed)
+{
+	struct rtpp_addr addr;
+
+	assert_int_equal(rtpp_addr_parse(text, &addr), 0);
+	if (rtpp_config_remote_allowed(cfg, &addr) != allowed)
+		fail_msg("%s: expected %s", text, allowed ? "allowed" : "refused");
+}
+
+static void test_policy_section(void **state)
+{
+	(void)state;
+	/* Absent, or an empty section: every remote is allowed. */
+	struct rtpp_config *cfg = load_string_ok(TWO_IFACES "sessions:\n" SESSION_V4);
+	assert_int_equal(cfg->policy.n_allowed_remotes, 0);
+	assert_remote_allowed(cfg, "192.0.2.1", true);
+	rtpp_config_free(cfg);
+	cfg = load_string_ok(ACCESS_IFACE "policy:\n");
+	assert_int_equal(cfg->policy.n_allowed_remotes, 0);
+	rtpp_config_free(cfg);
+
+	/* The static sessions' remotes inside the list, in either document order. */
+	cfg = load_string_ok(TWO_IFACES
+			     "sessions:\n"
+			     SESSION_V4
+			     "    source: 203.0.113.10:5000\n"
+			     "policy:\n"
+			     "  allowed_remotes:\n"
+			     "    - 198.51.100.0/24\n"
+			     "    - 203.0.113.10/32\n"
+			     "    - \"2001:db8::/32\"\n");
+	assert_int_equal(cfg->policy.n_allowed_remotes, 3);
+	assert_prefix(&cfg->policy.allowed_remotes[0], "198.51.100.0", 24);
+	assert_prefix(&cfg->policy.allowed_remotes[1], "203.0.113.10", 32);
+	assert_prefix(&cfg->policy.allowed_remotes[2], "2001:db8::", 32);
+	assert_remote_allowed(cfg, "198.51.100.255", true);
+	assert_remote_allowed(cfg, "203.0.113.10", true);
+	assert_remote_allowed(cfg, "2001:db8:ffff::9", true);
+	assert_remote_allowed(cfg, "203.0.113.11", false);
+	assert_remote_allowed(cfg, "198.51.101.1", false);
+	assert_remote_allowed(cfg, "2001:db9::1", false);
+	assert_remote_allowed(cfg, "::ffff:198.51.100.1", false); /* families never mix */
+	rtpp_config_free(cfg);
+
+	/* 0.0.0.0/0 opens one family only. */
+	cfg = load_string_ok(ACCESS_IFACE "policy:\n  allowed_remotes: [0.0.0.0/0]\n");
+	assert_remote_allowed(cfg, "192.0.2.1", true);
+	assert_remote_allowed(cfg, "2001:db8::1", false);
+	rtpp_config_free(cfg);
+}
+
+static void test_policy_too_many_prefixes(void **state)
+{
+	(void)state;
+	static char yaml[16384];
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN] = "";
+	int used = snprintf(yaml, sizeof(yaml), ACCESS_IFACE "policy:\n  allowed_remotes:\n");
+
+	for (unsigned int i = 0; i <= RTPP_MAX_ALLOWED_REMOTES; i++)
+		used += snprintf(yaml + used, sizeof(yaml) - (size_t)used, "    - 10.%u.%u.0/24\n",
+				 i / 256, i % 256);
+	assert_true((size_t)used < sizeof(yaml));
+	assert_int_equal(rtpp_config_load_string(yaml, (size_t)used, BAD_NAME, &cfg, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, BAD_NAME ":7: policy.allowed_remotes: at most 256 prefixes (found 257)");
+}
+
 static void test_bad_file(void **state)
 {
 	(void)state;
@@ -406,7 +479,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key",
 	  ACCESS_IFACE
 	  "logging: debug\n",
-	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions)" },
+	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy)" },
 	{ "api listen not address:port",
 	  ACCESS_IFACE
 	  "api:\n"
@@ -765,6 +838,61 @@ static const struct bad_case bad_cases[] = {
 	  "    forward: 198.51.100.1:30002\n"
 	  "    destination: 198.51.100.20:40000\n",
 	  "15: sessions[1].name: \"lab\" is already the name of sessions[0]" },
+	{ "allowed remote not a prefix",
+	  ACCESS_IFACE
+	  "policy:\n"
+	  "  allowed_remotes:\n"
+	  "    - 198.51.100.0/24\n"
+	  "    - 198.51.100.300/24\n",
+	  "9: policy.allowed_remotes[1]: \"198.51.100.300/24\" is not an address/prefix" },
+	{ "allowed remote without prefix length",
+	  ACCESS_IFACE
+	  "policy:\n"
+	  "  allowed_remotes: [203.0.113.10]\n",
+	  "7: policy.allowed_remotes[0]: \"203.0.113.10\" is not an address/prefix" },
+	{ "allowed remote prefix length out of range",
+	  ACCESS_IFACE
+	  "policy:\n"
+	  "  allowed_remotes: [198.51.100.0/24, \"2001:db8::/129\"]\n",
+	  "7: policy.allowed_remotes[1]: prefix length 129 is out of range for IPv6 (0..128)" },
+	{ "allowed remote with host bits",
+	  ACCESS_IFACE
+	  "policy:\n"
+	  "  allowed_remotes:\n"
+	  "    - 203.0.113.7/24\n",
+	  "8: policy.allowed_remotes[0]: \"203.0.113.7/24\" has host bits set: write 203.0.113.0/24 "
+	  "for the network, or the address with /32 for one host" },
+	{ "allowed remotes empty",
+	  ACCESS_IFACE
+	  "policy:\n"
+	  "  allowed_remotes: []\n",
+	  "7: policy.allowed_remotes: at least one prefix is required (leave the key out to allow "
+	  "every remote)" },
+	{ "allowed remotes not a list",
+	  ACCESS_IFACE
+	  "policy:\n"
+	  "  allowed_remotes: 198.51.100.0/24\n",
+	  "7: policy.allowed_remotes: expected a sequence, found a scalar value" },
+	{ "unknown policy key",
+	  ACCESS_IFACE
+	  "policy:\n"
+	  "  allowed_destinations: [198.51.100.0/24]\n",
+	  "7: policy.allowed_destinations: unknown key (expected one of: allowed_remotes)" },
+	{ "static destination outside the policy",
+	  TWO_IFACES
+	  "policy:\n"
+	  "  allowed_remotes: [198.51.100.128/25, \"2001:db8::/32\"]\n"
+	  "sessions:\n"
+	  SESSION_V4,
+	  "15: sessions[0].destination: 198.51.100.20 is not in policy.allowed_remotes" },
+	{ "static source outside the policy",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    source: 203.0.113.10:5000\n"
+	  "policy:\n"
+	  "  allowed_remotes: [198.51.100.0/24]\n",
+	  "14: sessions[0].source: 203.0.113.10 is not in policy.allowed_remotes" },
 	{ "too many sessions for max_sessions",
 	  TWO_IFACES
 	  "sessions:\n"
@@ -804,6 +932,8 @@ int main(void)
 		cmocka_unit_test(test_iface_owning),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_api_section),
+		cmocka_unit_test(test_policy_section),
+		cmocka_unit_test(test_policy_too_many_prefixes),
 		cmocka_unit_test(test_bad_file),
 		cmocka_unit_test(test_embedded_name_and_small_buffer),
 		cmocka_unit_test(test_mangled_input),

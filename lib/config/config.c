@@ -70,6 +70,13 @@ static const cyaml_schema_field_t api_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t policy_fields[] = {
+	CYAML_FIELD_SEQUENCE("allowed_remotes", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct raw_policy, allowed_remotes, &text_entry_schema, 0,
+			     CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t session_fields[] = {
 	OPTIONAL_TEXT(struct raw_session, name),
 	REQUIRED_TEXT(struct raw_session, listen),
@@ -84,7 +91,7 @@ static const cyaml_schema_value_t session_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_session, session_fields),
 };
 
-/* POINTER_NULL: an empty "dataplane:", "api:" or "sessions:" reads as absent. */
+/* POINTER_NULL: an empty "dataplane:", "api:", "sessions:" or "policy:" reads as absent. */
 static const cyaml_schema_field_t root_fields[] = {
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct raw_config, interfaces,
 			     &interface_schema, 0, CYAML_UNLIMITED),
@@ -94,6 +101,8 @@ static const cyaml_schema_field_t root_fields[] = {
 				struct raw_config, api, api_fields),
 	CYAML_FIELD_SEQUENCE("sessions", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
 			     struct raw_config, sessions, &session_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("policy", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
+				struct raw_config, policy, policy_fields),
 	CYAML_FIELD_END,
 };
 
@@ -445,4 +454,14 @@ int rtpp_config_iface_owning(const struct rtpp_config *cfg, const struct rtpp_ad
 			if (rtpp_addr_equal(&cfg->ifaces[i].addrs[j].addr, addr))
 				return (int)i;
 	return -1;
+}
+
+bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp_addr *addr)
+{
+	if (cfg->policy.n_allowed_remotes == 0)
+		return true;
+	for (unsigned int i = 0; i < cfg->policy.n_allowed_remotes; i++)
+		if (rtpp_prefix_contains(&cfg->policy.allowed_remotes[i], addr))
+			return true;
+	return false;
 }

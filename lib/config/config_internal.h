@@ -48,6 +48,11 @@ struct raw_api {
 	char *tls_client_ca;
 };
 
+struct raw_policy {
+	char **allowed_remotes; /* NULL with count 0 both when absent and for "[]" */
+	unsigned int allowed_remotes_count;
+};
+
 struct raw_session {
 	char *name;
 	char *listen;
@@ -62,6 +67,7 @@ struct raw_config {
 	unsigned int interfaces_count;
 	struct raw_dataplane *dataplane; /* NULL when the section is absent */
 	struct raw_api *api;             /* NULL when the section is absent */
+	struct raw_policy *policy;       /* NULL when the section is absent */
 	struct raw_session *sessions;
 	unsigned int sessions_count;
 };

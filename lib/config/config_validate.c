@@ -174,15 +174,16 @@ static const char *format_prefix(const struct rtpp_prefix *prefix, char *buf, si
 	return buf;
 }
 
-static int convert_prefix(const struct config_source *src, const char *base, const char *key,
-			  const char *text, struct rtpp_prefix *out)
+/* "address/length" into out, or an error that tells a bad length from a bad address. */
+static int parse_prefix(const struct config_source *src, const char *base, const char *key,
+			const char *text, struct rtpp_prefix *out)
 {
 	char addr_text[RTPP_ADDR_STRLEN];
 	const char *slash = strchr(text, '/');
 	struct rtpp_addr addr;
 
 	if (rtpp_prefix_parse(text, out) == 0)
-		return check_unicast(src, base, key, text, &out->addr, "an interface address");
+		return 0;
 	/* The parser only says no: tell a bad length from a bad address. */
 	if (slash != NULL && (size_t)(slash - text) < sizeof(addr_text) && all_digits(slash + 1)) {
 		memcpy(addr_text, text, (size_t)(slash - text));
@@ -193,6 +194,15 @@ static int convert_prefix(const struct config_source *src, const char *base, con
 					  addr.family == RTPP_AF_INET ? 32 : 128);
 	}
 	return fail_field(src, base, key, QUOTED " is not an address/prefix", text);
+}
+
+/* An interface's own address with its subnet length. */
+static int convert_prefix(const struct config_source *src, const char *base, const char *key,
+			  const char *text, struct rtpp_prefix *out)
+{
+	if (parse_prefix(src, base, key, text, out) != 0)
+		return -1;
+	return check_unicast(src, base, key, text, &out->addr, "an interface address");
 }
 
 /* ---- Interfaces ---- */
@@ -428,6 +438,18 @@ static int check_remote_endpoint(const struct config_source *src, const char *ba
 	return 0;
 }
 
+/* destination and source of a static session fall under the same policy as the API's. */
+static int check_remote_allowed(const struct config_source *src, const struct rtpp_config *cfg,
+				const char *base, const char *key, const struct rtpp_endpoint *endpoint)
+{
+	char addr[RTPP_ADDR_STRLEN];
+
+	if (rtpp_config_remote_allowed(cfg, &endpoint->addr))
+		return 0;
+	return fail_field(src, base, key, "%s is not in " RTPP_ALLOWED_REMOTES_FIELD,
+			  rtpp_addr_format(&endpoint->addr, addr, sizeof(addr)));
+}
+
 static int check_same_family(const struct config_source *src, const char *base, const char *key,
 			     const struct rtpp_endpoint *endpoint, const char *other_key,
 			     const struct rtpp_endpoint *other)
@@ -481,13 +503,15 @@ static int convert_session(const struct config_source *src, const struct rtpp_co
 	if (convert_endpoint(src, base, "destination", raw->destination, &session->destination) != 0 ||
 	    check_remote_endpoint(src, base, "destination", &session->destination, session->rtcp) != 0 ||
 	    check_same_family(src, base, "destination", &session->destination, "forward",
-			      &session->forward) != 0)
+			      &session->forward) != 0 ||
+	    check_remote_allowed(src, cfg, base, "destination", &session->destination) != 0)
 		return -1;
 	if (raw->source == NULL)
 		return 0; /* family NONE: the listen side's remote is learnt */
 	if (convert_endpoint(src, base, "source", raw->source, &session->source) != 0 ||
 	    check_remote_endpoint(src, base, "source", &session->source, session->rtcp) != 0 ||
-	    check_same_family(src, base, "source", &session->source, "listen", &session->listen) != 0)
+	    check_same_family(src, base, "source", &session->source, "listen", &session->listen) != 0 ||
+	    check_remote_allowed(src, cfg, base, "source", &session->source) != 0)
 		return -1;
 	return 0;
 }
@@ -722,6 +746,65 @@ static int convert_api(const struct config_source *src, const struct raw_api *ra
 	return 0;
 }
 
+/* The network address of prefix: its host bits cleared. */
+static struct rtpp_addr prefix_network(const struct rtpp_prefix *prefix)
+{
+	struct rtpp_addr network = prefix->addr;
+
+	for (unsigned int bit = prefix->len; bit < 8 * sizeof(network.bytes); bit++)
+		network.bytes[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	return network;
+}
+
+static int convert_allowed_remote(const struct config_source *src, const char *key,
+				  const char *text, struct rtpp_prefix *out)
+{
+	struct rtpp_addr network;
+	char shown[RTPP_ADDR_STRLEN];
+
+	if (parse_prefix(src, "policy", key, text, out) != 0)
+		return -1;
+	/* 203.0.113.7/24 is most likely a typo for a host or for the /24: ask which. */
+	network = prefix_network(out);
+	if (!rtpp_addr_equal(&network, &out->addr))
+		return fail_field(src, "policy", key,
+				  QUOTED " has host bits set: write %s/%u for the network, or the "
+				  "address with /%u for one host",
+				  text, rtpp_addr_format(&network, shown, sizeof(shown)), out->len,
+				  out->addr.family == RTPP_AF_INET ? 32 : 128);
+	return 0;
+}
+
+static int convert_policy(const struct config_source *src, const struct raw_policy *raw,
+			  struct rtpp_policy_config *policy)
+{
+	char key[40];
+
+	policy->n_allowed_remotes = 0;
+	if (raw == NULL || raw->allowed_remotes_count == 0) {
+		/*
+		 * Absent means "no restriction"; an empty list must not silently
+		 * mean the same (nor refuse every session): make the intent explicit.
+		 */
+		if (yaml_locate_path(src->text, src->len, RTPP_ALLOWED_REMOTES_FIELD) != 0)
+			return fail_field(src, "policy", "allowed_remotes",
+					  "at least one prefix is required (leave the key out to "
+					  "allow every remote)");
+		return 0;
+	}
+	if (raw->allowed_remotes_count > RTPP_MAX_ALLOWED_REMOTES)
+		return fail_field(src, "policy", "allowed_remotes", "at most %u prefixes (found %u)",
+				  RTPP_MAX_ALLOWED_REMOTES, raw->allowed_remotes_count);
+	for (unsigned int i = 0; i < raw->allowed_remotes_count; i++) {
+		snprintf(key, sizeof(key), "allowed_remotes[%u]", i);
+		if (convert_allowed_remote(src, key, raw->allowed_remotes[i],
+					   &policy->allowed_remotes[i]) != 0)
+			return -1;
+	}
+	policy->n_allowed_remotes = raw->allowed_remotes_count;
+	return 0;
+}
+
 int config_convert(const struct config_source *src, const struct raw_config *raw,
 		   struct rtpp_config *cfg)
 {
@@ -729,7 +812,9 @@ int config_convert(const struct config_source *src, const struct raw_config *raw
 	    convert_uint_fields(src, "dataplane", dataplane_uint_fields,
 				sizeof(dataplane_uint_fields) / sizeof(dataplane_uint_fields[0]),
 				raw->dataplane, &cfg->dataplane) != 0 ||
-	    convert_api(src, raw->api, &cfg->api) != 0)
+	    convert_api(src, raw->api, &cfg->api) != 0 ||
+	    /* before the sessions, whose remotes it restricts */
+	    convert_policy(src, raw->policy, &cfg->policy) != 0)
 		return -1;
 	return convert_sessions(src, raw, cfg);
 }

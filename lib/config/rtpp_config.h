@@ -19,6 +19,9 @@
 #define RTPP_DEVICE_LEN 256
 #define RTPP_SESSION_NAME_LEN 64
 #define RTPP_CONFIG_ERR_LEN 512
+#define RTPP_MAX_ALLOWED_REMOTES 256
+/* How refusals name the list, in config errors and in the API's PERMISSION_DENIED. */
+#define RTPP_ALLOWED_REMOTES_FIELD "policy.allowed_remotes"
 
 struct rtpp_iface_config {
 	char name[RTPP_IFNAME_LEN];    /* [a-z0-9_-], unique */
@@ -62,12 +65,23 @@ struct rtpp_api_config {
 	char tls_client_ca[RTPP_PATH_LEN]; /* PEM; "" = no client certificates asked */
 };
 
+/*
+ * What sessions may be asked to do. The remotes of every session (destination,
+ * and source when given), static or from the API, must lie within one of
+ * allowed_remotes; with none listed (the key absent) any remote is allowed.
+ */
+struct rtpp_policy_config {
+	struct rtpp_prefix allowed_remotes[RTPP_MAX_ALLOWED_REMOTES]; /* no host bits set */
+	unsigned int n_allowed_remotes; /* 0 = no restriction */
+};
+
 struct rtpp_config {
 	char source_name[256]; /* file path, or "<embedded>" */
 	struct rtpp_iface_config ifaces[RTPP_MAX_INTERFACES];
 	unsigned int n_ifaces;
 	struct rtpp_dataplane_config dataplane;
 	struct rtpp_api_config api;
+	struct rtpp_policy_config policy;
 	struct rtpp_static_session_config *sessions; /* malloc'd */
 	unsigned int n_sessions;
 };
@@ -84,5 +98,8 @@ void rtpp_config_free(struct rtpp_config *cfg);
 
 /* Which interface owns addr (one of its addresses, exactly)? -1 when none. */
 int rtpp_config_iface_owning(const struct rtpp_config *cfg, const struct rtpp_addr *addr);
+
+/* May a session use addr as a remote under cfg's policy? */
+bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp_addr *addr);
 
 #endif

@@ -483,6 +483,14 @@ static int check_remote(const struct rtpp_dataplane *dp, const char *field,
 		snprintf(err, errlen, "%s: %s is not a unicast address and port", field, s);
 		return -EINVAL;
 	}
+	/* Before the route: a refused remote tells the client nothing about our links. */
+	if (dp->cfg != NULL && !rtpp_config_remote_allowed(dp->cfg, &e->addr)) {
+		char addr[RTPP_ADDR_STRLEN];
+
+		snprintf(err, errlen, "%s: %s is not in " RTPP_ALLOWED_REMOTES_FIELD, field,
+			 rtpp_addr_format(&e->addr, addr, sizeof(addr)));
+		return -EACCES;
+	}
 	if (next_hop(dp->ifaces[iface].cfg, &e->addr, nh) != 0) {
 		snprintf(err, errlen, "%s: %s is not on-link of interface %s and it has no gateway%s",
 			 field, s, dp->ifaces[iface].cfg->name, e->addr.family == RTPP_AF_INET ? "4" : "6");

@@ -44,7 +44,8 @@ struct rtpp_session_request {
  * Create a session. Returns 0 and *id, or a negative errno with a message in
  * err that names the field: -EINVAL (bad field), -EADDRNOTAVAIL (address no
  * interface owns), -EEXIST (local endpoint taken), -ENOSPC (table full),
- * -ENETUNREACH (no route to a remote).
+ * -ENETUNREACH (no route to a remote), -EACCES (a remote outside the
+ * configuration's policy.allowed_remotes). Nothing changes when it fails.
  */
 int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
 				  uint64_t *id, char *err, size_t errlen);

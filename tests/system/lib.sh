@@ -529,6 +529,8 @@ dataplane:
 EOF
 		# PROXY_API_YAML: an api: section for cases that need one
 		[[ -n ${PROXY_API_YAML:-} ]] && printf '%s\n' "$PROXY_API_YAML"
+		# PROXY_POLICY_YAML: a policy: section (allowed_remotes) for cases that need one
+		[[ -n ${PROXY_POLICY_YAML:-} ]] && printf '%s\n' "$PROXY_POLICY_YAML"
 		if [[ -n $sessions ]]; then
 			printf 'sessions:\n%s\n' "$sessions"
 		else
