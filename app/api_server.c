@@ -86,11 +86,16 @@ static int stream_send(void *sink, const uint8_t *msg, size_t len)
 	return rtpp_rpc_stream_send(sink, msg, len);
 }
 
+static unsigned int stream_queued(void *sink)
+{
+	return rtpp_rpc_stream_queued(sink);
+}
+
 static int events_rpc(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req, size_t len,
 		      char *msg, size_t msglen)
 {
 	return rtpp_api_events_subscribe(((struct api_server *)ctx)->events, call, stream_send,
-					 req, len, msg, msglen);
+					 stream_queued, req, len, msg, msglen);
 }
 
 /* The client went away (or the server stops): forget it, release the call. */

@@ -742,6 +742,7 @@ static void test_policy_refuses_remotes_outside(void **state)
 
 struct sink {
 	unsigned int capacity; /* how many it accepts before saying full */
+	unsigned int waiting;  /* what it says its client has not read yet */
 	bool gone;
 	unsigned int n;
 	Rtpproxy__SessionEvent *events[64];
@@ -758,7 +759,13 @@ static int sink_send(void *p, const uint8_t *msg, size_t len)
 	k->events[k->n] = rtpproxy__session_event__unpack(NULL, len, msg);
 	assert_non_null(k->events[k->n]);
 	k->n++;
+	k->waiting++; /* until the test says its client read */
 	return 0;
+}
+
+static unsigned int sink_queued(void *p)
+{
+	return ((struct sink *)p)->waiting;
 }
 
 static void sink_free(struct sink *k)
@@ -775,7 +782,7 @@ static int subscribe(struct rtpp_api_events *evs, struct sink *k, uint64_t sessi
 
 	q.session_id = session;
 	q.stats_interval_ms = interval;
-	return rtpp_api_events_subscribe(evs, k, sink_send, wire,
+	return rtpp_api_events_subscribe(evs, k, sink_send, sink_queued, wire,
 					 rtpproxy__stream_session_events_request__pack(&q, wire), msg,
 					 sizeof(msg));
 }
@@ -865,6 +872,67 @@ static void test_events_periodic_stats(void **state)
 	sink_free(&k);
 }
 
+/*
+ * A statistics round goes out only while the subscriber's queue has fewer
+ * than RTPP_API_STATS_BACKLOG messages waiting, over as many ticks as that
+ * takes, and loses nothing; lifecycle events are not held back by it.
+ */
+static void test_events_stats_paced_by_the_queue(void **state)
+{
+	struct rtpp_api_events *evs = rtpp_api_events_create(service_dp);
+	struct sink k = { .capacity = 64 };
+	uint64_t ids[10];
+	char l[32], f[32];
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(ids); i++) {
+		snprintf(l, sizeof(l), "203.0.113.1:%u", 21000 + 2 * i);
+		snprintf(f, sizeof(f), "198.51.100.1:%u", 31000 + 2 * i);
+		struct call_result r = create_call(l, f, "198.51.100.20:40000");
+		ids[i] = created_id(&r);
+	}
+	assert_int_equal(subscribe(evs, &k, 0, 100), RTPP_API_OK);
+	usleep(120 * 1000);
+	k.waiting = RTPP_API_STATS_BACKLOG - 3; /* the client is behind */
+	rtpp_api_events_tick(evs);
+	assert_int_equal(k.n, 3);
+	rtpp_api_events_tick(evs); /* it reads nothing */
+	assert_int_equal(k.n, 3);
+	/* a lifecycle event still goes out at once */
+	free(id_call(rtpp_api_handle_destroy, ids[9]).reply);
+	assert_int_equal(k.n, 4);
+	assert_int_equal(k.events[3]->type, RTPPROXY__EVENT_TYPE__EVENT_TYPE_CLOSED);
+	k.waiting = 0; /* it caught up: the round goes on where it stopped */
+	rtpp_api_events_tick(evs);
+	assert_int_equal(k.n, 4 + 6);
+	for (unsigned int i = 0; i < k.n; i++) {
+		assert_int_equal(k.events[i]->sequence, i + 1);
+		if (i != 3) {
+			assert_int_equal(k.events[i]->type,
+					 RTPPROXY__EVENT_TYPE__EVENT_TYPE_STATS_UPDATE);
+			/* every update of a round carries the round's time */
+			assert_int_equal(k.events[i]->unix_ms, k.events[0]->unix_ms);
+		}
+	}
+	/* each live session once, the destroyed one not at all */
+	for (unsigned int j = 0; j < 9; j++) {
+		unsigned int seen = 0;
+
+		for (unsigned int i = 0; i < k.n; i++)
+			seen += i != 3 && k.events[i]->session_id == ids[j];
+		assert_int_equal(seen, 1);
+	}
+	rtpp_api_events_tick(evs);
+	assert_int_equal(k.n, 10); /* the next round waits for its interval */
+	usleep(120 * 1000);
+	rtpp_api_events_tick(evs);
+	assert_int_equal(k.n, 19);
+	for (unsigned int i = 0; i < 9; i++)
+		free(id_call(rtpp_api_handle_destroy, ids[i]).reply);
+	rtpp_api_events_destroy(evs);
+	sink_free(&k);
+}
+
 int main(void)
 {
 	char err[RTPP_CONFIG_ERR_LEN];
@@ -913,6 +981,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_policy_refuses_remotes_outside, policy_setup,
 						policy_teardown),
 		cmocka_unit_test_setup_teardown(test_events_fan_out, service_setup, service_teardown),
+		cmocka_unit_test_setup_teardown(test_events_stats_paced_by_the_queue, service_setup,
+						service_teardown),
 		cmocka_unit_test_setup_teardown(test_events_periodic_stats, service_setup,
 						service_teardown),
 	};

@@ -6,6 +6,14 @@
  * full loses events, counted, and is told with one OVERFLOW event carrying
  * the count as soon as its queue has room again. One slow or dead subscriber
  * therefore costs the others nothing.
+ *
+ * Periodic statistics are a round of one STATS_UPDATE per live session,
+ * paced by the subscriber: a round goes out over as many polls as it takes,
+ * only while fewer than RTPP_API_STATS_BACKLOG messages wait in its queue,
+ * so a table far larger than the queue loses nothing for a subscriber that
+ * reads, lifecycle events keep room in the queue, and one that does not read
+ * costs a cursor. The next round starts when this one is over and its
+ * interval has passed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,12 +22,18 @@
 
 #include "rtpp_api.h"
 
+#define ROUND_IDLE UINT32_MAX /* no statistics round in progress */
+#define ROUND_BATCH 64        /* sessions read from the table at a time */
+
 struct subscriber {
 	void *sink;
 	rtpp_api_send_fn send;
+	rtpp_api_queued_fn queued;
 	uint64_t session_id;        /* 0: all */
 	uint32_t stats_interval_ms; /* 0: none */
 	uint64_t next_stats_ms;
+	uint32_t round_cursor;      /* next session index of the round, ROUND_IDLE */
+	uint64_t round_unix_ms;     /* when the round started: its updates carry it */
 	uint64_t sequence;
 	uint64_t dropped;           /* not yet reported */
 	bool gone;
@@ -148,7 +162,8 @@ void rtpp_api_events_destroy(struct rtpp_api_events *evs)
 }
 
 int rtpp_api_events_subscribe(struct rtpp_api_events *evs, void *sink, rtpp_api_send_fn send,
-			      const uint8_t *req, size_t len, char *msg, size_t msglen)
+			      rtpp_api_queued_fn queued, const uint8_t *req, size_t len, char *msg,
+			      size_t msglen)
 {
 	Rtpproxy__StreamSessionEventsRequest *r =
 		rtpproxy__stream_session_events_request__unpack(NULL, len, req);
@@ -159,8 +174,8 @@ int rtpp_api_events_subscribe(struct rtpp_api_events *evs, void *sink, rtpp_api_
 		return RTPP_API_INVALID_ARGUMENT;
 	}
 	struct subscriber s = {
-		.sink = sink, .send = send, .session_id = r->session_id,
-		.stats_interval_ms = r->stats_interval_ms,
+		.sink = sink, .send = send, .queued = queued, .session_id = r->session_id,
+		.stats_interval_ms = r->stats_interval_ms, .round_cursor = ROUND_IDLE,
 	};
 	rtpproxy__stream_session_events_request__free_unpacked(r, NULL);
 	if (s.session_id != 0 && rtpp_dataplane_session_status(evs->dp, s.session_id, &st) != 0) {
@@ -196,20 +211,23 @@ void rtpp_api_events_unsubscribe(struct rtpp_api_events *evs, void *sink)
 	remove_gone(evs);
 }
 
-/* One subscriber's periodic statistics: a STATS_UPDATE per live session it watches. */
-static void send_stats(struct rtpp_api_events *evs, struct subscriber *s, uint64_t now)
+/* Carry a subscriber's statistics round on as far as its queue allows. */
+static void continue_round(struct rtpp_api_events *evs, struct subscriber *s)
 {
-	struct rtpp_session_status st[64];
+	struct rtpp_session_status st[ROUND_BATCH];
 	struct rtpp_api_status_msg m;
-	uint32_t cursor = 0;
-	unsigned int n;
 
-	do {
+	while (s->round_cursor != ROUND_IDLE && !s->gone) {
+		unsigned int waiting = s->queued(s->sink), n;
+
+		if (waiting >= RTPP_API_STATS_BACKLOG)
+			return; /* the rest when it has read some */
+		n = RTE_MIN((unsigned int)ROUND_BATCH, RTPP_API_STATS_BACKLOG - waiting);
 		if (s->session_id != 0) {
 			n = rtpp_dataplane_session_status(evs->dp, s->session_id, &st[0]) == 0;
-			cursor = UINT32_MAX;
+			s->round_cursor = ROUND_IDLE;
 		} else {
-			n = rtpp_dataplane_session_list(evs->dp, NULL, &cursor, st, RTE_DIM(st));
+			n = rtpp_dataplane_session_list(evs->dp, NULL, &s->round_cursor, st, n);
 		}
 		for (unsigned int i = 0; i < n && !s->gone; i++) {
 			Rtpproxy__SessionEvent ev = RTPPROXY__SESSION_EVENT__INIT;
@@ -217,11 +235,11 @@ static void send_stats(struct rtpp_api_events *evs, struct subscriber *s, uint64
 			rtpp_api_status_to_pb(&st[i], &m);
 			ev.type = RTPPROXY__EVENT_TYPE__EVENT_TYPE_STATS_UPDATE;
 			ev.session_id = st[i].id;
-			ev.unix_ms = now;
+			ev.unix_ms = s->round_unix_ms;
 			ev.status = &m.status;
 			send_to(evs, s, &ev);
 		}
-	} while (cursor != UINT32_MAX && !s->gone);
+	}
 }
 
 void rtpp_api_events_tick(struct rtpp_api_events *evs)
@@ -231,10 +249,16 @@ void rtpp_api_events_tick(struct rtpp_api_events *evs)
 	for (unsigned int i = 0; i < evs->n_subs; i++) {
 		struct subscriber *s = &evs->subs[i];
 
-		if (s->stats_interval_ms == 0 || now < s->next_stats_ms)
+		if (s->stats_interval_ms == 0)
 			continue;
-		s->next_stats_ms = now + s->stats_interval_ms;
-		send_stats(evs, s, now);
+		if (s->round_cursor == ROUND_IDLE) {
+			if (now < s->next_stats_ms)
+				continue;
+			s->round_cursor = 0;
+			s->round_unix_ms = now;
+			s->next_stats_ms = now + s->stats_interval_ms;
+		}
+		continue_round(evs, s);
 	}
 	remove_gone(evs);
 }

@@ -122,6 +122,11 @@ int rtpp_api_reflection(const uint8_t *req, size_t len, uint8_t **reply, size_t 
  * events), as does the transport's poll loop.
  */
 typedef int (*rtpp_api_send_fn)(void *sink, const uint8_t *msg, size_t len);
+/* Messages the sink holds that its client has not taken yet. */
+typedef unsigned int (*rtpp_api_queued_fn)(void *sink);
+/* Statistics are queued only while fewer messages than this wait in a
+ * subscriber's queue: the rest of the queue stays for lifecycle events. */
+#define RTPP_API_STATS_BACKLOG 256
 struct rtpp_api_events;
 struct rtpp_api_events_stats {
 	uint64_t sent;
@@ -132,9 +137,11 @@ struct rtpp_api_events *rtpp_api_events_create(struct rtpp_dataplane *dp);
 void rtpp_api_events_destroy(struct rtpp_api_events *evs);
 /* Add a subscriber for a StreamSessionEventsRequest; a gRPC status as for the handlers. */
 int rtpp_api_events_subscribe(struct rtpp_api_events *evs, void *sink, rtpp_api_send_fn send,
-			      const uint8_t *req, size_t len, char *msg, size_t msglen);
+			      rtpp_api_queued_fn queued, const uint8_t *req, size_t len, char *msg,
+			      size_t msglen);
 void rtpp_api_events_unsubscribe(struct rtpp_api_events *evs, void *sink);
-/* Periodic statistics; call often (every few ms) from the main loop. */
+/* Periodic statistics, paced by each subscriber's queue; call often (every
+ * poll of the main loop). */
 void rtpp_api_events_tick(struct rtpp_api_events *evs);
 void rtpp_api_events_get_stats(const struct rtpp_api_events *evs, struct rtpp_api_events_stats *out);
 

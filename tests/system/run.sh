@@ -635,7 +635,9 @@ case_policy() {
 # 16: two event subscribers at once, one never reading (HTTP/2 flow control
 # backs its stream up into the proxy), while 2,000 sessions are created and
 # destroyed over gRPC (tests/system/events_slow_subscriber.py, Debian's
-# grpcio): the reading one gets every CREATED and CLOSED in order, unary
+# grpcio), 1,200 more living all along; both take statistics every 100 ms:
+# the reading one gets every CREATED and CLOSED in order and statistics of
+# every session though they outnumber the stream's queue, unary
 # calls keep a bounded p99, the stalled one finds an OVERFLOW when it reads
 # at last; RTP through a static session flows all along and every packet the
 # proxy took in is relayed, in order and intact; the table and port ranges
@@ -658,7 +660,7 @@ case_events_slow_subscriber() {
 		--pattern 71 --timeout 20 &
 	sp=$!
 	out=$(in_ns "$NS_PX" taskset -c 0 timeout 45 "$HERE/events_slow_subscriber.py" 127.0.0.1:50051 2000 \
-		$PX_A_V4 $PX_B_V4 $B_V4:40000 --hold 200 --batch 500 --soak 1 --p99-ms 500 --budget 30 2>"$RTPP_DIR/slow.err")
+		$PX_A_V4 $PX_B_V4 $B_V4:40000 --hold 1200 --batch 500 --soak 2 --p99-ms 500 --budget 30 2>"$RTPP_DIR/slow.err")
 	rc=$?
 	out=$(tail -n 1 <<<"$out")
 	detail "events: $out"
