@@ -502,6 +502,7 @@ rtpp_rpc_server_create(const char *listen_addr, const struct rtpp_rpc_tls *tls,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	rtpp_rpc_runtime_tune();
 	grpc_init();
 	srv->t_shutdown.kind = TAG_SHUTDOWN;
 	srv->cq = grpc_completion_queue_create_for_next(NULL);
