@@ -7,7 +7,9 @@
  * slots busy on it, each looping CreateSession + DestroySession of the
  * created id, for --seconds. Reports pairs/s, creates/s and p50/p99 latency
  * of each call for each combination of --channels and --inflight, as a
- * markdown table.
+ * markdown table, with the CPU time per pair of the client (this process)
+ * and, given --server-pid, of the server's control threads: on a shared
+ * CPU those are steadier than rates.
  *
  *   rtpp-api-bench [--server ADDR] [--seconds S] [--channels 1,8]
  *                  [--inflight 1,16]
@@ -22,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -32,6 +36,7 @@
 #include <grpc/support/time.h>
 
 #include "rtpproxy.pb-c.h"
+#include "rtpp_rpc.h"
 
 #define M_CREATE "/rtpproxy.RtpProxy/CreateSession"
 #define M_DESTROY "/rtpproxy.RtpProxy/DestroySession"
@@ -60,6 +65,7 @@ struct worker {
 static const char *server = "127.0.0.1:50051";
 static double seconds = 5;
 static int inflight = 1;
+static int server_pid;
 static atomic_int go;       /* 0 wait, 1 run, 2 stop */
 static pthread_mutex_t go_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t go_cond = PTHREAD_COND_INITIALIZER;
@@ -74,6 +80,62 @@ now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of this process (every thread), ns. */
+static uint64_t
+self_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * CPU time of the server's control threads, ns: every thread of --server-pid
+ * except the DPDK workers ("rte-worker-N"), which poll at 100% whatever the
+ * load. 0 without --server-pid or when /proc cannot tell.
+ */
+static uint64_t
+server_cpu_ns(void)
+{
+	char path[64], name[64], buf[1024];
+	uint64_t ticks = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (server_pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", server_pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		FILE *f;
+		char *p;
+		unsigned long long ut, st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(buf, sizeof(buf), "%s/%s/stat", path, e->d_name);
+		if ((f = fopen(buf, "r")) == NULL)
+			continue;
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		/* "tid (comm) state ..." : comm may hold spaces, ends at the last ')' */
+		char *l = p ? strchr(p, '(') : NULL, *r = p ? strrchr(p, ')') : NULL;
+		if (l == NULL || r == NULL || r - l - 1 >= (long)sizeof(name))
+			continue;
+		memcpy(name, l + 1, (size_t)(r - l - 1));
+		name[r - l - 1] = '\0';
+		if (strncmp(name, "rte-worker-", 11) == 0)
+			continue;
+		/* fields 14, 15 (utime, stime) are the 12th, 13th after ")" */
+		if (sscanf(r + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			   &ut, &st) == 2)
+			ticks += ut + st;
+	}
+	closedir(d);
+	return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
 static void
@@ -417,7 +479,7 @@ run(int nch, int nin)
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
 	}
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), cpu0 = self_cpu_ns(), scpu0 = server_cpu_ns();
 	set_state(1);
 	struct timespec ts = { (time_t)seconds,
 		(long)((seconds - (double)(time_t)seconds) * 1e9) };
@@ -429,6 +491,8 @@ run(int nch, int nin)
 	for (int i = 0; i < nch; i++)
 		pthread_join(ws[i].th, NULL);
 	double el = (double)(now_ns() - t0) / 1e9;
+	double cpu = (double)(self_cpu_ns() - cpu0);
+	double scpu = (double)(server_cpu_ns() - scpu0);
 
 	for (int i = 0; i < nch; i++) {
 		pairs += ws[i].pairs;
@@ -446,15 +510,20 @@ run(int nch, int nin)
 			;
 		grpc_completion_queue_destroy(ws[i].cq);
 	}
+	char spair[32] = "-";
+	if (server_pid > 0 && pairs > 0)
+		snprintf(spair, sizeof(spair), "%.0f", scpu / 1e3 / (double)pairs);
 	qsort(create.v, create.n, sizeof(*create.v), cmp_u32);
 	qsort(destroy.v, destroy.n, sizeof(*destroy.v), cmp_u32);
-	printf("| %d | %d | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %llu |\n",
+	printf("| %d | %d | %.0f | %.0f | %.3f / %.3f | %.3f / %.3f | %llu "
+	       "| %.0f | %s |\n",
 	       nch, inflight, (double)pairs / el, (double)creates / el,
 	       pct_ms(create.v, create.n, 0.50),
 	       pct_ms(create.v, create.n, 0.99),
 	       pct_ms(destroy.v, destroy.n, 0.50),
 	       pct_ms(destroy.v, destroy.n, 0.99),
-	       (unsigned long long)errors);
+	       (unsigned long long)errors,
+	       pairs ? cpu / 1e3 / (double)pairs : 0, spair);
 	fflush(stdout);
 	if (have_first_err)
 		fprintf(stderr, "channels %d: first error: %s\n", nch,
@@ -474,7 +543,9 @@ usage(FILE *f)
 		   "  --channels LIST  comma-separated channel counts, one "
 		   "client thread per channel (default 1,8)\n"
 		   "  --inflight LIST  comma-separated counts of calls kept in "
-		   "flight per channel (default 1)\n");
+		   "flight per channel (default 1)\n"
+		   "  --server-pid PID also report the CPU time the server's "
+		   "threads (all but rte-worker-*) spent per pair\n");
 }
 
 /* "1,8,32" into v[]; the count, or -1 with a message. */
@@ -506,6 +577,7 @@ main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "channels", required_argument, NULL, 'c' },
 		{ "inflight", required_argument, NULL, 'i' },
+		{ "server-pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -526,6 +598,7 @@ main(int argc, char **argv)
 		}
 		case 'c': list = optarg; break;
 		case 'i': ilist = optarg; break;
+		case 'p': server_pid = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -541,12 +614,14 @@ main(int argc, char **argv)
 	if (nchans < 0 || nins < 0)
 		return 2;
 
+	rtpp_rpc_runtime_tune();   /* the client side of grpc costs as much */
 	grpc_init();
 	build_create_req();
 	printf("server %s, %.1f s per run\n\n", server, seconds);
 	printf("| channels | in flight per channel | pairs/s | creates/s | "
-	       "create p50/p99 ms | destroy p50/p99 ms | errors |\n");
-	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+	       "create p50/p99 ms | destroy p50/p99 ms | errors | "
+	       "client CPU us/pair | server CPU us/pair |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	fflush(stdout);
 	for (int i = 0; i < nchans; i++)
 		for (int j = 0; j < nins; j++)
