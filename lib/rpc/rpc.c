@@ -433,8 +433,8 @@ handle_request(struct rtpp_rpc_call *c)
 {
 	const struct rpc_method *m = c->m;
 	char msg[256];
-	uint8_t *req = NULL;
-	size_t req_len = 0;
+	const uint8_t *req;
+	size_t req_len;
 	int st;
 
 	if (c->recv_buf == NULL) {
@@ -452,16 +452,9 @@ handle_request(struct rtpp_rpc_call *c)
 	grpc_byte_buffer_reader_destroy(&rd);
 	grpc_byte_buffer_destroy(c->recv_buf);
 	c->recv_buf = NULL;
+	/* The handlers read the flattened slice in place (no copy). */
 	req_len = GRPC_SLICE_LENGTH(all);
-	req = malloc(req_len > 0 ? req_len : 1);
-	if (req == NULL) {
-		grpc_slice_unref(all);
-		send_final(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory",
-			   NULL);
-		return;
-	}
-	memcpy(req, GRPC_SLICE_START_PTR(all), req_len);
-	grpc_slice_unref(all);
+	req = GRPC_SLICE_START_PTR(all);
 
 	memset(msg, 0, sizeof(msg));
 	if (!m->streaming) {
@@ -473,9 +466,16 @@ handle_request(struct rtpp_rpc_call *c)
 		st = clamp_status(m->unary(m->ctx, req, req_len, &reply,
 					   &reply_len, msg, sizeof(msg) - 1));
 		c->in_cb--;
-		if (st == GRPC_STATUS_OK)
-			bb = bb_from(reply, reply != NULL ? reply_len : 0);
-		free(reply);
+		if (st == GRPC_STATUS_OK && reply != NULL) {
+			/* The slice takes the handler's buffer (no copy). */
+			grpc_slice s = grpc_slice_new(reply, reply_len, free);
+			bb = grpc_raw_byte_buffer_create(&s, 1);
+			grpc_slice_unref(s);
+		} else {
+			if (st == GRPC_STATUS_OK)
+				bb = grpc_raw_byte_buffer_create(NULL, 0);
+			free(reply);
+		}
 		send_final(c, st, msg, bb);
 	} else {
 		c->owned = true;
@@ -498,7 +498,7 @@ handle_request(struct rtpp_rpc_call *c)
 		}
 		call_kick(c);
 	}
-	free(req);
+	grpc_slice_unref(all);
 }
 
 static void
