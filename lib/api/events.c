@@ -246,6 +246,9 @@ static void send_stats(struct rtpp_api_events *evs, struct subscriber *s, uint64
 
 void rtpp_api_events_tick(struct rtpp_api_events *evs)
 {
+	/* Called after every poll of the main loop: no clock read for nobody. */
+	if (evs->n_subs == 0 && !evs->listening)
+		return;
 	uint64_t now = now_unix_ms();
 
 	for (unsigned int i = 0; i < evs->n_subs; i++) {
