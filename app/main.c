@@ -262,7 +262,16 @@ int main(int argc, char **argv)
 			rtpp_dataplane_print_stats(dp, stdout);
 			next_stats += (uint64_t)opts.stats_interval_s * hz;
 		}
-		/* The main lcore is not a polling core: it waits in the API's poll. */
+		/*
+		 * The main lcore is not a polling core: it blocks in grpc's
+		 * epoll for at most 1 ms, so the duties above run at >= 1 kHz
+		 * when idle, and under API load after every drain of up to 256
+		 * completions. Blocking does not delay calls (a readable socket
+		 * wakes it at once); busy-polling (timeout 0) would only take
+		 * the CPU from what shares it with us: grpc's I/O happens in
+		 * this same poll, and on small machines the clients run there
+		 * too (docs/performance.md, set-up rate).
+		 */
 		api_server_poll(api, 1);
 	}
 	printf("rtpproxy: signal %d, stopping\n", (int)quit_signal);

@@ -840,7 +840,22 @@ static void test_events_fan_out(void **state)
 	rtpp_api_events_unsubscribe(evs, &all);
 	rtpp_api_events_get_stats(evs, &st);
 	assert_int_equal(st.subscribers, 2);
+	/* The data plane builds an event's status snapshot only while someone
+	 * listens: the handler goes with the last subscriber. */
+	assert_non_null(service_dp->event_fn);
+	rtpp_api_events_unsubscribe(evs, &one);
+	assert_non_null(service_dp->event_fn);
+	slow.gone = true; /* noticed at its next event, dropped at the tick */
+	r = create_call("203.0.113.1:20020", "198.51.100.1:30020", "198.51.100.20:40000");
+	free(id_call(rtpp_api_handle_destroy, created_id(&r)).reply);
+	rtpp_api_events_tick(evs);
+	rtpp_api_events_get_stats(evs, &st);
+	assert_int_equal(st.subscribers, 0);
+	assert_null(service_dp->event_fn);
+	assert_int_equal(subscribe(evs, &all, 0, 0), RTPP_API_OK);
+	assert_non_null(service_dp->event_fn);
 	rtpp_api_events_destroy(evs);
+	assert_null(service_dp->event_fn);
 	sink_free(&all);
 	sink_free(&one);
 	sink_free(&slow);

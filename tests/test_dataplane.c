@@ -527,14 +527,19 @@ static void test_first_packet_makes_session_active_once(void **state)
 	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
 	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
 
-	/* Destroy reports CLOSED with the final counters, then the session is gone. */
-	assert_int_equal(rtpp_dataplane_session_destroy(dp, id), 0);
+	/* Destroy reports CLOSED with the final counters, also to its caller,
+	 * then the session is gone. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, id, &st), 0);
+	assert_int_equal(st.id, id);
+	assert_int_equal(st.state, RTPP_SESSION_CLOSED);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 2);
 	assert_int_equal(log.n, 2);
 	assert_int_equal(log.last.type, RTPP_EVENT_CLOSED);
 	assert_int_equal(log.last.new_state, RTPP_SESSION_CLOSED);
 	assert_int_equal(log.last_rx_packets, 2);
 	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), -ENOENT);
-	assert_int_equal(rtpp_dataplane_session_destroy(dp, id), -ENOENT);
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, id, NULL), -ENOENT);
 }
 
 int main(void)

@@ -90,6 +90,51 @@ static void test_full_table(void **state)
 	rtpp_neigh_free(t);
 }
 
+struct walk_log {
+	unsigned int n;
+	uint32_t max_index;
+};
+
+static void record_walk(void *ctx, uint32_t index, const struct rtpp_neigh_entry *e)
+{
+	struct walk_log *w = ctx;
+
+	(void)e;
+	w->n++;
+	if (index > w->max_index)
+		w->max_index = index;
+}
+
+/*
+ * The timer and walks stop at the highest slot ever used (the table is
+ * sized for 2 x max_sessions, the live next hops are few): every live
+ * entry is still seen after frees and reuse, and the slots fill from 0.
+ */
+static void test_walk_bounded_by_use(void **state)
+{
+	struct rtpp_neigh_table *t = rtpp_neigh_create("t4", 1 << 16, 0);
+	struct rtpp_addr a = addr("203.0.113.10"), b = addr("203.0.113.11"), c = addr("203.0.113.12");
+	struct rtpp_addr d = addr("2001:db8:b::20");
+	struct probe_log log = { 0 };
+	struct walk_log w = { 0 };
+
+	(void)state;
+	uint32_t ia = rtpp_neigh_ref(t, 0, &a);
+	uint32_t ib = rtpp_neigh_ref(t, 0, &b);
+	assert_int_not_equal(rtpp_neigh_ref(t, 1, &c), RTPP_NEIGH_NONE);
+	assert_int_equal(ia, 0);
+	assert_int_equal(ib, 1);
+	rtpp_neigh_unref(t, ia);
+	rtpp_neigh_unref(t, ib);
+	assert_int_equal(rtpp_neigh_ref(t, 1, &d), ib); /* the freed slot, reused */
+	rtpp_neigh_walk(t, record_walk, &w);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.max_index, 2);
+	rtpp_neigh_timer(t, 1, 1000, record_probe, &log);
+	assert_int_equal(log.n, 2); /* both live, unresolved entries probed */
+	rtpp_neigh_free(t);
+}
+
 static void test_probe_cadence_and_failure(void **state)
 {
 	struct rtpp_neigh_table *t = rtpp_neigh_create("t3", 8, 0);
@@ -218,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ref_learn_unref),
 		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_walk_bounded_by_use),
 		cmocka_unit_test(test_probe_cadence_and_failure),
 		cmocka_unit_test(test_arp_probe_and_snoop),
 		cmocka_unit_test(test_nd_probe_and_snoop),

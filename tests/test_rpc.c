@@ -358,8 +358,9 @@ cc_create(struct ccall *c, grpc_channel *ch, const char *method)
 	c->details = grpc_empty_slice();
 }
 
+/* Start a call; with_recv: the whole unary call in one batch (tag 1). */
 static void
-cc_start(struct ccall *c, grpc_channel *ch, const char *method,
+cc_begin(struct ccall *c, grpc_channel *ch, const char *method,
 	 const void *req, size_t len, int with_recv)
 {
 	grpc_op ops[6];
@@ -388,10 +389,16 @@ cc_start(struct ccall *c, grpc_channel *ch, const char *method,
 	}
 	assert_int_equal(grpc_call_start_batch(c->call, ops, n, (void *)1,
 					       NULL), GRPC_CALL_OK);
-	/* The client's send batch must complete before its buffer goes. */
+	c->sbuf = bb;   /* freed by cc_free, after the batch completed */
+}
+
+static void
+cc_start(struct ccall *c, grpc_channel *ch, const char *method,
+	 const void *req, size_t len, int with_recv)
+{
+	cc_begin(c, ch, method, req, len, with_recv);
 	if (with_recv)
 		wait_tag(c, 1);
-	c->sbuf = bb;
 }
 
 /* Flatten a received message; returns its length, -1 for end of stream. */
@@ -540,6 +547,64 @@ test_unary_echo(void **st)
 	assert_int_equal(unary(ch, M_ECHO, "", 0, out, &n, det, sizeof(det)),
 			 GRPC_STATUS_OK);
 	assert_int_equal(n, 0);
+	grpc_channel_destroy(ch);
+}
+
+/*
+ * Many more unary calls in flight on one connection than the server keeps
+ * requests outstanding for (RPC_PENDING_PER_UNARY): calls beyond them wait
+ * in grpc until a completed one re-arms its request, and every call gets
+ * its own reply. This is how an SBC pipelines CreateSession calls.
+ */
+static void
+test_unary_pipelined(void **st)
+{
+	enum { N = 100 };
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall *c = calloc(N, sizeof(*c));
+	uint8_t out[4096];
+
+	assert_non_null(c);
+	for (int i = 0; i < N; i++) {
+		uint8_t req[2] = { (uint8_t)(i >> 8), (uint8_t)i };
+		cc_begin(&c[i], ch, M_ECHO, req, sizeof(req), 1);
+	}
+	for (int i = 0; i < N; i++) {
+		assert_true(wait_tag(&c[i], 1));
+		assert_int_equal(c[i].status, GRPC_STATUS_OK);
+		assert_int_equal(bb_read(c[i].rbuf, out, sizeof(out)), 2);
+		c[i].rbuf = NULL;
+		assert_int_equal(out[0] << 8 | out[1], i);
+		cc_free(&c[i]);
+	}
+	/* No message at all (half-close only): the handler never runs. */
+	struct ccall e;
+	grpc_op ops[5];
+	memset(&e, 0, sizeof(e));
+	memset(ops, 0, sizeof(ops));
+	e.cq = grpc_completion_queue_create_for_pluck(NULL);
+	e.call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS,
+			e.cq, grpc_slice_from_static_string(M_ECHO), NULL,
+			in_secs(60), NULL);
+	grpc_metadata_array_init(&e.imd);
+	grpc_metadata_array_init(&e.tmd);
+	e.details = grpc_empty_slice();
+	e.sbuf = grpc_raw_byte_buffer_create(NULL, 0);
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	ops[2].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[2].data.recv_initial_metadata.recv_initial_metadata = &e.imd;
+	ops[3].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[3].data.recv_status_on_client.trailing_metadata = &e.tmd;
+	ops[3].data.recv_status_on_client.status = &e.status;
+	ops[3].data.recv_status_on_client.status_details = &e.details;
+	assert_int_equal(grpc_call_start_batch(e.call, ops, 4, (void *)1,
+					       NULL), GRPC_CALL_OK);
+	assert_true(wait_tag(&e, 1));
+	assert_int_equal(e.status, GRPC_STATUS_INVALID_ARGUMENT);
+	cc_free(&e);
+	free(c);
 	grpc_channel_destroy(ch);
 }
 
@@ -1033,6 +1098,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unary_echo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unary_pipelined, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_status_message, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unimplemented, setup,

@@ -43,6 +43,7 @@ struct rtpp_api_events {
 	struct rtpp_dataplane *dp;
 	struct subscriber *subs;
 	unsigned int n_subs, cap_subs;
+	bool listening;             /* our handler is the data plane's */
 	struct rtpp_api_events_stats stats;
 };
 
@@ -141,6 +142,23 @@ static void on_session_event(void *ctx, const struct rtpp_session_event *e)
 	remove_gone(evs);
 }
 
+/*
+ * The data plane builds a status snapshot for every event it reports, so the
+ * handler is set only while someone subscribes: with no subscriber a create
+ * or destroy costs no snapshot. Not called from on_session_event (the data
+ * plane holds its lock there): subscribe, unsubscribe and tick catch up.
+ */
+static void update_listening(struct rtpp_api_events *evs)
+{
+	bool want = evs->n_subs > 0;
+
+	if (want == evs->listening)
+		return;
+	rtpp_dataplane_set_event_handler(evs->dp, want ? on_session_event : NULL,
+					 want ? evs : NULL);
+	evs->listening = want;
+}
+
 struct rtpp_api_events *rtpp_api_events_create(struct rtpp_dataplane *dp)
 {
 	struct rtpp_api_events *evs = calloc(1, sizeof(*evs));
@@ -148,7 +166,6 @@ struct rtpp_api_events *rtpp_api_events_create(struct rtpp_dataplane *dp)
 	if (evs == NULL)
 		return NULL;
 	evs->dp = dp;
-	rtpp_dataplane_set_event_handler(dp, on_session_event, evs);
 	return evs;
 }
 
@@ -156,7 +173,8 @@ void rtpp_api_events_destroy(struct rtpp_api_events *evs)
 {
 	if (evs == NULL)
 		return;
-	rtpp_dataplane_set_event_handler(evs->dp, NULL, NULL);
+	if (evs->listening)
+		rtpp_dataplane_set_event_handler(evs->dp, NULL, NULL);
 	free(evs->subs);
 	free(evs);
 }
@@ -200,6 +218,7 @@ int rtpp_api_events_subscribe(struct rtpp_api_events *evs, void *sink, rtpp_api_
 	}
 	s.next_stats_ms = now_unix_ms() + s.stats_interval_ms;
 	evs->subs[evs->n_subs++] = s;
+	update_listening(evs);
 	return RTPP_API_OK;
 }
 
@@ -209,6 +228,7 @@ void rtpp_api_events_unsubscribe(struct rtpp_api_events *evs, void *sink)
 		if (evs->subs[i].sink == sink)
 			evs->subs[i].gone = true;
 	remove_gone(evs);
+	update_listening(evs);
 }
 
 /* Carry a subscriber's statistics round on as far as its queue allows. */
@@ -244,6 +264,9 @@ static void continue_round(struct rtpp_api_events *evs, struct subscriber *s)
 
 void rtpp_api_events_tick(struct rtpp_api_events *evs)
 {
+	/* Called after every poll of the main loop: no clock read for nobody. */
+	if (evs->n_subs == 0 && !evs->listening)
+		return;
 	uint64_t now = now_unix_ms();
 
 	for (unsigned int i = 0; i < evs->n_subs; i++) {
@@ -261,6 +284,7 @@ void rtpp_api_events_tick(struct rtpp_api_events *evs)
 		continue_round(evs, s);
 	}
 	remove_gone(evs);
+	update_listening(evs);
 }
 
 void rtpp_api_events_get_stats(const struct rtpp_api_events *evs, struct rtpp_api_events_stats *out)

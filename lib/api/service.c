@@ -75,9 +75,8 @@ int rtpp_api_handle_destroy(struct rtpp_dataplane *dp, const uint8_t *req, size_
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "request: not a DestroySessionRequest");
 	uint64_t id = r->session_id;
 	rtpproxy__destroy_session_request__free_unpacked(r, NULL);
-	/* The counters as they were, then the session goes. */
-	if (rtpp_dataplane_session_status(dp, id, &st) != 0 ||
-	    rtpp_dataplane_session_destroy(dp, id) != 0)
+	/* The counters as they were when the session went. */
+	if (rtpp_dataplane_session_destroy(dp, id, &st) != 0)
 		return FAIL(RTPP_API_NOT_FOUND, "session_id: no session %" PRIu64, id);
 	st.state = 5; /* closed */
 	rtpp_api_status_to_pb(&st, &m);

@@ -49,8 +49,14 @@ struct rtpp_session_request {
  */
 int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
 				  uint64_t *id, char *err, size_t errlen);
-/* Destroy; -ENOENT when no such session. Forwarding stops at once. */
-int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id);
+/*
+ * Destroy; -ENOENT when no such session. Forwarding stops at once. final
+ * (may be NULL) gets the session's status as it was, counters included,
+ * read under the same lock as the removal, so nothing is counted after it.
+ */
+struct rtpp_session_status;
+int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id,
+				   struct rtpp_session_status *final);
 
 /* A session as the control plane reports it: endpoints, state, counters summed over workers. */
 #define RTPP_FLOW_A_TO_B 0

@@ -38,6 +38,14 @@ struct rtpp_neigh_table {
 	uint32_t *free_stack;
 	uint32_t n_free;
 	uint32_t capacity;
+	/*
+	 * Every entry ever used lies below this index: the free stack hands out
+	 * the lowest indices first, so it stays near the number of next hops
+	 * (a few gateways) while capacity is 2 x max_sessions. The timer and
+	 * walks stop here: a 10 Hz walk over all 131,072 slots of the default
+	 * table was ~3% of the main lcore while it served API calls.
+	 */
+	uint32_t high;
 };
 
 static void make_key(struct neigh_key *k, uint16_t iface, const struct rtpp_addr *addr)
@@ -114,6 +122,9 @@ uint32_t rtpp_neigh_ref(struct rtpp_neigh_table *t, uint16_t iface, const struct
 	if (t->n_free == 0)
 		return RTPP_NEIGH_NONE;
 	uint32_t idx = t->free_stack[--t->n_free];
+
+	if (idx >= t->high)
+		t->high = idx + 1;
 	struct rtpp_neigh_entry *e = &t->entries[idx];
 
 	memset(e, 0, sizeof(*e));
@@ -187,7 +198,7 @@ bool rtpp_neigh_learn(struct rtpp_neigh_table *t, const struct rtpp_neigh_learn 
 void rtpp_neigh_timer(struct rtpp_neigh_table *t, uint64_t now_tsc, uint64_t tsc_hz,
 		      rtpp_neigh_probe_fn send_probe, void *ctx)
 {
-	for (uint32_t i = 0; i < t->capacity; i++) {
+	for (uint32_t i = 0; i < t->high; i++) {
 		struct rtpp_neigh_entry *e = &t->entries[i];
 
 		if (e->state == RTPP_NEIGH_FREE)
@@ -232,7 +243,7 @@ void rtpp_neigh_probe_new(struct rtpp_neigh_table *t, uint32_t index, uint64_t n
 
 void rtpp_neigh_walk(struct rtpp_neigh_table *t, rtpp_neigh_walk_fn fn, void *ctx)
 {
-	for (uint32_t i = 0; i < t->capacity; i++)
+	for (uint32_t i = 0; i < t->high; i++)
 		if (t->entries[i].state != RTPP_NEIGH_FREE)
 			fn(ctx, i, &t->entries[i]);
 }

@@ -3,16 +3,23 @@
  * gRPC server on grpc C core, driven from one thread by polling one
  * completion queue. See rtpp_rpc.h and docs/rpc.md.
  *
- * Every call is requested as a generic call (grpc_server_request_call) and
- * dispatched here by method name, so unknown methods are answered with
- * UNIMPLEMENTED by us (grpc core would otherwise leave them pending).
+ * Streaming and unknown methods are requested as generic calls
+ * (grpc_server_request_call) and dispatched here by method name, so unknown
+ * methods are answered with UNIMPLEMENTED by us (grpc core would otherwise
+ * leave them pending). Unary methods are also registered with grpc core,
+ * with the request message read ahead: such a call arrives with its message,
+ * the handler runs at once and one batch sends the reply and the status and
+ * waits for the close: two completions per call instead of four (the
+ * set-up rate is bound by grpc's per-call work, see docs/rpc.md).
  *
  * Per call, at most these batches are in flight, each with its own tag:
- *   t_new    the grpc_server_request_call
- *   t_recv   RECV_MESSAGE (the one request message; bidi calls re-arm it
- *            after each message until the client half-closes)
+ *   t_new    the grpc_server_request_call (or _registered_call)
+ *   t_recv   RECV_MESSAGE (generic calls only: the one request message of a
+ *            stream; bidi calls re-arm it after each message until the
+ *            client half-closes)
  *   t_close  RECV_CLOSE_ON_SERVER (completes when the call is over:
- *            after our status, or on cancel / deadline / disconnect)
+ *            after our status, or on cancel / deadline / disconnect;
+ *            registered unary calls carry it in the final batch instead)
  *   t_send   one send batch: initial metadata and/or one message, or the
  *            final status. Streams queue the rest (bounded).
  * A call is freed when no batch is in flight, no callback is running and
@@ -35,7 +42,11 @@
 
 #include "rtpp_rpc.h"
 
-#define RPC_PENDING_REQUESTS 4     /* request_call kept outstanding */
+#define RPC_PENDING_REQUESTS 4     /* generic request_call kept outstanding */
+/* request_registered_call kept outstanding per unary method: a client that
+ * pipelines more calls than this waits in grpc's per-method queue until one
+ * is re-armed (each completion re-arms one), which costs a little more. */
+#define RPC_PENDING_PER_UNARY 16
 #define RPC_POLL_MAX_EVENTS 256    /* per rtpp_rpc_server_poll() */
 #define RPC_DESTROY_DRAIN_MS 10000
 /* A bidi call reads its next request only while at most this many responses
@@ -60,6 +71,7 @@ struct rpc_method {
 	rtpp_rpc_bidi_fn bidi;
 	rtpp_rpc_stream_gone_fn gone;
 	void *ctx;
+	void *reg;              /* grpc_server_register_method's handle, or NULL */
 };
 
 struct rtpp_rpc_call {
@@ -69,11 +81,14 @@ struct rtpp_rpc_call {
 	grpc_call_details details;
 	grpc_metadata_array md;
 	const struct rpc_method *m;
+	bool registered;        /* requested as a registered call of m */
+	gpr_timespec deadline;  /* written by request_registered_call */
 	struct rpc_tag t_new, t_recv, t_send, t_close;
 	int ops;                /* batches in flight */
 	int in_cb;              /* user callbacks running on this call */
 	grpc_byte_buffer *recv_buf;
 	int close_cancelled;
+	bool close_started;     /* RECV_CLOSE_ON_SERVER is in some batch */
 	bool close_done;
 	bool send_inflight;
 	grpc_byte_buffer *send_buf;  /* of the in-flight send batch */
@@ -209,6 +224,26 @@ arm_request(struct rtpp_rpc_server *srv)
 	srv->ops++;
 }
 
+/* One more registered call of the unary method m, its message read ahead. */
+static void
+arm_registered(struct rtpp_rpc_server *srv, const struct rpc_method *m)
+{
+	struct rtpp_rpc_call *c = call_alloc(srv);
+	if (c == NULL)
+		return;
+	c->m = m;
+	c->registered = true;
+	grpc_call_error e = grpc_server_request_registered_call(srv->gs, m->reg,
+			&c->gc, &c->deadline, &c->md, &c->recv_buf, srv->cq,
+			srv->cq, &c->t_new);
+	if (e != GRPC_CALL_OK) {
+		call_free(c);
+		return;
+	}
+	c->ops++;
+	srv->ops++;
+}
+
 static int
 clamp_status(int st)
 {
@@ -218,12 +253,13 @@ clamp_status(int st)
 }
 
 /* The final batch: initial metadata if not sent yet, an optional message
- * (reply, owned by the call from here), the status. */
+ * (reply, owned by the call from here), the status, and the wait for the
+ * close if no batch has it yet (registered unary calls). */
 static void
 send_final(struct rtpp_rpc_call *c, int code, const char *msg,
 	   grpc_byte_buffer *reply)
 {
-	grpc_op ops[3];
+	grpc_op ops[4];
 	size_t n = 0;
 	grpc_slice details = grpc_empty_slice();
 	bool have_details = msg != NULL && msg[0] != '\0';
@@ -247,6 +283,12 @@ send_final(struct rtpp_rpc_call *c, int code, const char *msg,
 		ops[n].data.send_status_from_server.status_details = &details;
 	}
 	n++;
+	if (!c->close_started) {
+		ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+		ops[n].data.recv_close_on_server.cancelled = &c->close_cancelled;
+		n++;
+		c->close_started = true;
+	}
 	c->status_sent = true;
 	c->md_sent = true;
 	c->send_buf = reply;
@@ -359,6 +401,8 @@ arm_recv(struct rtpp_rpc_call *c)
 	return call_batch(c, &op, 1, &c->t_recv) == GRPC_CALL_OK;
 }
 
+static void handle_request(struct rtpp_rpc_call *c);
+
 static void
 on_new(struct rtpp_rpc_call *c, int ok)
 {
@@ -366,12 +410,23 @@ on_new(struct rtpp_rpc_call *c, int ok)
 	grpc_op op;
 
 	op_done(c);
-	if (!srv->shutting_down)
-		arm_request(srv);
+	if (!srv->shutting_down) {
+		if (c->registered)
+			arm_registered(srv, c->m);
+		else
+			arm_request(srv);
+	}
 	if (!ok || c->gc == NULL)
 		return;  /* server shutting down: freed by the caller */
 	c->in_progress = true;
 	srv->calls_in_progress++;
+	if (c->registered) {
+		/* The message came with the call; the final batch waits for
+		 * the close (a unary handler runs to completion right here, so
+		 * nothing needs to learn earlier that the client left). */
+		handle_request(c);
+		return;
+	}
 
 	memset(&op, 0, sizeof(op));
 	op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
@@ -380,6 +435,7 @@ on_new(struct rtpp_rpc_call *c, int ok)
 		grpc_call_cancel(c->gc, NULL);
 		return;
 	}
+	c->close_started = true;
 	c->m = find_method(srv, c->details.method);
 	if (c->m == NULL) {
 		char *m = grpc_slice_to_c_string(c->details.method);
@@ -399,31 +455,21 @@ on_new(struct rtpp_rpc_call *c, int ok)
 		grpc_call_cancel(c->gc, NULL);
 }
 
-/* Move the received message (c->recv_buf, not NULL) into a malloc'd copy.
- * A grpc status; on error *why says what failed. */
+/* Flatten the received message (c->recv_buf, not NULL) into one slice the
+ * handler reads in place (no copy); the caller unrefs it. A grpc status; on
+ * error *why says what failed. */
 static int
-take_request(struct rtpp_rpc_call *c, uint8_t **req, size_t *req_len,
-	     const char **why)
+take_request(struct rtpp_rpc_call *c, grpc_slice *all, const char **why)
 {
 	grpc_byte_buffer_reader rd;
 	int st = GRPC_STATUS_OK;
 
-	*req = NULL;
 	if (!grpc_byte_buffer_reader_init(&rd, c->recv_buf)) {
 		*why = "cannot decompress request";
 		st = GRPC_STATUS_INTERNAL;
 	} else {
-		grpc_slice all = grpc_byte_buffer_reader_readall(&rd);
+		*all = grpc_byte_buffer_reader_readall(&rd);
 		grpc_byte_buffer_reader_destroy(&rd);
-		*req_len = GRPC_SLICE_LENGTH(all);
-		*req = malloc(*req_len > 0 ? *req_len : 1);
-		if (*req == NULL) {
-			*why = "out of memory";
-			st = GRPC_STATUS_RESOURCE_EXHAUSTED;
-		} else {
-			memcpy(*req, GRPC_SLICE_START_PTR(all), *req_len);
-		}
-		grpc_slice_unref(all);
 	}
 	grpc_byte_buffer_destroy(c->recv_buf);
 	c->recv_buf = NULL;
@@ -455,8 +501,7 @@ bidi_on_message(struct rtpp_rpc_call *c)
 	const struct rpc_method *m = c->m;
 	const char *why = NULL;
 	char msg[256];
-	uint8_t *req;
-	size_t req_len = 0;
+	grpc_slice req;
 	int st;
 
 	if (c->recv_buf == NULL) {
@@ -465,21 +510,21 @@ bidi_on_message(struct rtpp_rpc_call *c)
 		rtpp_rpc_stream_finish(c, GRPC_STATUS_OK, NULL);
 		return;
 	}
-	st = take_request(c, &req, &req_len, &why);
+	st = take_request(c, &req, &why);
 	if (st != GRPC_STATUS_OK) {
 		rtpp_rpc_stream_finish(c, st, why);
 		return;
 	}
 	if (!c->owned) {
-		free(req);   /* the call ended meanwhile: nobody to answer */
+		grpc_slice_unref(req); /* the call ended meanwhile: nobody to answer */
 		return;
 	}
 	memset(msg, 0, sizeof(msg));
 	c->in_cb++;
-	st = clamp_status(m->bidi(m->ctx, c, req, req_len, msg,
-				  sizeof(msg) - 1));
+	st = clamp_status(m->bidi(m->ctx, c, GRPC_SLICE_START_PTR(req),
+				  GRPC_SLICE_LENGTH(req), msg, sizeof(msg) - 1));
 	c->in_cb--;
-	free(req);
+	grpc_slice_unref(req);
 	if (st != GRPC_STATUS_OK) {
 		rtpp_rpc_stream_finish(c, st, msg);
 		return;
@@ -490,30 +535,39 @@ bidi_on_message(struct rtpp_rpc_call *c)
 static void
 on_recv(struct rtpp_rpc_call *c, int ok)
 {
-	const struct rpc_method *m = c->m;
-	const char *why = NULL;
-	char msg[256];
-	uint8_t *req = NULL;
-	size_t req_len = 0;
-	int st;
-
 	op_done(c);
 	if (!ok)
 		return;  /* the call is dead; t_close will complete */
-	if (m->kind == CALL_BIDI) {
+	if (c->m->kind == CALL_BIDI)
 		bidi_on_message(c);
-		return;
-	}
+	else
+		handle_request(c);
+}
+
+/* The request message is in c->recv_buf (NULL: the client sent none). */
+static void
+handle_request(struct rtpp_rpc_call *c)
+{
+	const struct rpc_method *m = c->m;
+	const char *why = NULL;
+	char msg[256];
+	const uint8_t *req;
+	size_t req_len;
+	grpc_slice all;
+	int st;
+
 	if (c->recv_buf == NULL) {
 		send_final(c, GRPC_STATUS_INVALID_ARGUMENT,
 			   "missing request message", NULL);
 		return;
 	}
-	st = take_request(c, &req, &req_len, &why);
+	st = take_request(c, &all, &why);
 	if (st != GRPC_STATUS_OK) {
 		send_final(c, st, why, NULL);
 		return;
 	}
+	req_len = GRPC_SLICE_LENGTH(all);
+	req = GRPC_SLICE_START_PTR(all);
 
 	memset(msg, 0, sizeof(msg));
 	if (m->kind == CALL_UNARY) {
@@ -525,9 +579,16 @@ on_recv(struct rtpp_rpc_call *c, int ok)
 		st = clamp_status(m->unary(m->ctx, req, req_len, &reply,
 					   &reply_len, msg, sizeof(msg) - 1));
 		c->in_cb--;
-		if (st == GRPC_STATUS_OK)
-			bb = bb_from(reply, reply != NULL ? reply_len : 0);
-		free(reply);
+		if (st == GRPC_STATUS_OK && reply != NULL) {
+			/* The slice takes the handler's buffer (no copy). */
+			grpc_slice s = grpc_slice_new(reply, reply_len, free);
+			bb = grpc_raw_byte_buffer_create(&s, 1);
+			grpc_slice_unref(s);
+		} else {
+			if (st == GRPC_STATUS_OK)
+				bb = grpc_raw_byte_buffer_create(NULL, 0);
+			free(reply);
+		}
 		send_final(c, st, msg, bb);
 	} else {
 		c->owned = true;
@@ -550,7 +611,7 @@ on_recv(struct rtpp_rpc_call *c, int ok)
 		}
 		call_kick(c);
 	}
-	free(req);
+	grpc_slice_unref(all);
 }
 
 static void
@@ -606,6 +667,27 @@ dispatch(struct rtpp_rpc_server *srv, void *tagp, int ok)
 	call_maybe_free(c);
 }
 
+/*
+ * Channel arguments of the server: per-call work that buys us nothing.
+ * channelz keeps per-call counters and traces for an introspection service
+ * we do not serve; BDP probing pings the peer to size windows for bulk
+ * transfers, while our messages are small. (grpc.minimal_stack was tried
+ * too: no difference we could measure, and it drops the message size limit.)
+ */
+static const grpc_channel_args *
+server_args(void)
+{
+	static grpc_arg args[2] = {
+		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ENABLE_CHANNELZ,
+		  .value.integer = 0 },
+		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_BDP_PROBE,
+		  .value.integer = 0 },
+	};
+	static const grpc_channel_args ca = { 2, args };
+
+	return &ca;
+}
+
 struct rtpp_rpc_server *
 rtpp_rpc_server_create(const char *listen_addr, const struct rtpp_rpc_tls *tls,
 		       int *bound_port, char *err, size_t errlen)
@@ -618,10 +700,11 @@ rtpp_rpc_server_create(const char *listen_addr, const struct rtpp_rpc_tls *tls,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	rtpp_rpc_runtime_tune();
 	grpc_init();
 	srv->t_shutdown.kind = TAG_SHUTDOWN;
 	srv->cq = grpc_completion_queue_create_for_next(NULL);
-	srv->gs = grpc_server_create(NULL, NULL);
+	srv->gs = grpc_server_create(server_args(), NULL);
 	grpc_server_register_completion_queue(srv->gs, srv->cq, NULL);
 	if (tls != NULL) {
 		if (tls->cert_pem == NULL || tls->key_pem == NULL) {
@@ -676,6 +759,12 @@ add_method(struct rtpp_rpc_server *srv, const struct rpc_method *m)
 	nm[srv->nmethods].name = strdup(m->name);
 	if (nm[srv->nmethods].name == NULL)
 		return -ENOMEM;
+	/* Unary: registered with grpc, message read ahead (see the top). If
+	 * grpc refuses, the method is still served as a generic call. */
+	if (m->kind == CALL_UNARY)
+		nm[srv->nmethods].reg = grpc_server_register_method(srv->gs,
+			m->name, NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+			0);
 	srv->nmethods++;
 	return 0;
 }
@@ -724,6 +813,10 @@ rtpp_rpc_server_start(struct rtpp_rpc_server *srv)
 	srv->started = true;
 	for (int i = 0; i < RPC_PENDING_REQUESTS; i++)
 		arm_request(srv);
+	for (size_t m = 0; m < srv->nmethods; m++)
+		for (int i = 0; srv->methods[m].reg != NULL &&
+				i < RPC_PENDING_PER_UNARY; i++)
+			arm_registered(srv, &srv->methods[m]);
 	return srv->calls != NULL ? 0 : -ENOMEM;
 }
 

@@ -105,4 +105,11 @@ unsigned rtpp_rpc_server_calls_in_progress(const struct rtpp_rpc_server *srv);
  * drain the completion queue and free everything. */
 void rtpp_rpc_server_destroy(struct rtpp_rpc_server *srv);
 
+/* Process-wide grpc runtime settings for speed: switches off Abseil's
+ * deadlock detector (on in Debian's debug-mode Abseil build; it serialises
+ * every mutex grpc takes on a global graph). rtpp_rpc_server_create() calls
+ * it; a grpc client in the same program (tests, benchmarks) may call it
+ * first. Idempotent. */
+void rtpp_rpc_runtime_tune(void);
+
 #endif
