@@ -126,7 +126,7 @@ typedef int (*rtpp_api_send_fn)(void *sink, const uint8_t *msg, size_t len);
 typedef unsigned int (*rtpp_api_queued_fn)(void *sink);
 /* Statistics are queued only while fewer messages than this wait in a
  * subscriber's queue: the rest of the queue stays for lifecycle events. */
-#define RTPP_API_STATS_BACKLOG 256
+#define RTPP_API_STATS_BACKLOG 64
 struct rtpp_api_events;
 struct rtpp_api_events_stats {
 	uint64_t sent;

@@ -660,7 +660,7 @@ case_events_slow_subscriber() {
 		--pattern 71 --timeout 20 &
 	sp=$!
 	out=$(in_ns "$NS_PX" taskset -c 0 timeout 45 "$HERE/events_slow_subscriber.py" 127.0.0.1:50051 2000 \
-		$PX_A_V4 $PX_B_V4 $B_V4:40000 --hold 1200 --batch 500 --soak 2 --p99-ms 500 --budget 30 2>"$RTPP_DIR/slow.err")
+		$PX_A_V4 $PX_B_V4 $B_V4:40000 --hold 1200 --batch 300 --soak 2 --p99-ms 500 --budget 30 2>"$RTPP_DIR/slow.err")
 	rc=$?
 	out=$(tail -n 1 <<<"$out")
 	detail "events: $out"
