@@ -165,6 +165,7 @@ static void test_two_nics_yaml(void **state)
 	assert_int_equal(cfg->dataplane.mbufs, 0);
 	assert_int_equal(cfg->dataplane.rx_desc, 2048);
 	assert_int_equal(cfg->dataplane.tx_desc, 2048);
+	assert_int_equal(cfg->dataplane.idle_sleep_us, 0);
 
 	assert_int_equal(cfg->n_sessions, 1);
 	assert_string_equal(session->name, "lab-two-way");
@@ -214,6 +215,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->dataplane.mbufs, 0);
 	assert_int_equal(cfg->dataplane.rx_desc, 1024);
 	assert_int_equal(cfg->dataplane.tx_desc, 1024);
+	assert_int_equal(cfg->dataplane.idle_sleep_us, 0); /* always poll */
 	assert_int_equal(cfg->ifaces[1].rx_queues, 0);
 	assert_int_equal(cfg->ifaces[1].mtu, 0);
 	assert_string_equal(cfg->sessions[0].name, "static-0");
@@ -735,6 +737,11 @@ static const struct bad_case bad_cases[] = {
 	  "dataplane:\n"
 	  "  mbufs: 512\n",
 	  "7: dataplane.mbufs: 512 is out of range (0 or 1024..16777216)" },
+	{ "idle sleep too long",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  idle_sleep_us: 1001\n",
+	  "7: dataplane.idle_sleep_us: 1001 is out of range (0..1000)" },
 	{ "negative descriptors",
 	  ACCESS_IFACE
 	  "dataplane:\n"

@@ -59,6 +59,7 @@ static const cyaml_schema_field_t dataplane_fields[] = {
 	OPTIONAL_TEXT(struct raw_dataplane, mbufs),
 	OPTIONAL_TEXT(struct raw_dataplane, rx_desc),
 	OPTIONAL_TEXT(struct raw_dataplane, tx_desc),
+	OPTIONAL_TEXT(struct raw_dataplane, idle_sleep_us),
 	CYAML_FIELD_END,
 };
 

@@ -39,6 +39,7 @@ struct raw_dataplane {
 	char *mbufs;
 	char *rx_desc;
 	char *tx_desc;
+	char *idle_sleep_us;
 };
 
 struct raw_api {

@@ -99,6 +99,7 @@ static const struct uint_field dataplane_uint_fields[] = {
 	DATAPLANE_FIELD(mbufs, 1024, 16777216, true, 0),
 	DATAPLANE_FIELD(rx_desc, 64, 16384, false, 1024),
 	DATAPLANE_FIELD(tx_desc, 64, 16384, false, 1024),
+	DATAPLANE_FIELD(idle_sleep_us, 0, 1000, false, 0),
 #undef DATAPLANE_FIELD
 };
 

@@ -52,6 +52,7 @@ struct rtpp_dataplane_config {
 	uint32_t mbufs;         /* mbufs per NUMA socket; 0 = derived from queues */
 	uint16_t rx_desc;       /* default 1024 */
 	uint16_t tx_desc;       /* default 1024 */
+	uint16_t idle_sleep_us; /* 0..1000; 0 = workers always poll (default) */
 };
 
 #define RTPP_API_LISTEN_DEFAULT "[::]:50051"

@@ -226,6 +226,7 @@ struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char
 	pthread_mutex_init(&dp->lock, NULL);
 	dp->cfg = cfg;
 	dp->burst = cfg->dataplane.burst ? cfg->dataplane.burst : 32;
+	dp->idle_sleep_us = cfg->dataplane.idle_sleep_us;
 	if (dp->burst > RTPP_MAX_BURST)
 		dp->burst = RTPP_MAX_BURST;
 	dp->n_ifaces = cfg->n_ifaces;

@@ -74,6 +74,7 @@ struct rtpp_worker {
 	struct rtpp_txbuf to_wire[RTPP_MAX_INTERFACES];
 	struct rtpp_txbuf to_kernel[RTPP_MAX_INTERFACES];
 	uint64_t loops;
+	uint64_t sleeps;  /* idle sleeps (dataplane.idle_sleep_us) */
 	uint64_t busy_tsc; /* cycles spent on bursts that carried packets */
 } __rte_cache_aligned;
 
@@ -83,6 +84,7 @@ struct rtpp_dataplane {
 	unsigned int n_ifaces;
 	uint16_t n_workers;
 	uint16_t burst;
+	uint16_t idle_sleep_us;              /* see rtpp_worker_main */
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *rcu;
 	struct rtpp_session_table *sessions;

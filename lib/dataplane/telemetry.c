@@ -256,6 +256,7 @@ static int workers_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 		rte_tel_data_add_dict_u64(c, "lcore", dp->workers[w]->lcore);
 		rte_tel_data_add_dict_u64(c, "queues", dp->workers[w]->n_rxq);
 		rte_tel_data_add_dict_u64(c, "loops", dp->workers[w]->loops);
+		rte_tel_data_add_dict_u64(c, "idle_sleeps", dp->workers[w]->sleeps);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", dp->workers[w]->busy_tsc);
 		snprintf(key, sizeof(key), "worker%u", w);
 		rte_tel_data_add_dict_container(d, key, c, 0);

@@ -319,12 +319,23 @@ static inline void drain_control(struct rtpp_worker *w)
 		wire_add(w, pkts[i]->port, pkts[i], NULL);
 }
 
+/*
+ * With dataplane.idle_sleep_us, a worker that found nothing to do this many
+ * loops in a row sleeps that long between polls, giving its CPU back to the
+ * control plane and other processes on hosts without cores to spare. Under
+ * traffic it never sleeps; a packet arriving while it sleeps waits at most
+ * the sleep (plus the kernel's timer slack).
+ */
+#define RTPP_IDLE_LOOPS_BEFORE_SLEEP 1000
+
 int rtpp_worker_main(void *arg)
 {
 	struct rtpp_worker *w = arg;
 	struct rtpp_dataplane *dp = w->dp;
 	struct rte_mbuf *pkts[RTPP_MAX_BURST];
 	const uint16_t burst = dp->burst;
+	const unsigned int idle_sleep_us = dp->idle_sleep_us;
+	unsigned int idle_loops = 0;
 
 	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
@@ -353,8 +364,13 @@ int rtpp_worker_main(void *arg)
 		}
 		rte_rcu_qsbr_quiescent(dp->rcu, w->id);
 		w->loops++;
-		if (busy)
+		if (busy) {
 			w->busy_tsc += rte_rdtsc() - start;
+			idle_loops = 0;
+		} else if (idle_sleep_us != 0 && ++idle_loops >= RTPP_IDLE_LOOPS_BEFORE_SLEEP) {
+			rte_delay_us_sleep(idle_sleep_us);
+			w->sleeps++;
+		}
 	}
 
 	rte_rcu_qsbr_thread_offline(dp->rcu, w->id);

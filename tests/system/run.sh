@@ -686,6 +686,34 @@ case_events_slow_subscriber() {
 	case_stop
 }
 
+# 17: dataplane.idle_sleep_us: an idle worker sleeps between polls (its
+# loop count over a quiet second is thousands, not millions, and telemetry
+# counts the sleeps), and once RTP flows it forwards every packet of a 10,000
+# pps stream intact and in order.
+case_idle_sleep() {
+	PROXY_IDLE_SLEEP=200
+	case_start "$SESSION_V4" "$B_V4"
+	local l0 l1 s1 n=10000
+	l0=$(rtpp_tq 'q("/rtpproxy/workers")["worker0"]["loops"]')
+	sleep 1
+	read -r l1 s1 <<<"$(rtpp_tq '"%d %d" % (q("/rtpproxy/workers")["worker0"]["loops"],
+		q("/rtpproxy/workers")["worker0"]["idle_sleeps"])')"
+	[[ $l0 =~ ^[0-9]+$ && $l1 =~ ^[0-9]+$ && $s1 =~ ^[0-9]+$ ]] ||
+		fail "no worker loop counters in telemetry: '$l0' '$l1' '$s1'"
+	detail "idle worker: $((l1 - l0)) loops in about a second, $s1 sleeps so far"
+	((l1 - l0 < 100000 && s1 > 0)) ||
+		fail "the idle worker did not sleep: $((l1 - l0)) loops in a second, $s1 sleeps"
+	rtpp_recv_start "$NS_B" rtp --bind $B_V4:40000 --expect-src $PX_B_V4:30000 --count $n \
+		--pattern 17 --timeout 20 --idle-timeout 3 || fail "receiver did not start"
+	local rp=$RECV_PID
+	sender rtp "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count $n --rate 10000 \
+		--pattern 17 --timeout 15
+	sender_ok rtp
+	wait_recv rtp "$rp" 25
+	expect_session t-v4 a_to_b $n
+	case_stop
+}
+
 # 5: a port without a session: not forwarded; the kernel answers with ICMP
 # port unreachable through the TAP; no_session and to_kernel grow.
 case_no_session() {
@@ -820,7 +848,7 @@ check_bad_line() {
 # ================================================================== runner
 
 ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc quality scale
-	mtls reflection policy events_slow_subscriber)
+	mtls reflection policy events_slow_subscriber idle_sleep)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
