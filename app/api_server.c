@@ -165,6 +165,8 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 		snprintf(err, errlen, "api: cannot start the gRPC server on %s", listen);
 		goto fail;
 	}
+	if (strncmp(listen, "unix:", 5) == 0)
+		port = 0; /* grpc reports 1 for a Unix socket: there is no port */
 	printf("rtpproxy: gRPC API on %s (port %d, %s)\n", listen, port,
 	       cert == NULL ? "plaintext" : ca != NULL ? "TLS, client certificates required" : "TLS");
 	free(cert);

@@ -29,6 +29,7 @@ extern const char rtpp_default_config[];
 struct app_options {
 	const char *config_path;
 	const char *api_listen;
+	char api_listen_buf[RTPP_API_LISTEN_LEN];
 	bool check_only;
 	unsigned int stats_interval_s;
 	const char *log_levels[MAX_LOG_LEVELS];
@@ -54,7 +55,8 @@ static void usage(FILE *f, const char *prog)
 		"                            configuration, config/default.yaml)\n"
 		"      --check               validate the configuration and exit\n"
 		"      --api-listen ADDR     serve the gRPC API on ADDR (\"[::]:50051\",\n"
-		"                            \"127.0.0.1:6000\"), over the YAML's api.listen\n"
+		"                            \"127.0.0.1:6000\", \"unix:/run/rtpproxy.sock\"),\n"
+		"                            over the YAML's api.listen\n"
 		"  -s, --stats-interval SEC  print interface counters every SEC seconds\n"
 		"      --log-level PAT:LVL   set a log level by rte_log type pattern, e.g.\n"
 		"                            'rtpproxy.*:debug' or 'rtpproxy.neigh:info'\n"
@@ -92,14 +94,14 @@ static int parse_app_options(int argc, char **argv, struct app_options *o)
 			o->check_only = true;
 			break;
 		case OPT_API_LISTEN: {
-			struct rtpp_endpoint e;
+			const char *why;
 
-			if (rtpp_endpoint_parse(optarg, &e) != 0) {
-				fprintf(stderr, "rtpproxy: --api-listen: \"%s\" is not address:port\n",
-					optarg);
+			if (rtpp_config_api_listen_parse(optarg, o->api_listen_buf,
+							 sizeof(o->api_listen_buf), &why) != 0) {
+				fprintf(stderr, "rtpproxy: --api-listen: \"%s\" %s\n", optarg, why);
 				return -1;
 			}
-			o->api_listen = optarg;
+			o->api_listen = o->api_listen_buf;
 			break;
 		}
 		case 's': {

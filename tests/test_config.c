@@ -308,6 +308,31 @@ static void test_api_section(void **state)
 	assert_string_equal(cfg->api.tls_key, RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml");
 	assert_string_equal(cfg->api.tls_client_ca, "");
 	rtpp_config_free(cfg);
+	/* A Unix socket for a client on the same host */
+	cfg = load_string_ok(ACCESS_IFACE
+			     "api:\n"
+			     "  listen: unix:" RTPP_TEST_DATA_DIR "/rtpproxy.sock\n");
+	assert_string_equal(cfg->api.listen, "unix:" RTPP_TEST_DATA_DIR "/rtpproxy.sock");
+	rtpp_config_free(cfg);
+
+	/* the same rules for --api-listen */
+	char out[RTPP_API_LISTEN_LEN];
+	const char *why = NULL;
+	assert_int_equal(rtpp_config_api_listen_parse("unix:/x.sock", out, sizeof(out), &why), 0);
+	assert_string_equal(out, "unix:/x.sock");
+	assert_int_equal(rtpp_config_api_listen_parse("127.0.0.1:7", out, sizeof(out), &why), 0);
+	assert_string_equal(out, "127.0.0.1:7");
+	assert_int_equal(rtpp_config_api_listen_parse("unix:run/x.sock", out, sizeof(out), &why), -1);
+	assert_string_equal(why, "is not unix:/ABSOLUTE/PATH");
+	assert_int_equal(rtpp_config_api_listen_parse("unix:/no/such/dir/x.sock", out, sizeof(out),
+						      &why), -1);
+	assert_string_equal(why, "is in a directory that does not exist");
+	assert_int_equal(rtpp_config_api_listen_parse("unix:/tmp/", out, sizeof(out), &why), -1);
+	assert_string_equal(why, "names a directory, not a socket");
+	char longer[160] = "unix:/";
+	memset(longer + 6, 'a', 110);
+	assert_int_equal(rtpp_config_api_listen_parse(longer, out, sizeof(out), &why), -1);
+	assert_string_equal(why, "is longer than a Unix socket path can be (107 bytes)");
 }
 
 static void assert_remote_allowed(const struct rtpp_config *cfg, const char *text, bool allowed)
@@ -487,6 +512,11 @@ static const struct bad_case bad_cases[] = {
 	  "api:\n"
 	  "  listen: localhost\n",
 	  "7: api.listen: \"localhost\" is not address:port" },
+	{ "api listen on a relative Unix path",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  listen: unix:rtpproxy.sock\n",
+	  "7: api.listen: \"unix:rtpproxy.sock\" is not unix:/ABSOLUTE/PATH" },
 	{ "api TLS file missing",
 	  ACCESS_IFACE
 	  "api:\n"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <strings.h>
 
@@ -718,21 +719,58 @@ static int convert_path(const struct config_source *src, const char *key, const 
 	return 0;
 }
 
+int rtpp_config_api_listen_parse(const char *text, char *out, size_t outlen, const char **why)
+{
+	struct rtpp_endpoint listen;
+
+	if (strncmp(text, "unix:", 5) == 0) {
+		const char *path = text + 5;
+		char dir[RTPP_API_LISTEN_LEN];
+		struct stat st;
+		size_t len = strlen(path);
+
+		if (path[0] != '/') {
+			*why = "is not unix:/ABSOLUTE/PATH";
+			return -1;
+		}
+		if (len > RTPP_API_UNIX_PATH_MAX || len + 6 > outlen) {
+			*why = "is longer than a Unix socket path can be (107 bytes)";
+			return -1;
+		}
+		if (path[len - 1] == '/') {
+			*why = "names a directory, not a socket";
+			return -1;
+		}
+		/* The socket is made at start; its directory must be there. */
+		memcpy(dir, path, len + 1);
+		*strrchr(dir, '/') = '\0';
+		if (stat(dir[0] != '\0' ? dir : "/", &st) != 0 || !S_ISDIR(st.st_mode)) {
+			*why = "is in a directory that does not exist";
+			return -1;
+		}
+		snprintf(out, outlen, "unix:%s", path);
+		return 0;
+	}
+	if (rtpp_endpoint_parse(text, &listen) != 0) {
+		*why = "is not address:port (\"[::]:50051\", \"127.0.0.1:50051\") or "
+		       "unix:/PATH";
+		return -1;
+	}
+	rtpp_endpoint_format(&listen, out, outlen);
+	return 0;
+}
+
 static int convert_api(const struct config_source *src, const struct raw_api *raw,
 		       struct rtpp_api_config *api)
 {
-	struct rtpp_endpoint listen;
+	const char *why;
 
 	snprintf(api->listen, sizeof(api->listen), "%s", RTPP_API_LISTEN_DEFAULT);
 	if (raw == NULL)
 		return 0;
-	if (raw->listen != NULL) {
-		if (rtpp_endpoint_parse(raw->listen, &listen) != 0)
-			return fail_field(src, "api", "listen",
-					  QUOTED " is not address:port (\"[::]:50051\", "
-					  "\"127.0.0.1:50051\")", raw->listen);
-		rtpp_endpoint_format(&listen, api->listen, sizeof(api->listen));
-	}
+	if (raw->listen != NULL &&
+	    rtpp_config_api_listen_parse(raw->listen, api->listen, sizeof(api->listen), &why) != 0)
+		return fail_field(src, "api", "listen", QUOTED " %s", raw->listen, why);
 	if (convert_path(src, "tls_cert", raw->tls_cert, api->tls_cert, sizeof(api->tls_cert)) ||
 	    convert_path(src, "tls_key", raw->tls_key, api->tls_key, sizeof(api->tls_key)) ||
 	    convert_path(src, "tls_client_ca", raw->tls_client_ca, api->tls_client_ca,

@@ -56,11 +56,14 @@ struct rtpp_dataplane_config {
 };
 
 #define RTPP_API_LISTEN_DEFAULT "[::]:50051"
+/* "unix:" and a Unix socket path (sun_path holds 108 bytes with its NUL). */
+#define RTPP_API_UNIX_PATH_MAX 107
+#define RTPP_API_LISTEN_LEN (5 + RTPP_API_UNIX_PATH_MAX + 1)
 #define RTPP_PATH_LEN 256
 
 /* The control API's server. TLS when cert and key are set; client_ca requires client certs. */
 struct rtpp_api_config {
-	char listen[RTPP_ENDPOINT_STRLEN]; /* "[::]:50051", "127.0.0.1:50051" */
+	char listen[RTPP_API_LISTEN_LEN];  /* "[::]:50051", "127.0.0.1:50051", "unix:/run/x.sock" */
 	char tls_cert[RTPP_PATH_LEN];      /* PEM; "" = plaintext */
 	char tls_key[RTPP_PATH_LEN];
 	char tls_client_ca[RTPP_PATH_LEN]; /* PEM; "" = no client certificates asked */
@@ -99,6 +102,14 @@ void rtpp_config_free(struct rtpp_config *cfg);
 
 /* Which interface owns addr (one of its addresses, exactly)? -1 when none. */
 int rtpp_config_iface_owning(const struct rtpp_config *cfg, const struct rtpp_addr *addr);
+
+/*
+ * Where the API listens: "ADDRESS:PORT" ("[::]:50051", "127.0.0.1:50051") or
+ * "unix:/ABSOLUTE/PATH" (a Unix socket in an existing directory, for a
+ * client on the same host). Written normalised into out (at least
+ * RTPP_API_LISTEN_LEN bytes). 0, or -1 with *why saying what is wrong.
+ */
+int rtpp_config_api_listen_parse(const char *text, char *out, size_t outlen, const char **why);
 
 /* May a session use addr as a remote under cfg's policy? */
 bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp_addr *addr);

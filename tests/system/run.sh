@@ -714,6 +714,35 @@ case_idle_sleep() {
 	case_stop
 }
 
+# 18: the API on a Unix socket (api.listen: unix:PATH), for an SBC on the
+# same host: health, a create that forwards real RTP, status and destroy,
+# all through it; a TCP client finds nobody on 50051.
+case_unix_api() {
+	local sock=$RTPP_RUN_DIR/api-$CASE_TAG.sock out id p1 n=500
+	PROXY_API_YAML="api:
+  listen: unix:$sock"
+	case_start "$SESSION_V4" "$B_V4"
+	[[ -S $sock ]] || fail "no Unix socket at $sock"
+	out=$(ctl --server "unix:$sock" health)
+	[[ $(rtpp_json 'd.get("status")' <<<"$out") == SERVING ]] || fail "health over the Unix socket: $out"
+	out=$(ctl health)
+	[[ $(rtpp_json 'd.get("code")' <<<"$out") == UNAVAILABLE ]] || fail "TCP 50051 answered: $out"
+	out=$(ctl --server "unix:$sock" create $PX_A_V4:20120 $PX_B_V4:30120 $B_V4:40120)
+	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession over the Unix socket: $out"
+	rtpp_recv_start "$NS_B" u1 --bind $B_V4:40120 --expect-src $PX_B_V4:30120 --count $n \
+		--pattern 18 --timeout 20 --idle-timeout 3 || fail "receiver u1"
+	p1=$RECV_PID
+	sender u1 "$NS_A" --dst $PX_A_V4:20120 --src $A_V4:50120 --count $n --rate 2000 \
+		--pattern 18 --timeout 15
+	sender_ok u1
+	wait_recv u1 "$p1" 25
+	out=$(ctl --server "unix:$sock" status "$id")
+	[[ $(rtpp_json 'd["a_to_b"]["packets_sent"]' <<<"$out") == "$n" ]] || fail "status: $out"
+	out=$(ctl --server "unix:$sock" destroy "$id")
+	[[ $(rtpp_json 'd["state"]' <<<"$out") == closed ]] || fail "DestroySession: $out"
+	case_stop
+}
+
 # 5: a port without a session: not forwarded; the kernel answers with ICMP
 # port unreachable through the TAP; no_session and to_kernel grow.
 case_no_session() {
@@ -848,7 +877,7 @@ check_bad_line() {
 # ================================================================== runner
 
 ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc quality scale
-	mtls reflection policy events_slow_subscriber idle_sleep)
+	mtls reflection policy events_slow_subscriber idle_sleep unix_api)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
