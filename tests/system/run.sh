@@ -198,6 +198,22 @@ sender_ok() {
 		fail "sender $1 failed: $(head -c 300 "$RTPP_DIR/$1.send.json")"
 }
 
+# relay NAME BIND FORWARD LISTEN SOURCE COUNT RATE PATTERN [ARGS...]: B
+# receives on BIND, every packet from FORWARD, what A sends from SOURCE to
+# LISTEN; ARGS go to both ends (--skip-every N). Fails the case unless every
+# packet arrived intact and in order.
+relay() {
+	local name=$1 bind=$2 fwd=$3 listen=$4 src=$5 n=$6 rate=$7 pat=$8 p
+	shift 8
+	rtpp_recv_start "$NS_B" "$name" --bind "$bind" --expect-src "$fwd" --count "$n" \
+		--pattern "$pat" --timeout 20 --idle-timeout 3 "$@" || fail "receiver $name"
+	p=$RECV_PID
+	sender "$name" "$NS_A" --dst "$listen" --src "$src" --count "$n" --rate "$rate" \
+		--pattern "$pat" --timeout 15 "$@"
+	sender_ok "$name"
+	wait_recv "$name" "$p" 25
+}
+
 SESSION_V4='  - name: t-v4
     listen: 203.0.113.1:20000
     forward: 198.51.100.1:30000
@@ -360,13 +376,7 @@ case_grpc() {
 	[[ $(rtpp_json 'd["code"] + " " + d["details"]' <<<"$out") == "INVALID_ARGUMENT listen: 203.0.113.99:20300 is not an address of any interface" ]] ||
 		fail "unowned listen address: $out"
 
-	rtpp_recv_start "$NS_B" g1 --bind $B_V4:40100 --expect-src $PX_B_V4:30100 --count $n \
-		--pattern 51 --timeout 20 --idle-timeout 3 || fail "receiver g1"
-	p1=$RECV_PID
-	sender g1 "$NS_A" --dst $PX_A_V4:20100 --src $A_V4:50100 --count $n --rate 5000 \
-		--pattern 51 --timeout 15
-	sender_ok g1
-	wait_recv g1 "$p1" 25
+	relay g1 $B_V4:40100 $PX_B_V4:30100 $PX_A_V4:20100 $A_V4:50100 $n 5000 51
 	out=$(ctl status "$id")
 	[[ $(rtpp_json '"%s %s %s" % (d["state"], d["a_to_b"]["packets_received"], d["a_to_b"]["packets_sent"])' <<<"$out") == "active $n $n" ]] ||
 		fail "GetSessionStatus after $n packets: $out"
@@ -466,19 +476,13 @@ case_mtls() {
 # B's own loss report comes back in the receiver fields. Read over gRPC.
 case_quality() {
 	case_start "$SESSION_V4" "$B_V4"
-	local out id p1 p2 n=1001 sent=901
+	local out id p2 n=1001 sent=901
 	out=$(ctl create $PX_A_V4:20110 $PX_B_V4:30110 $B_V4:40110 --source $A_V4:50110 --name q)
 	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
 	# The session's remote A is probed now: wait until both next hops answer.
 	rtpp_proxy_wait_ready 10 "$A_V4" "$B_V4" || fail "A and B not resolved: $RTPP_READY_WHY"
 
-	rtpp_recv_start "$NS_B" q1 --bind $B_V4:40110 --expect-src $PX_B_V4:30110 --count $n --skip-every 10 \
-		--pattern 53 --timeout 20 --idle-timeout 3 || fail "receiver q1"
-	p1=$RECV_PID
-	sender q1 "$NS_A" --dst $PX_A_V4:20110 --src $A_V4:50110 --count $n --skip-every 10 \
-		--rate 2000 --pattern 53 --timeout 15
-	sender_ok q1
-	wait_recv q1 "$p1" 25
+	relay q1 $B_V4:40110 $PX_B_V4:30110 $PX_A_V4:20110 $A_V4:50110 $n 2000 53 --skip-every 10
 
 	in_ns "$NS_B" "$PYTHON" "$RTPTOOL" rtcp-reflect --bind $B_V4:40111 --count 3 --hold-ms 50 \
 		--dlsr-ms 10 --lost 17 --fraction 64 --ready-file "$RTPP_DIR/refl.ready" \
@@ -703,13 +707,7 @@ case_idle_sleep() {
 	detail "idle worker: $((l1 - l0)) loops in about a second, $s1 sleeps so far"
 	((l1 - l0 < 100000 && s1 > 0)) ||
 		fail "the idle worker did not sleep: $((l1 - l0)) loops in a second, $s1 sleeps"
-	rtpp_recv_start "$NS_B" rtp --bind $B_V4:40000 --expect-src $PX_B_V4:30000 --count $n \
-		--pattern 17 --timeout 20 --idle-timeout 3 || fail "receiver did not start"
-	local rp=$RECV_PID
-	sender rtp "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count $n --rate 10000 \
-		--pattern 17 --timeout 15
-	sender_ok rtp
-	wait_recv rtp "$rp" 25
+	relay rtp $B_V4:40000 $PX_B_V4:30000 $PX_A_V4:20000 $A_V4:50000 $n 10000 17
 	expect_session t-v4 a_to_b $n
 	case_stop
 }
@@ -718,7 +716,7 @@ case_idle_sleep() {
 # same host: health, a create that forwards real RTP, status and destroy,
 # all through it; a TCP client finds nobody on 50051.
 case_unix_api() {
-	local sock=$RTPP_RUN_DIR/api-$CASE_TAG.sock out id p1 n=500
+	local sock=$RTPP_RUN_DIR/api-$CASE_TAG.sock out id n=500
 	PROXY_API_YAML="api:
   listen: unix:$sock"
 	case_start "$SESSION_V4" "$B_V4"
@@ -729,13 +727,7 @@ case_unix_api() {
 	[[ $(rtpp_json 'd.get("code")' <<<"$out") == UNAVAILABLE ]] || fail "TCP 50051 answered: $out"
 	out=$(ctl --server "unix:$sock" create $PX_A_V4:20120 $PX_B_V4:30120 $B_V4:40120)
 	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession over the Unix socket: $out"
-	rtpp_recv_start "$NS_B" u1 --bind $B_V4:40120 --expect-src $PX_B_V4:30120 --count $n \
-		--pattern 18 --timeout 20 --idle-timeout 3 || fail "receiver u1"
-	p1=$RECV_PID
-	sender u1 "$NS_A" --dst $PX_A_V4:20120 --src $A_V4:50120 --count $n --rate 2000 \
-		--pattern 18 --timeout 15
-	sender_ok u1
-	wait_recv u1 "$p1" 25
+	relay u1 $B_V4:40120 $PX_B_V4:30120 $PX_A_V4:20120 $A_V4:50120 $n 2000 18
 	out=$(ctl --server "unix:$sock" status "$id")
 	[[ $(rtpp_json 'd["a_to_b"]["packets_sent"]' <<<"$out") == "$n" ]] || fail "status: $out"
 	out=$(ctl --server "unix:$sock" destroy "$id")
