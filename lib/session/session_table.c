@@ -41,6 +41,7 @@ struct rtpp_session_table {
 	struct rte_rcu_qsbr *rcu;
 	struct rte_rcu_qsbr *own_rcu; /* when the caller gave none (no workers) */
 	struct rte_rcu_qsbr_dq *dq;
+	unsigned int dq_pending;     /* sessions waiting in dq, as last known */
 	rtpp_session_release_fn release;
 	void *release_ctx;
 };
@@ -324,7 +325,9 @@ int rtpp_session_del(struct rtpp_session_table *t, uint32_t index)
 	rte_hash_del_key(t->ids, &info->id);
 	info->state = RTPP_SESSION_CLOSED;
 	t->live--;
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, &pf) != 0) {
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &pf) == 0) {
+		t->dq_pending++;
+	} else {
 		/* Queue full: wait for the grace period here (control path). */
 		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
 		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
@@ -360,9 +363,14 @@ static void reclaim_sessions(void *p, void *elems, unsigned int n)
 
 unsigned int rtpp_session_table_reclaim(struct rtpp_session_table *t)
 {
-	unsigned int freed = 0;
+	unsigned int freed = 0, pending = 0;
 
-	rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, &freed, NULL, NULL);
+	/* Called on every main-loop iteration: nothing queued, nothing to ask
+	 * (the library logs on every call, filtered or not). */
+	if (t->dq_pending == 0)
+		return 0;
+	rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, &freed, &pending, NULL);
+	t->dq_pending = pending;
 	return freed;
 }
 
