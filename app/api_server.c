@@ -42,20 +42,33 @@ static int health_rpc(void *ctx, const uint8_t *req, size_t len, uint8_t **reply
 	return rtpp_api_health(req, len, reply, reply_len, msg, msglen);
 }
 
+typedef int (*reply_fn)(const uint8_t *req, size_t len, uint8_t **reply, size_t *reply_len,
+			char *msg, size_t msglen);
+
+/* Answer one request of a stream call with one message; a reply that cannot
+ * be queued fails the request. */
+static int reply_on_stream(struct rtpp_rpc_call *call, reply_fn fn, const uint8_t *req,
+			   size_t len, char *msg, size_t msglen)
+{
+	uint8_t *reply = NULL;
+	size_t reply_len = 0;
+	int rc = fn(req, len, &reply, &reply_len, msg, msglen);
+
+	if (rc == RTPP_API_OK && rtpp_rpc_stream_send(call, reply, reply_len) != 0) {
+		snprintf(msg, msglen, "cannot queue the response");
+		rc = RTPP_API_RESOURCE_EXHAUSTED;
+	}
+	free(reply);
+	return rc;
+}
+
 /* Watch: the status now, then the stream stays open (the status never changes
  * while the process runs; it ends when the server does). */
 static int health_watch_rpc(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req, size_t len,
 			    char *msg, size_t msglen)
 {
-	uint8_t *reply = NULL;
-	size_t reply_len = 0;
-	int rc = rtpp_api_health(req, len, &reply, &reply_len, msg, msglen);
-
 	(void)ctx;
-	if (rc == RTPP_API_OK)
-		rtpp_rpc_stream_send(call, reply, reply_len);
-	free(reply);
-	return rc;
+	return reply_on_stream(call, rtpp_api_health, req, len, msg, msglen);
 }
 
 static void health_watch_gone(void *ctx, struct rtpp_rpc_call *call)
@@ -68,17 +81,8 @@ static void health_watch_gone(void *ctx, struct rtpp_rpc_call *call)
 static int reflection_rpc(void *ctx, struct rtpp_rpc_call *call, const uint8_t *req, size_t len,
 			  char *msg, size_t msglen)
 {
-	uint8_t *reply = NULL;
-	size_t reply_len = 0;
-	int rc = rtpp_api_reflection(req, len, &reply, &reply_len, msg, msglen);
-
 	(void)ctx;
-	if (rc == RTPP_API_OK && rtpp_rpc_stream_send(call, reply, reply_len) != 0) {
-		snprintf(msg, msglen, "reflection: cannot queue the response");
-		rc = RTPP_API_RESOURCE_EXHAUSTED;
-	}
-	free(reply);
-	return rc;
+	return reply_on_stream(call, rtpp_api_reflection, req, len, msg, msglen);
 }
 
 static int stream_send(void *sink, const uint8_t *msg, size_t len)

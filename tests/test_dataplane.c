@@ -463,7 +463,7 @@ static void test_rtp_loss_and_rtcp_round_trip(void **state)
 
 	/* A's SR (NTP 0x1234.5678...) passes at t0; B's report echoes it 520 ms
 	 * later, having held it 500 ms: 20 ms between the proxy and B. */
-	const uint64_t hz = w->tsc_hz, t0 = 1000 * hz;
+	const uint64_t hz = rte_get_tsc_hz(), t0 = 1000 * hz;
 	static const uint8_t sr[28] = { 0x80, 200, 0, 6, 0xaa, 0, 0, 1, 0, 0, 0x12, 0x34,
 					0x56, 0x78, 0, 0 };
 	static const uint8_t rr[32] = { 0x81, 201, 0, 7, 0xbb, 0, 0, 2,

@@ -99,7 +99,6 @@ static void assign_queues(struct rtpp_dataplane *dp)
 	for (uint16_t w = 0; w < dp->n_workers; w++) {
 		dp->workers[w]->flow_counters = rtpp_session_worker_counters(dp->sessions, w);
 		dp->workers[w]->rtcp_state = rtpp_session_worker_rtcp(dp->sessions, w);
-		dp->workers[w]->tsc_hz = rte_get_tsc_hz();
 	}
 }
 
@@ -682,8 +681,8 @@ static double tsc_to_ms(uint64_t tsc)
 	return (double)tsc * 1e3 / (double)rte_get_tsc_hz();
 }
 
-static void fill_leg_quality(struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,
-			     struct rtpp_leg_quality *q)
+void rtpp_dp_leg_quality(const struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,
+			 struct rtpp_leg_quality *q)
 {
 	struct rtpp_rtcp_summary r;
 
@@ -720,7 +719,7 @@ static void fill_status(struct rtpp_dataplane *dp, uint32_t index, struct rtpp_s
 		out->last_rx_unix_ms[f] = tsc_to_unix_ms(dp, out->flows[f].last_rx_tsc);
 	}
 	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++)
-		fill_leg_quality(dp, index, leg, &out->legs[leg]);
+		rtpp_dp_leg_quality(dp, index, leg, &out->legs[leg]);
 }
 
 int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,

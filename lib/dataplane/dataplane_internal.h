@@ -69,7 +69,6 @@ struct rtpp_worker {
 	struct rte_ring *ctrl_tx;            /* main -> this worker: packets to send */
 	struct rtpp_flow_counters *flow_counters;
 	struct rtpp_rtcp_leg_state *rtcp_state; /* [session * 2 + leg] */
-	uint64_t tsc_hz;
 	struct rtpp_port_counters port_counters[RTPP_MAX_INTERFACES];
 	struct rtpp_txbuf to_wire[RTPP_MAX_INTERFACES];
 	struct rtpp_txbuf to_kernel[RTPP_MAX_INTERFACES];
@@ -118,6 +117,10 @@ struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids, 
 						      const struct rtpp_config *cfg /* or NULL */);
 
 /* worker.c */
+/* What RTCP says of a leg's remote, summed over workers (status and telemetry). */
+void rtpp_dp_leg_quality(const struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,
+			 struct rtpp_leg_quality *q);
+
 int rtpp_worker_main(void *arg);
 /* Hot path of one burst from a data port (also used by the benchmark). */
 void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf **pkts,

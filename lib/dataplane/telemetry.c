@@ -181,15 +181,14 @@ static int session_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 	}
 	/* Round trips to each leg's remote, from RTCP (see lib/rtpstat). */
 	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++) {
-		struct rtpp_rtcp_summary r;
+		struct rtpp_leg_quality q;
 		char key[32];
 
-		rtpp_session_leg_rtcp(dp->sessions, index, leg, &r);
+		rtpp_dp_leg_quality(dp, index, leg, &q);
 		snprintf(key, sizeof(key), "%c_rtt_samples", leg == RTPP_LEG_A ? 'a' : 'b');
-		rte_tel_data_add_dict_u64(d, key, r.rtt_count);
+		rte_tel_data_add_dict_u64(d, key, q.rtt_samples);
 		snprintf(key, sizeof(key), "%c_rtt_avg_us", leg == RTPP_LEG_A ? 'a' : 'b');
-		rte_tel_data_add_dict_u64(d, key, r.rtt_count ? r.rtt_sum_tsc / r.rtt_count *
-						   1000000 / rte_get_tsc_hz() : 0);
+		rte_tel_data_add_dict_u64(d, key, (uint64_t)(q.rtt_avg_ms * 1000.0));
 	}
 	uint64_t now = rte_rdtsc();
 	uint64_t since = last_rx ? last_rx : info->created_tsc;

@@ -128,7 +128,8 @@ static __rte_noinline void inspect_rtcp(struct rtpp_worker *w, uint32_t session,
 			uint64_t sr_tsc, rtt;
 
 			if (rtpp_rtcp_sr_find(theirs, info.reports[r].lsr, &sr_tsc)) {
-				if (rtpp_rtcp_rtt(now_tsc, sr_tsc, info.reports[r].dlsr, w->tsc_hz, &rtt))
+				if (rtpp_rtcp_rtt(now_tsc, sr_tsc, info.reports[r].dlsr,
+						  rte_get_tsc_hz(), &rtt))
 					rtpp_rtcp_note_rtt(mine, rtt);
 				return; /* one round trip per packet */
 			}

@@ -442,20 +442,17 @@ make_channel(void)
 	/* Own connection per channel; and no per-call machinery a set-up
 	 * client does not need (the retry filter buffers every call's send
 	 * ops; channelz counts and traces; BDP pings size bulk windows). */
-	grpc_arg args[4];
-	args[0].type = GRPC_ARG_INTEGER;
-	args[0].key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
-	args[0].value.integer = 1;
-	args[1].type = GRPC_ARG_INTEGER;
-	args[1].key = (char *)GRPC_ARG_ENABLE_RETRIES;
-	args[1].value.integer = 0;
-	args[2].type = GRPC_ARG_INTEGER;
-	args[2].key = (char *)GRPC_ARG_ENABLE_CHANNELZ;
-	args[2].value.integer = 0;
-	args[3].type = GRPC_ARG_INTEGER;
-	args[3].key = (char *)GRPC_ARG_HTTP2_BDP_PROBE;
-	args[3].value.integer = 0;
-	grpc_channel_args ca = { 4, args };
+	grpc_arg args[] = {
+		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
+		  .value.integer = 1 },
+		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ENABLE_RETRIES,
+		  .value.integer = 0 },
+		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ENABLE_CHANNELZ,
+		  .value.integer = 0 },
+		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_BDP_PROBE,
+		  .value.integer = 0 },
+	};
+	grpc_channel_args ca = { sizeof(args) / sizeof(args[0]), args };
 	grpc_channel_credentials *c = grpc_insecure_credentials_create();
 	grpc_channel *ch = grpc_channel_create(server, c, &ca);
 	grpc_channel_credentials_release(c);
