@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "rtpp_config.h"
 #include "api_server.h"
 #include "rtpp_dataplane.h"
+#include "rtpp_telemetry.h"
 
 extern const char rtpp_default_config[];
 
@@ -178,6 +180,26 @@ static int apply_log_levels(const struct app_options *o)
 	return 0;
 }
 
+/* One line per interface and the session count (-s SEC). */
+static void print_stats(struct rtpp_dataplane *dp, FILE *f)
+{
+	struct rtpp_dataplane_info info;
+	struct rtpp_iface_view v;
+
+	for (unsigned int i = 0; rtpp_dataplane_iface_view(dp, i, &v) == 0; i++) {
+		const struct rtpp_iface_counters *c = &v.counters;
+
+		fprintf(f,
+			"%-8s rx %" PRIu64 " tx %" PRIu64 " to-kernel %" PRIu64 " from-kernel %" PRIu64
+			" no-session %" PRIu64 " malformed %" PRIu64 " dropped %" PRIu64 "\n",
+			v.name, c->rx_packets, c->tx_packets, c->to_kernel, c->from_kernel,
+			c->no_session, c->malformed, c->tx_dropped + c->kernel_dropped);
+	}
+	rtpp_dataplane_info(dp, &info);
+	fprintf(f, "sessions %u/%u\n", info.sessions, info.max_sessions);
+	fflush(f);
+}
+
 int main(int argc, char **argv)
 {
 	struct app_options opts = { 0 };
@@ -236,7 +258,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rtpproxy: %s\n", err);
 		goto out;
 	}
-	if (rtpp_dataplane_register_telemetry(dp) != 0)
+	if (rtpp_telemetry_register(dp) != 0)
 		fprintf(stderr, "rtpproxy: telemetry commands not registered (is telemetry off?)\n");
 	if (rtpp_dataplane_create_static_sessions(dp, err, sizeof(err)) != 0) {
 		fprintf(stderr, "rtpproxy: %s\n", err);
@@ -261,7 +283,7 @@ int main(int argc, char **argv)
 	while (!quit_signal) {
 		rtpp_dataplane_service(dp);
 		if (opts.stats_interval_s != 0 && rte_rdtsc() >= next_stats) {
-			rtpp_dataplane_print_stats(dp, stdout);
+			print_stats(dp, stdout);
 			next_stats += (uint64_t)opts.stats_interval_s * hz;
 		}
 		/*
@@ -280,6 +302,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	api_server_stop(api);
+	rtpp_telemetry_unbind();
 	rtpp_dataplane_destroy(dp);
 	rte_eal_cleanup();
 	rtpp_config_free(cfg);

@@ -11,7 +11,7 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 
-#include "dataplane_internal.h"
+#include "rtpp_dataplane_test.h"
 #include "health.pb-c.h"
 #include "rtpp_api.h"
 #include "test_eal.h"
@@ -20,7 +20,7 @@ struct fixture {
 	Rtpproxy__CreateSessionRequest req;
 	Rtpproxy__Endpoint listen, forward, destination, source;
 	struct rtpp_session_request out;
-	char name[RTPP_API_NAME_MAX];
+	char name[RTPP_SESSION_NAME_MAX];
 	char err[256];
 };
 
@@ -601,8 +601,8 @@ static void created_ports(struct call_result *r, uint32_t *listen, uint32_t *for
 
 static void test_port_allocation(void **state)
 {
-	struct rtpp_port_pool *access = service_dp->ifaces[0].media_ports;
-	struct rtpp_port_pool *core = service_dp->ifaces[1].media_ports;
+	struct rtpp_port_pool *access = rtpp_dataplane_test_port_pool(service_dp, 0);
+	struct rtpp_port_pool *core = rtpp_dataplane_test_port_pool(service_dp, 1);
 	uint32_t free_a = rtpp_port_pool_free_count(access), free_b = rtpp_port_pool_free_count(core);
 	uint32_t l1, f1, l2, f2;
 
@@ -634,7 +634,7 @@ static void test_port_allocation(void **state)
 
 static void test_create_destroy_leaves_ranges_as_they_began(void **state)
 {
-	struct rtpp_port_pool *access = service_dp->ifaces[0].media_ports;
+	struct rtpp_port_pool *access = rtpp_dataplane_test_port_pool(service_dp, 0);
 	uint32_t before = rtpp_port_pool_free_count(access);
 	uint64_t ids[16];
 
@@ -701,8 +701,8 @@ static struct call_result create_two_way_call(const char *source)
 
 static void test_policy_refuses_remotes_outside(void **state)
 {
-	struct rtpp_port_pool *access = service_dp->ifaces[0].media_ports;
-	struct rtpp_port_pool *core = service_dp->ifaces[1].media_ports;
+	struct rtpp_port_pool *access = rtpp_dataplane_test_port_pool(service_dp, 0);
+	struct rtpp_port_pool *core = rtpp_dataplane_test_port_pool(service_dp, 1);
 	uint32_t free_a = rtpp_port_pool_free_count(access), free_b = rtpp_port_pool_free_count(core);
 
 	(void)state;
@@ -842,20 +842,20 @@ static void test_events_fan_out(void **state)
 	assert_int_equal(st.subscribers, 2);
 	/* The data plane builds an event's status snapshot only while someone
 	 * listens: the handler goes with the last subscriber. */
-	assert_non_null(service_dp->event_fn);
+	assert_true(rtpp_dataplane_test_has_event_handler(service_dp));
 	rtpp_api_events_unsubscribe(evs, &one);
-	assert_non_null(service_dp->event_fn);
+	assert_true(rtpp_dataplane_test_has_event_handler(service_dp));
 	slow.gone = true; /* noticed at its next event, dropped at the tick */
 	r = create_call("203.0.113.1:20020", "198.51.100.1:30020", "198.51.100.20:40000");
 	free(id_call(rtpp_api_handle_destroy, created_id(&r)).reply);
 	rtpp_api_events_tick(evs);
 	rtpp_api_events_get_stats(evs, &st);
 	assert_int_equal(st.subscribers, 0);
-	assert_null(service_dp->event_fn);
+	assert_false(rtpp_dataplane_test_has_event_handler(service_dp));
 	assert_int_equal(subscribe(evs, &all, 0, 0), RTPP_API_OK);
-	assert_non_null(service_dp->event_fn);
+	assert_true(rtpp_dataplane_test_has_event_handler(service_dp));
 	rtpp_api_events_destroy(evs);
-	assert_null(service_dp->event_fn);
+	assert_false(rtpp_dataplane_test_has_event_handler(service_dp));
 	sink_free(&all);
 	sink_free(&one);
 	sink_free(&slow);

@@ -16,7 +16,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
-#include "dataplane_internal.h"
+#include "rtpp_dataplane_test.h"
 #include "rtpp_packet.h"
 #include "test_eal.h"
 
@@ -114,7 +114,7 @@ static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t
 	assert_int_equal(rte_be_to_cpu_16(udp->src_port), s.port);
 	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), d.port);
 	assert_memory_equal(f, &peer_mac, 6);
-	assert_memory_equal(f + 6, &dp->ifaces[iface].mac, 6);
+	assert_memory_equal(f + 6, rtpp_dataplane_test_iface_mac(dp, iface), 6);
 	assert_int_equal(((uint8_t *)(udp + 1))[0], tag);
 	assert_true(rtpp_pkt_checksums_valid(f, m->data_len));
 	rte_pktmbuf_free(m);
@@ -136,12 +136,12 @@ static uint64_t create(const char *listen, const char *forward, const char *dest
 	p.leg[0] = (struct rtpp_leg){ .local = ep(listen), .iface = IFACE_A, .neigh = RTPP_NEIGH_NONE };
 	p.leg[1] = (struct rtpp_leg){ .local = ep(forward), .remote = ep(destination),
 				      .iface = IFACE_B };
-	p.leg[1].neigh = rtpp_neigh_ref(dp->neigh, IFACE_B, &p.leg[1].remote.addr);
+	p.leg[1].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_B, &p.leg[1].remote.addr);
 	if (source != NULL) {
 		p.leg[0].remote = ep(source);
-		p.leg[0].neigh = rtpp_neigh_ref(dp->neigh, IFACE_A, &p.leg[0].remote.addr);
+		p.leg[0].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_A, &p.leg[0].remote.addr);
 	}
-	assert_int_equal(rtpp_session_add(dp->sessions, &p, &index, &id), 0);
+	assert_int_equal(rtpp_session_add(rtpp_dataplane_test_sessions(dp), &p, &index, &id), 0);
 	return index;
 }
 
@@ -150,14 +150,14 @@ static void resolve(uint16_t iface, const char *addr)
 	struct rtpp_neigh_learn l = { .iface = iface, .mac = peer_mac };
 
 	assert_int_equal(rtpp_addr_parse(addr, &l.addr), 0);
-	assert_true(rtpp_neigh_learn(dp->neigh, &l, 1) || true);
+	assert_true(rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, 1) || true);
 }
 
 static struct rtpp_flow_stats flow(uint32_t index, unsigned int f)
 {
 	struct rtpp_flow_stats c;
 
-	rtpp_session_flow_counters(dp->sessions, index, f, &c);
+	rtpp_session_flow_counters(rtpp_dataplane_test_sessions(dp), index, f, &c);
 	return c;
 }
 
@@ -166,7 +166,7 @@ static int setup(void **state)
 	(void)state;
 	dp = rtpp_dataplane_create_detached(port, 2, 64, 1, pool, NULL);
 	assert_non_null(dp);
-	w = dp->workers[0];
+	w = rtpp_dataplane_test_worker(dp, 0);
 	return 0;
 }
 
@@ -200,8 +200,8 @@ static void test_forward_rtp_and_rtcp_v4(void **state)
 	assert_int_equal(flow(s, 0).tx_packets, 1);
 	assert_int_equal(flow(s, 1).rx_packets, 1); /* RTCP is its own flow */
 	assert_int_equal(flow(s, 0).tx_bytes, flow(s, 0).rx_bytes);
-	assert_int_equal(w->port_counters[IFACE_A].rx_packets, 2);
-	assert_int_equal(w->port_counters[IFACE_B].tx_packets, 2);
+	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_A)->rx_packets, 2);
+	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_B)->tx_packets, 2);
 }
 
 static void test_forward_v6_and_cross_family(void **state)
@@ -272,7 +272,7 @@ static void test_no_session_and_malformed_never_forwarded(void **state)
 	((struct rte_udp_hdr *)(f + 34))->dgram_len = RTE_BE16(4000);
 	process(IFACE_A, pkts, 3);
 	expect_nothing_out();
-	struct rtpp_port_counters *pc = &w->port_counters[IFACE_A];
+	struct rtpp_iface_counters *pc = rtpp_dataplane_test_worker_counters(w, IFACE_A);
 	assert_int_equal(pc->no_session, 2);
 	assert_int_equal(pc->malformed, 1);
 	/* No TAP in this test: what the kernel would get is counted as dropped. */
@@ -296,8 +296,8 @@ static void test_full_tx_queue_is_counted_not_leaked(void **state)
 	assert_int_equal(c.rx_packets, n);
 	assert_int_equal(c.tx_packets, room);
 	assert_int_equal(c.drop_tx_full, n - room);
-	assert_int_equal(w->port_counters[IFACE_B].tx_packets, room);
-	assert_int_equal(w->port_counters[IFACE_B].tx_dropped, n - room);
+	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_B)->tx_packets, room);
+	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_B)->tx_dropped, n - room);
 	teardown(NULL);
 	setup(NULL);
 	assert_int_equal(rte_mempool_in_use_count(pool), 0);
@@ -314,11 +314,11 @@ static void test_arp_reply_is_snooped_for_the_main_lcore(void **state)
 	rtpp_addr_parse("198.51.100.20", &peer);
 	assert_int_equal(rtpp_neigh_build_probe(m, &peer_mac, &peer, &me), 0);
 	process(IFACE_B, &m, 1);
-	assert_int_equal(rte_ring_sc_dequeue_elem(dp->learn_ring, &l, sizeof(l)), 0);
+	assert_int_equal(rte_ring_sc_dequeue_elem(rtpp_dataplane_test_learn_ring(dp), &l, sizeof(l)), 0);
 	assert_int_equal(l.iface, IFACE_B);
 	assert_true(rtpp_addr_equal(&l.addr, &peer));
 	assert_memory_equal(&l.mac, &peer_mac, 6);
-	assert_int_equal(w->port_counters[IFACE_B].kernel_dropped, 1);
+	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_B)->kernel_dropped, 1);
 }
 
 static void test_destroyed_session_stops_forwarding_at_once(void **state)
@@ -326,11 +326,11 @@ static void test_destroyed_session_stops_forwarding_at_once(void **state)
 	(void)state;
 	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
 	resolve(IFACE_B, "198.51.100.20");
-	assert_int_equal(rtpp_session_del(dp->sessions, s), 0);
+	assert_int_equal(rtpp_session_del(rtpp_dataplane_test_sessions(dp), s), 0);
 	struct rte_mbuf *m = udp_packet("203.0.113.10:5000", "203.0.113.1:20000", 1);
 	process(IFACE_A, &m, 1);
 	expect_nothing_out();
-	assert_int_equal(w->port_counters[IFACE_A].no_session, 1);
+	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_A)->no_session, 1);
 }
 
 static void test_status_reports_endpoints_and_counters(void **state)
@@ -344,7 +344,7 @@ static void test_status_reports_endpoints_and_counters(void **state)
 	process(IFACE_A, pkts, 3);
 
 	struct rtpp_session_status st;
-	uint64_t id = rtpp_session_get_info(dp->sessions, s)->id;
+	uint64_t id = rtpp_session_get_info(rtpp_dataplane_test_sessions(dp), s)->id;
 	char e[RTPP_ENDPOINT_STRLEN];
 	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
 	assert_int_equal(st.id, id);
@@ -370,7 +370,7 @@ static void test_list_pages_every_session_once(void **state)
 		create(l, f, "198.51.100.20:40000", NULL);
 	}
 	/* a hole in the middle: destroyed sessions are not listed */
-	rtpp_session_del(dp->sessions, 3);
+	rtpp_session_del(rtpp_dataplane_test_sessions(dp), 3);
 
 	struct rtpp_session_status page[10];
 	uint64_t seen[64] = { 0 };
@@ -446,7 +446,7 @@ static void test_rtp_loss_and_rtcp_round_trip(void **state)
 	(void)state;
 	uint32_t s = create("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
 			    "203.0.113.10:5010");
-	uint64_t id = rtpp_session_get_info(dp->sessions, s)->id;
+	uint64_t id = rtpp_session_get_info(rtpp_dataplane_test_sessions(dp), s)->id;
 	struct rtpp_session_status st;
 	const int seqs[] = { 100, 101, 103, 104, 108, 106 }; /* 102, 105-107 missing; 106 comes late */
 
@@ -507,7 +507,7 @@ static void test_first_packet_makes_session_active_once(void **state)
 
 	(void)state;
 	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
-	uint64_t id = rtpp_session_get_info(dp->sessions, s)->id;
+	uint64_t id = rtpp_session_get_info(rtpp_dataplane_test_sessions(dp), s)->id;
 	resolve(IFACE_B, "198.51.100.20");
 	rtpp_dataplane_set_event_handler(dp, record_event, &log);
 	rtpp_dataplane_service(dp);
@@ -542,6 +542,47 @@ static void test_first_packet_makes_session_active_once(void **state)
 	assert_int_equal(rtpp_dataplane_session_destroy(dp, id, NULL), -ENOENT);
 }
 
+
+/*
+ * Interface counters are each worker's own, in allocations of their own: the
+ * interface view must add them up worker by worker (it once strode from
+ * worker 0's copy by sizeof(struct rtpp_worker) into unrelated memory).
+ */
+static void test_iface_view_sums_every_worker(void **state)
+{
+	struct rtpp_dataplane *two = rtpp_dataplane_create_detached(port, 2, 64, 2, pool, NULL);
+	struct rtpp_iface_view v;
+	struct rte_mbuf *m;
+
+	(void)state;
+	assert_non_null(two);
+	for (uint16_t k = 0; k < 2; k++) {
+		struct rtpp_worker *wk = rtpp_dataplane_test_worker(two, k);
+		/* No session anywhere: UDP goes to the kernel path, counted rx + no_session. */
+		uint16_t n = (uint16_t)(3 + 4 * k); /* 3 on worker 0, 7 on worker 1 */
+		struct rte_mbuf *pkts[8];
+
+		assert_non_null(wk);
+		for (uint16_t i = 0; i < n; i++)
+			pkts[i] = udp_packet("203.0.113.10:5000", "203.0.113.1:21000", 0x33);
+		rtpp_worker_process_media(wk, IFACE_A, pkts, n, 1);
+		rtpp_worker_flush(wk);
+		assert_int_equal(rtpp_dataplane_test_worker_counters(wk, IFACE_A)->rx_packets, n);
+	}
+	assert_int_equal(rtpp_dataplane_iface_view(two, IFACE_A, &v), 0);
+	assert_int_equal(v.counters.rx_packets, 10);
+	assert_int_equal(v.counters.no_session, 10);
+	assert_int_equal(v.counters.rx_bytes, 10 * (14 + 20 + 8 + 172));
+	assert_int_equal(rtpp_dataplane_iface_view(two, IFACE_B, &v), 0);
+	assert_int_equal(v.counters.rx_packets, 0);
+	assert_int_equal(v.counters.tx_packets, 0);
+	assert_int_equal(rtpp_dataplane_iface_view(two, 2, &v), -ENOENT);
+	rtpp_dataplane_destroy(two);
+	/* A detached data plane has no TAP: what went to the kernel was dropped there. */
+	while (rte_ring_dequeue(out_ring[IFACE_A], (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
 int main(void)
 {
 	if (rtpp_test_eal_init(NULL) != 0)
@@ -568,6 +609,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_forward_rtp_and_rtcp_v4, setup, teardown),
+		cmocka_unit_test(test_iface_view_sums_every_worker),
 		cmocka_unit_test_setup_teardown(test_forward_v6_and_cross_family, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reverse_needs_a_remote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unresolved_next_hop_drops_and_counts, setup, teardown),

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtpp_session.h"
 
 #define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
 
@@ -44,9 +43,9 @@ static enum rtpp_api_status parse_name(const char *name, char *name_buf, char *e
 	name_buf[0] = '\0';
 	if (len == 0)
 		return RTPP_API_OK;
-	if (len >= RTPP_API_NAME_MAX)
+	if (len >= RTPP_SESSION_NAME_MAX)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "name: %zu characters, at most %d", len,
-			    RTPP_API_NAME_MAX - 1);
+			    RTPP_SESSION_NAME_MAX - 1);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
@@ -192,17 +191,18 @@ enum rtpp_api_status rtpp_api_parse_list(const Rtpproxy__ListSessionsRequest *re
 					 struct rtpp_session_filter *filter, uint32_t *cursor,
 					 unsigned int *page_size, char *err, size_t errlen)
 {
-	filter->state = 0;
+	filter->state = RTPP_SESSION_FREE;
 	filter->iface = -1;
+	filter->none = false;
 	if ((unsigned int)req->state > RTPPROXY__SESSION_STATE__SESSION_STATE_CLOSED)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "state: unknown value %d", (int)req->state);
-	filter->state = (uint8_t)req->state;
+	filter->state = (enum rtpp_session_state)req->state;
 	if (req->filter_protocol && req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_UDP &&
 	    req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_TCP)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "protocol: unknown value %d", (int)req->protocol);
 	/* Only UDP sessions exist today: a TCP filter matches none. */
 	if (req->filter_protocol && req->protocol == RTPPROXY__PROTOCOL__PROTOCOL_TCP)
-		filter->state = 0xff;
+		filter->none = true;
 	if (req->interface != NULL && req->interface[0] != '\0') {
 		filter->iface = rtpp_dataplane_iface_index(dp, req->interface);
 		if (filter->iface < 0)

@@ -27,12 +27,9 @@ enum rtpp_api_status {
 	RTPP_API_INTERNAL = 13,
 };
 
-/* Room for a request's name (the data plane keeps at most 63 characters). */
-#define RTPP_API_NAME_MAX 64
-
 /*
  * Validate a CreateSessionRequest and turn it into a data-plane request.
- * name_buf (RTPP_API_NAME_MAX) receives the name; out->name points into it.
+ * name_buf (RTPP_SESSION_NAME_MAX, rtpp_session_types.h) receives the name; out->name points into it.
  * Returns RTPP_API_OK, or a status with one line in err naming the field
  * ("destination.port: 70000 is not 1..65535").
  */
@@ -62,7 +59,7 @@ struct rtpp_api_status_msg {
 	Rtpproxy__Endpoint endpoints[4];
 	char addrs[4][RTPP_ADDR_STRLEN];
 	Rtpproxy__FlowStatistics flows[4];
-	char name[RTPP_API_NAME_MAX];
+	char name[RTPP_SESSION_NAME_MAX];
 };
 void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_status_msg *m);
 

@@ -34,7 +34,7 @@ int rtpp_api_handle_create(struct rtpp_dataplane *dp, const uint8_t *req, size_t
 	Rtpproxy__CreateSessionRequest *r = rtpproxy__create_session_request__unpack(NULL, len, req);
 	struct rtpp_session_request sr;
 	struct rtpp_session_status st;
-	char name[RTPP_API_NAME_MAX];
+	char name[RTPP_SESSION_NAME_MAX];
 	uint64_t id;
 	int rc;
 
@@ -78,7 +78,7 @@ int rtpp_api_handle_destroy(struct rtpp_dataplane *dp, const uint8_t *req, size_
 	/* The counters as they were when the session went. */
 	if (rtpp_dataplane_session_destroy(dp, id, &st) != 0)
 		return FAIL(RTPP_API_NOT_FOUND, "session_id: no session %" PRIu64, id);
-	st.state = 5; /* closed */
+	st.state = RTPP_SESSION_CLOSED;
 	rtpp_api_status_to_pb(&st, &m);
 	Rtpproxy__DestroySessionResponse resp = RTPPROXY__DESTROY_SESSION_RESPONSE__INIT;
 	resp.final_status = &m.status;

@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The data plane: ports and their TAP exception ports, worker lcores that
- * poll and forward, and the main-lcore services that keep the tables (neighbour
- * resolution, deferred session reclaim). The control plane (static sessions
- * from YAML today, gRPC next) creates and destroys sessions through here.
+ * poll and forward, and the main-lcore services that keep the tables
+ * (neighbour resolution, deferred session reclaim). The control plane
+ * (static sessions from YAML, the gRPC API) creates and destroys sessions
+ * through here, and reads what the data plane does through the views at the
+ * end of this file (the API, telemetry and printing all use them).
+ *
+ * Threads: create, start, service, destroy and the session calls run on the
+ * main lcore. The views may also be called from other threads (DPDK's
+ * telemetry thread); they take the data plane's lock themselves.
+ *
+ * Errors: functions that can fail return 0 or a negative errno; those with
+ * err/errlen also write one line saying why, naming the request's field.
  */
 #ifndef RTPP_DATAPLANE_H
 #define RTPP_DATAPLANE_H
@@ -11,34 +20,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "rtpp_addr.h"
 #include "rtpp_config.h"
+#include "rtpp_session_types.h"
 #include "rtpp_stats.h"
 
 struct rtpp_dataplane;
 
-/* Probe devices, create TAPs, configure and start ports, allocate tables. */
-struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg,
-					     char *err, size_t errlen);
-/* Launch the workers on the worker lcores. */
+/* ------------------------------------------------------------------ lifecycle */
+
+/* Probe devices, create TAPs, configure and start ports, allocate tables; NULL with err. */
+struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char *err,
+					     size_t errlen);
+/* Launch the workers on the worker lcores; -1 with err. */
 int rtpp_dataplane_start(struct rtpp_dataplane *dp, char *err, size_t errlen);
 /* Main-lcore housekeeping; call every millisecond or so. */
 void rtpp_dataplane_service(struct rtpp_dataplane *dp);
 /* Stop and join the workers; stop and close every port; free everything. */
 void rtpp_dataplane_destroy(struct rtpp_dataplane *dp);
 
-/* A session as the control plane asks for it (the seed's model). */
-struct rtpp_session_request {
-	const char *name;
-	struct rtpp_endpoint listen;       /* leg A local */
-	struct rtpp_endpoint forward;      /* leg B local */
-	struct rtpp_endpoint destination;  /* leg B remote */
-	struct rtpp_endpoint source;       /* leg A remote; family NONE = unknown */
-	bool rtcp;
-	bool is_static;
-};
+/* ------------------------------------------------------------------ sessions */
 
 /*
  * Create a session. Returns 0 and *id, or a negative errno with a message in
@@ -47,101 +49,106 @@ struct rtpp_session_request {
  * -ENETUNREACH (no route to a remote), -EACCES (a remote outside the
  * configuration's policy.allowed_remotes). Nothing changes when it fails.
  */
-int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
-				  uint64_t *id, char *err, size_t errlen);
+int rtpp_dataplane_session_create(struct rtpp_dataplane *dp,
+				  const struct rtpp_session_request *req, uint64_t *id, char *err,
+				  size_t errlen);
 /*
  * Destroy; -ENOENT when no such session. Forwarding stops at once. final
  * (may be NULL) gets the session's status as it was, counters included,
  * read under the same lock as the removal, so nothing is counted after it.
  */
-struct rtpp_session_status;
 int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id,
 				   struct rtpp_session_status *final);
+/* Create every static session of the configuration; -1 with err ("FILE: sessions[i] (name): why"). */
+int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen);
 
-/* A session as the control plane reports it: endpoints, state, counters summed over workers. */
-#define RTPP_FLOW_A_TO_B 0
-#define RTPP_FLOW_RTCP_A_TO_B 1
-#define RTPP_FLOW_B_TO_A 2
-#define RTPP_FLOW_RTCP_B_TO_A 3
-/* What RTCP tells of one leg's remote (see lib/rtpstat). */
-struct rtpp_leg_quality {
-	uint32_t rtt_samples;         /* round trips proxy <-> this leg's remote measured */
-	double rtt_avg_ms;
-	double rtt_last_ms;
-	bool has_report;              /* this leg's remote sent a report block */
-	int32_t reported_cumulative_lost;
-	double reported_fraction_lost; /* 0..1 */
-};
+/*
+ * Session events, reported on the main lcore (from rtpp_dataplane_service and
+ * the create/destroy calls), never from a worker. fn NULL: nobody listens.
+ */
+typedef void (*rtpp_session_event_fn)(void *ctx, const struct rtpp_session_event *ev);
+void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn,
+				      void *ctx);
 
-struct rtpp_session_status {
-	uint64_t id;
-	char name[64];
-	uint8_t state;          /* enum rtpp_session_state; same values as the API's */
-	bool is_static;
-	bool rtcp;
-	uint64_t created_unix_ms;
-	struct rtpp_endpoint listen, source, forward, destination;
-	uint16_t iface_a, iface_b;
-	struct rtpp_flow_stats flows[4];     /* RTPP_FLOW_* */
-	struct rtpp_leg_quality legs[2];     /* RTPP_LEG_* */
-	uint64_t last_rx_unix_ms[4];         /* 0: nothing received */
-};
+/* ------------------------------------------------------------------ views */
 
 /* One session's status; -ENOENT when there is no such session. */
 int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,
 				  struct rtpp_session_status *out);
-
-struct rtpp_session_filter {
-	uint8_t state; /* 0: any */
-	int iface;     /* -1: any; else sessions with a local endpoint on it */
-};
 /*
- * Page through the sessions matching filter: fills at most max entries from
- * *cursor on and moves *cursor past them; *cursor becomes UINT32_MAX when no
- * session is left. A session that lives through the whole paging appears
- * exactly once; one created or destroyed meanwhile may or may not.
+ * Page through the sessions matching filter (NULL: all): fills at most max
+ * entries from *cursor on and moves *cursor past them; *cursor becomes
+ * UINT32_MAX when no session is left. A session that lives through the
+ * whole paging appears exactly once; one created or destroyed meanwhile may
+ * or may not.
  */
 unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 					 const struct rtpp_session_filter *filter,
 					 uint32_t *cursor, struct rtpp_session_status *out,
 					 unsigned int max);
+/* The same paging, ids only (cheap: no counters are read). */
+unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cursor,
+					uint64_t *ids, unsigned int max);
 /* Live sessions in the table. */
 uint32_t rtpp_dataplane_session_count(struct rtpp_dataplane *dp);
 /* Index of the interface called name, -1 when none. */
 int rtpp_dataplane_iface_index(const struct rtpp_dataplane *dp, const char *name);
 
-/*
- * Session events, reported on the main lcore (from rtpp_dataplane_service and
- * the create/destroy calls), never from a worker. Workers hand what they see
- * to the main lcore through a ring.
- */
-enum rtpp_session_event_type {
-	RTPP_EVENT_CREATED = 1,
-	RTPP_EVENT_STATE_CHANGED = 2,
-	RTPP_EVENT_CLOSED = 5,
-};
-struct rtpp_session_event {
-	enum rtpp_session_event_type type;
-	uint64_t session_id;
-	uint8_t old_state, new_state;
-	const struct rtpp_session_status *status; /* valid during the call only */
-};
-typedef void (*rtpp_session_event_fn)(void *ctx, const struct rtpp_session_event *ev);
-void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn,
-				      void *ctx);
-
-/* Create every static session of the configuration. */
-int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen);
-
-/* DPDK telemetry commands under /rtpproxy/. */
-int rtpp_dataplane_register_telemetry(struct rtpp_dataplane *dp);
-
-/* Totals for periodic printing. */
-struct rtpp_dataplane_totals {
+/* The whole data plane at a glance. */
+struct rtpp_dataplane_info {
+	bool running;         /* workers launched */
+	uint16_t workers;
+	unsigned int interfaces;
 	uint32_t sessions;
-	struct rtpp_port_counters ports; /* summed over interfaces */
+	uint32_t max_sessions;
+	uint32_t neighbours;
+	uint64_t uptime_s;    /* since start; 0 before */
+	unsigned int mbufs_free;
+	uint64_t events_lost; /* worker reports lost to a full event ring */
 };
-void rtpp_dataplane_totals(struct rtpp_dataplane *dp, struct rtpp_dataplane_totals *out);
-void rtpp_dataplane_print_stats(struct rtpp_dataplane *dp, FILE *f);
+void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *out);
+
+/* One data interface. */
+struct rtpp_iface_view {
+	const char *name;  /* lives as long as the data plane; "" when not configured */
+	uint16_t port_id;  /* the ethdev port of the NIC */
+	bool has_tap;
+	uint16_t tap_port_id;
+	bool has_media_ports;       /* a configured UDP port range */
+	uint32_t media_ports_free;  /* ports of that range not in use */
+	struct rtpp_iface_counters counters; /* summed over the workers */
+};
+/* -ENOENT past the last interface (rtpp_dataplane_info().interfaces). */
+int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
+			      struct rtpp_iface_view *out);
+
+/* One worker lcore. */
+struct rtpp_worker_view {
+	uint16_t id;
+	unsigned int lcore;
+	uint16_t queues;      /* RX queues it polls */
+	uint64_t loops;
+	uint64_t idle_sleeps; /* dataplane.idle_sleep_us */
+	uint64_t busy_cycles; /* TSC cycles spent on bursts that carried packets */
+};
+/* -ENOENT past the last worker. */
+int rtpp_dataplane_worker_view(struct rtpp_dataplane *dp, unsigned int worker,
+			       struct rtpp_worker_view *out);
+
+/* One next hop. */
+struct rtpp_neigh_view {
+	const char *iface; /* interface name */
+	struct rtpp_addr addr;
+	bool usable;       /* mac is known */
+	uint8_t mac[6];
+	const char *state; /* "incomplete", "reachable", "stale", ... */
+	uint32_t sessions; /* legs that use it */
+};
+/* Call fn for every next hop, under the data plane's lock (fn must not call back). */
+typedef void (*rtpp_neigh_view_fn)(void *ctx, const struct rtpp_neigh_view *n);
+void rtpp_dataplane_neigh_walk(struct rtpp_dataplane *dp, rtpp_neigh_view_fn fn, void *ctx);
+
+/* Name of a session state ("active"). */
+const char *rtpp_dataplane_state_name(enum rtpp_session_state state);
 
 #endif

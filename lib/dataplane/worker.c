@@ -9,9 +9,12 @@
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 
-#include "dataplane_internal.h"
+#include <rte_malloc.h>
+
+#include "rtpp_dataplane_test.h"
 #include "rtpp_packet.h"
 #include "rtpp_rtpstat.h"
+#include "worker_private.h"
 
 static inline void txbuf_add(struct rtpp_txbuf *b, struct rte_mbuf *m,
 			     struct rtpp_flow_counters *fc)
@@ -27,7 +30,7 @@ static inline void txbuf_add(struct rtpp_txbuf *b, struct rte_mbuf *m,
  */
 static inline void txbuf_flush(struct rtpp_txbuf *b, uint16_t port_id, uint16_t queue,
 			       uint64_t *dropped_counter, uint64_t *undo_counter,
-			       struct rtpp_port_counters *pc)
+			       struct rtpp_iface_counters *pc)
 {
 	uint16_t sent = rte_eth_tx_burst(port_id, queue, b->pkts, b->n);
 
@@ -55,7 +58,7 @@ void rtpp_worker_flush(struct rtpp_worker *w)
 	struct rtpp_dataplane *dp = w->dp;
 
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
-		struct rtpp_port_counters *pc = &w->port_counters[i];
+		struct rtpp_iface_counters *pc = &w->iface_counters[i];
 
 		if (w->to_wire[i].n)
 			txbuf_flush(&w->to_wire[i], dp->ifaces[i].port_id, w->id,
@@ -69,7 +72,7 @@ void rtpp_worker_flush(struct rtpp_worker *w)
 static inline void wire_add(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf *m,
 			    struct rtpp_flow_counters *fc)
 {
-	struct rtpp_port_counters *pc = &w->port_counters[iface];
+	struct rtpp_iface_counters *pc = &w->iface_counters[iface];
 
 	pc->tx_packets++;
 	pc->tx_bytes += m->pkt_len;
@@ -81,11 +84,11 @@ static inline void kernel_add(struct rtpp_worker *w, uint16_t iface, struct rte_
 	struct rtpp_dataplane *dp = w->dp;
 
 	if (unlikely(!dp->ifaces[iface].has_tap)) {
-		w->port_counters[iface].kernel_dropped++;
+		w->iface_counters[iface].kernel_dropped++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	w->port_counters[iface].to_kernel++;
+	w->iface_counters[iface].to_kernel++;
 	txbuf_add(&w->to_kernel[iface], m, NULL);
 }
 
@@ -216,7 +219,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			       uint16_t n, uint64_t now_tsc)
 {
 	struct rtpp_dataplane *dp = w->dp;
-	struct rtpp_port_counters *pc = &w->port_counters[iface];
+	struct rtpp_iface_counters *pc = &w->iface_counters[iface];
 	const struct rte_hash *h = rtpp_session_hash(dp->sessions);
 	const struct rtpp_session *sessions = rtpp_session_array(dp->sessions);
 	const struct rtpp_neigh_entry *neigh = rtpp_neigh_entries(dp->neigh);
@@ -305,7 +308,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 static inline void forward_from_kernel(struct rtpp_worker *w, uint16_t iface,
 				       struct rte_mbuf **pkts, uint16_t n)
 {
-	w->port_counters[iface].from_kernel += n;
+	w->iface_counters[iface].from_kernel += n;
 	for (uint16_t i = 0; i < n; i++)
 		wire_add(w, iface, pkts[i], NULL);
 }
@@ -378,4 +381,57 @@ int rtpp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_unregister(dp->rcu, w->id);
 	DP_LOG(INFO, "worker %u stopped\n", w->id);
 	return 0;
+}
+
+struct rtpp_worker *rtpp_worker_alloc(struct rtpp_dataplane *dp, uint16_t id, unsigned int lcore)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct rtpp_worker *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	char name[RTE_RING_NAMESIZE];
+	static unsigned int generation;
+
+	if (w == NULL)
+		return NULL;
+	w->dp = dp;
+	w->id = id;
+	w->lcore = lcore;
+	snprintf(name, sizeof(name), "rtpp_ctrl_%u", generation++);
+	w->ctrl_tx = rte_ring_create(name, RTPP_CTRL_RING_SIZE, socket,
+				     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp->workers[id] = w; /* freed with the data plane even when the ring failed */
+	return w->ctrl_tx != NULL ? w : NULL;
+}
+
+void rtpp_worker_free(struct rtpp_worker *w)
+{
+	struct rte_mbuf *m;
+
+	if (w == NULL)
+		return;
+	while (w->ctrl_tx != NULL && rte_ring_dequeue(w->ctrl_tx, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(w->ctrl_tx);
+	rte_free(w);
+}
+
+void rtpp_workers_assign_queues(struct rtpp_dataplane *dp)
+{
+	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
+		const struct rtpp_dp_iface *ifc = &dp->ifaces[i];
+
+		for (uint16_t q = 0; q < ifc->rx_queues; q++) {
+			struct rtpp_worker *w = dp->workers[q % dp->n_workers];
+
+			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->port_id, q, (uint16_t)i, false };
+		}
+		for (uint16_t q = 0; ifc->has_tap && q < dp->n_workers; q++) {
+			struct rtpp_worker *w = dp->workers[q];
+
+			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i, true };
+		}
+	}
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		dp->workers[w]->flow_counters = rtpp_session_worker_counters(dp->sessions, w);
+		dp->workers[w]->rtcp_state = rtpp_session_worker_rtcp(dp->sessions, w);
+	}
 }

@@ -16,7 +16,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 
-#include "rtpp_nl.h"
+#include "nl_private.h"
 
 RTE_LOG_REGISTER(rtpp_logtype_exception, rtpproxy.exception, INFO);
 

@@ -3,7 +3,7 @@
  * rtnetlink for the exception path: control path only, one request at a time,
  * each acknowledged. No libmnl: the handful of messages is built by hand.
  */
-#include "rtpp_nl.h"
+#include "nl_private.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -26,15 +26,10 @@
 #include <rte_rcu_qsbr.h>
 
 #include "rtpp_addr.h"
+#include "rtpp_session_types.h"
 #include "rtpp_stats.h"
 
-#define RTPP_LEG_A 0
-#define RTPP_LEG_B 1
-#define RTPP_SESSION_NAME_MAX 64
 #define RTPP_SESSION_INVALID UINT32_MAX
-/* Flow counters per session: [leg][rtp=0/rtcp=1] */
-#define RTPP_FLOWS_PER_SESSION 4
-#define RTPP_LEGS_PER_SESSION 2
 
 /*
  * Hash key: the destination of a packet arriving at the proxy. 32 bytes
@@ -67,15 +62,6 @@ struct rtpp_leg {
 	uint32_t neigh;               /* next hop entry toward remote, or RTPP_NEIGH_NONE */
 } __rte_cache_aligned;
 
-enum rtpp_session_state {
-	RTPP_SESSION_FREE = 0,
-	RTPP_SESSION_CREATED,
-	RTPP_SESSION_CONNECTING,
-	RTPP_SESSION_ACTIVE,
-	RTPP_SESSION_ERROR,
-	RTPP_SESSION_CLOSED,
-};
-
 /* Hot part: one cache line per leg, read by workers for every packet. */
 struct rtpp_session {
 	struct rtpp_leg leg[2];
@@ -85,7 +71,7 @@ struct rtpp_session {
 struct rtpp_session_info {
 	uint64_t id;
 	char name[RTPP_SESSION_NAME_MAX];
-	uint8_t state;
+	enum rtpp_session_state state;
 	uint8_t is_static;
 	uint8_t rtcp; /* port+1 of every endpoint relays RTCP */
 	uint64_t created_ns; /* CLOCK_REALTIME */
@@ -177,9 +163,10 @@ void rtpp_session_flow_counters(const struct rtpp_session_table *t, uint32_t ind
 void rtpp_session_leg_rtcp(const struct rtpp_session_table *t, uint32_t index, unsigned int leg,
 			   struct rtpp_rtcp_summary *out);
 
-const char *rtpp_session_state_name(uint8_t state);
+const char *rtpp_session_state_name(enum rtpp_session_state state);
 /* A session's state (FREE for an unused index); set by the control plane only. */
-uint8_t rtpp_session_state(const struct rtpp_session_table *t, uint32_t index);
-void rtpp_session_set_state(struct rtpp_session_table *t, uint32_t index, uint8_t state);
+enum rtpp_session_state rtpp_session_state(const struct rtpp_session_table *t, uint32_t index);
+void rtpp_session_set_state(struct rtpp_session_table *t, uint32_t index,
+			    enum rtpp_session_state state);
 
 #endif

@@ -419,7 +419,7 @@ const struct rtpp_session *rtpp_session_get(const struct rtpp_session_table *t, 
 bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor)
 {
 	for (uint32_t i = *cursor; i < t->capacity; i++) {
-		uint8_t st = t->info[i].state;
+		enum rtpp_session_state st = t->info[i].state;
 
 		if (st != RTPP_SESSION_FREE && st != RTPP_SESSION_CLOSED) {
 			*cursor = i;
@@ -451,7 +451,7 @@ void rtpp_session_leg_rtcp(const struct rtpp_session_table *t, uint32_t index, u
 	rtpp_rtcp_summarize(copies, t->n_workers, out);
 }
 
-const char *rtpp_session_state_name(uint8_t state)
+const char *rtpp_session_state_name(enum rtpp_session_state state)
 {
 	static const char *const names[] = {
 		[RTPP_SESSION_FREE] = "free", [RTPP_SESSION_CREATED] = "created",
@@ -462,12 +462,13 @@ const char *rtpp_session_state_name(uint8_t state)
 	return state < RTE_DIM(names) ? names[state] : "unknown";
 }
 
-uint8_t rtpp_session_state(const struct rtpp_session_table *t, uint32_t index)
+enum rtpp_session_state rtpp_session_state(const struct rtpp_session_table *t, uint32_t index)
 {
 	return index < t->capacity ? t->info[index].state : RTPP_SESSION_FREE;
 }
 
-void rtpp_session_set_state(struct rtpp_session_table *t, uint32_t index, uint8_t state)
+void rtpp_session_set_state(struct rtpp_session_table *t, uint32_t index,
+			    enum rtpp_session_state state)
 {
 	/* Only live sessions move; FREE and CLOSED belong to add/del. */
 	if (index < t->capacity && t->info[index].state != RTPP_SESSION_FREE &&

@@ -15,6 +15,7 @@
 #include <rte_common.h>
 
 #include "rtpp_rtpstat.h"
+#include "rtpp_session_types.h" /* struct rtpp_flow_stats */
 
 /*
  * One direction of one flow (RTP or RTCP arriving on one leg) on one worker:
@@ -35,21 +36,8 @@ struct rtpp_flow_counters {
 _Static_assert(sizeof(struct rtpp_flow_counters) == RTE_CACHE_LINE_SIZE,
 	       "a packet must write one line of flow state");
 
-/* A flow's counters added up over workers: what telemetry and the API report. */
-struct rtpp_flow_stats {
-	uint64_t rx_packets;
-	uint64_t rx_bytes;
-	uint64_t tx_packets;
-	uint64_t tx_bytes;
-	uint64_t drop_no_remote;
-	uint64_t drop_no_neighbour;
-	uint64_t drop_tx_full;
-	uint64_t rtp_lost;          /* sequence gaps (RTP flows) */
-	uint64_t last_rx_tsc;       /* the latest of the copies */
-};
-
 /* Per data interface, as seen by one worker. */
-struct rtpp_port_counters {
+struct rtpp_iface_counters {
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
 	uint64_t tx_packets;
@@ -72,8 +60,8 @@ struct rtpp_counter_field {
 /* Fields of struct rtpp_flow_stats. */
 extern const struct rtpp_counter_field rtpp_flow_counter_fields[];
 extern const unsigned int rtpp_flow_counter_nfields;
-extern const struct rtpp_counter_field rtpp_port_counter_fields[];
-extern const unsigned int rtpp_port_counter_nfields;
+extern const struct rtpp_counter_field rtpp_iface_counter_fields[];
+extern const unsigned int rtpp_iface_counter_nfields;
 
 static inline uint64_t rtpp_counter_read(const void *counters, size_t offset)
 {
@@ -84,7 +72,7 @@ static inline uint64_t rtpp_counter_read(const void *counters, size_t offset)
 /* Add the fields of n per-worker copies spaced stride bytes apart into out. */
 void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t stride,
 			    unsigned int n, struct rtpp_flow_stats *out);
-void rtpp_port_counters_sum(const struct rtpp_port_counters *first, size_t stride,
-			    unsigned int n, struct rtpp_port_counters *out);
+void rtpp_iface_counters_sum(const struct rtpp_iface_counters *first, size_t stride,
+			    unsigned int n, struct rtpp_iface_counters *out);
 
 #endif

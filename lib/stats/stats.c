@@ -4,7 +4,7 @@
 #include <string.h>
 
 #define FLOW_FIELD(f) { #f, offsetof(struct rtpp_flow_stats, f) }
-#define PORT_FIELD(f) { #f, offsetof(struct rtpp_port_counters, f) }
+#define IFACE_FIELD(f) { #f, offsetof(struct rtpp_iface_counters, f) }
 
 const struct rtpp_counter_field rtpp_flow_counter_fields[] = {
 	FLOW_FIELD(rx_packets), FLOW_FIELD(rx_bytes), FLOW_FIELD(tx_packets),
@@ -13,13 +13,13 @@ const struct rtpp_counter_field rtpp_flow_counter_fields[] = {
 };
 const unsigned int rtpp_flow_counter_nfields = RTE_DIM(rtpp_flow_counter_fields);
 
-const struct rtpp_counter_field rtpp_port_counter_fields[] = {
-	PORT_FIELD(rx_packets), PORT_FIELD(rx_bytes), PORT_FIELD(tx_packets),
-	PORT_FIELD(tx_bytes), PORT_FIELD(rx_dropped), PORT_FIELD(tx_dropped),
-	PORT_FIELD(to_kernel), PORT_FIELD(from_kernel), PORT_FIELD(no_session),
-	PORT_FIELD(malformed), PORT_FIELD(kernel_dropped),
+const struct rtpp_counter_field rtpp_iface_counter_fields[] = {
+	IFACE_FIELD(rx_packets), IFACE_FIELD(rx_bytes), IFACE_FIELD(tx_packets),
+	IFACE_FIELD(tx_bytes), IFACE_FIELD(rx_dropped), IFACE_FIELD(tx_dropped),
+	IFACE_FIELD(to_kernel), IFACE_FIELD(from_kernel), IFACE_FIELD(no_session),
+	IFACE_FIELD(malformed), IFACE_FIELD(kernel_dropped),
 };
-const unsigned int rtpp_port_counter_nfields = RTE_DIM(rtpp_port_counter_fields);
+const unsigned int rtpp_iface_counter_nfields = RTE_DIM(rtpp_iface_counter_fields);
 
 /* Port counters are arrays of uint64_t; add them word by word. */
 static void sum_words(const void *first, size_t stride, unsigned int n, void *out,
@@ -69,8 +69,8 @@ void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t strid
 	out->tx_packets = out->rx_packets > drops ? out->rx_packets - drops : 0;
 }
 
-void rtpp_port_counters_sum(const struct rtpp_port_counters *first, size_t stride,
-			    unsigned int n, struct rtpp_port_counters *out)
+void rtpp_iface_counters_sum(const struct rtpp_iface_counters *first, size_t stride,
+			    unsigned int n, struct rtpp_iface_counters *out)
 {
 	sum_words(first, stride, n, out, sizeof(*out));
 }

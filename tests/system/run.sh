@@ -333,7 +333,8 @@ case_two_sessions() {
 
 # 9: two workers (both on the second CPU: this machine has two). Each polls
 # its own af_packet queue pair (kernel fanout) and TAP queue; media of two
-# sessions and ping still arrive whole, and both workers are alive.
+# sessions and ping still arrive whole, both workers are alive, and the
+# interface counters (summed over the workers) match the packets sent.
 case_two_workers() {
 	PROXY_LCORES="--lcores 0@0,1@1,2@1"
 	PROXY_WORKERS=2
@@ -343,6 +344,19 @@ case_two_workers() {
 		for w in (q("/rtpproxy/workers") or {}).values())')"
 	((${#loops[@]} == 2)) || fail "telemetry lists ${#loops[@]} workers, want 2: ${loops[*]}"
 	((loops[0] > 0 && loops[1] > 0)) || fail "a worker never looped: ${loops[*]}"
+	# Interface counters add up both workers' copies: every media packet A
+	# sent is counted once on access (beside what went to the kernel), and
+	# left core once (beside the kernel's and the proxy's ARP/ND packets).
+	local c rx tk kd mf tx fk sent=10000
+	read -r rx tk kd mf tx fk <<<"$(port_counters access/rx_packets access/to_kernel \
+		access/kernel_dropped access/malformed core/tx_packets core/from_kernel)"
+	c="access rx $rx to_kernel $tk kernel_dropped $kd malformed $mf; core tx $tx from_kernel $fk"
+	detail "interface counters: $c"
+	[[ "$rx$tk$kd$mf$tx$fk" =~ ^[0-9]+$ ]] || fail "interface counters missing: $c"
+	((rx - tk - kd - mf == sent)) ||
+		fail "access counted $((rx - tk - kd - mf)) media packets received, A sent $sent ($c)"
+	((tx - fk >= sent && tx - fk <= sent + 100)) ||
+		fail "core counted $((tx - fk)) packets sent by the proxy, B received $sent media ($c)"
 	in_ns "$NS_A" ping -c 3 -i 0.2 -W 2 "$PX_A_V4" >/dev/null || fail "no ping answer with two workers"
 	case_stop
 }

@@ -30,7 +30,7 @@
 #include <rte_random.h>
 #include <rte_udp.h>
 
-#include "dataplane_internal.h"
+#include "rtpp_dataplane_test.h"
 
 #define MAX_LIST 16
 #define PORTS_PER_ADDR 30000
@@ -126,10 +126,10 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **ord
 	/* Every destination goes through one resolved gateway. */
 	struct rtpp_addr gw;
 	rtpp_addr_parse("198.18.255.254", &gw);
-	uint32_t gw_index = rtpp_neigh_ref(dp->neigh, 0, &gw);
+	uint32_t gw_index = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), 0, &gw);
 	struct rtpp_neigh_learn l = { .iface = 0, .addr = gw,
 				      .mac = { { 0x02, 0, 0, 0, 0, 0xfe } } };
-	rtpp_neigh_learn(dp->neigh, &l, rte_rdtsc());
+	rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, rte_rdtsc());
 
 /* A random cyclic order of the sessions. */
 	uint32_t *order = malloc(sizeof(uint32_t) * n_sessions);
@@ -148,7 +148,7 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **ord
 		p.leg[0] = (struct rtpp_leg){ .local = endpoint_of(i, 18), .neigh = RTPP_NEIGH_NONE };
 		p.leg[1] = (struct rtpp_leg){ .local = endpoint_of(i, 19),
 					      .remote = endpoint_of(next, 18), .neigh = gw_index };
-		if (rtpp_session_add(dp->sessions, &p, &index, NULL) != 0) {
+		if (rtpp_session_add(rtpp_dataplane_test_sessions(dp), &p, &index, NULL) != 0) {
 			fprintf(stderr, "rtpp-bench: session %u refused\n", i);
 			exit(1);
 		}
@@ -339,7 +339,7 @@ int main(int argc, char **argv)
 				drain_port();
 				if (fill_port(dsts, o.inflight, o.inflight, o.sizes[zi]) != 0)
 					goto fail;
-				fw[r] = run_loop(LOOP_RTPPROXY, dp->workers[0], o.seconds);
+				fw[r] = run_loop(LOOP_RTPPROXY, rtpp_dataplane_test_worker(dp, 0), o.seconds);
 				/* A packet that left the loop means a drop: the figure would lie. */
 				unsigned int left = drain_port();
 				if (left != o.inflight) {
@@ -352,7 +352,7 @@ int main(int argc, char **argv)
 			struct run_result mms = median_of(ms, o.repeat);
 
 			/* Every forwarded packet must have been forwarded, not dropped. */
-			struct rtpp_port_counters *pc = &dp->workers[0]->port_counters[0];
+			struct rtpp_iface_counters *pc = rtpp_dataplane_test_worker_counters(rtpp_dataplane_test_worker(dp, 0), 0);
 			if (pc->no_session != 0 || pc->malformed != 0 || pc->tx_dropped != 0) {
 				fprintf(stderr, "rtpp-bench: packets missed the sessions "
 					"(no_session %lu, malformed %lu, tx_dropped %lu)\n",

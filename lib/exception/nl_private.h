@@ -6,8 +6,8 @@
  * NLMSG_ERROR with a one-line message in err: "<what>: <strerror>" plus the
  * kernel's extended-ACK text in parentheses when it sent one.
  */
-#ifndef RTPP_NL_H
-#define RTPP_NL_H
+#ifndef RTPP_NL_PRIVATE_H
+#define RTPP_NL_PRIVATE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,39 +1,46 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DPDK telemetry commands under /rtpproxy/. They run on the telemetry thread,
- * so they take the data plane's lock against the main lcore's table writes;
- * counters are read without it (see rtpp_stats.h).
+ * DPDK telemetry commands under /rtpproxy/, built from the data plane's
+ * public views (rtpp_dataplane.h). Each view takes the data plane's lock
+ * itself; bind_lock only keeps the data plane alive while a command reads it.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include <rte_cycles.h>
+#include <rte_common.h>
+#include <rte_ether.h>
 #include <rte_telemetry.h>
 
-#include "dataplane_internal.h"
+#include "rtpp_telemetry.h"
 
 static struct rtpp_dataplane *bound;
 static pthread_mutex_t bind_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void rtpp_telemetry_bind(struct rtpp_dataplane *dp)
+static void bind_to(struct rtpp_dataplane *dp)
 {
 	pthread_mutex_lock(&bind_lock);
 	bound = dp;
 	pthread_mutex_unlock(&bind_lock);
 }
 
-/* Run fn with the bound data plane locked; -ENODEV when shutting down. */
+void rtpp_telemetry_unbind(void)
+{
+	bind_to(NULL);
+}
+
+/* Run fn on the bound data plane; -ENODEV when shutting down. */
 static int with_dataplane(int (*fn)(struct rtpp_dataplane *, const char *, struct rte_tel_data *),
 			  const char *params, struct rte_tel_data *d)
 {
 	int rc = -ENODEV;
 
 	pthread_mutex_lock(&bind_lock);
-	if (bound != NULL) {
-		pthread_mutex_lock(&bound->lock);
+	if (bound != NULL)
 		rc = fn(bound, params, d);
-		pthread_mutex_unlock(&bound->lock);
-	}
 	pthread_mutex_unlock(&bind_lock);
 	return rc;
 }
@@ -50,8 +57,10 @@ static const char *telemetry_key(char *out, size_t len, const char *in)
 	for (i = 0; i + 1 < len && in[i] != '\0'; i++) {
 		char c = in[i];
 
-		out[i] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-				(c >= '0' && c <= '9') || c == '_' || c == '/' ? c : '_');
+		bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '_' || c == '/';
+
+		out[i] = keep ? c : '_';
 	}
 	out[i] = '\0';
 	return out;
@@ -66,45 +75,44 @@ static void add_counters(struct rte_tel_data *d, const void *c,
 
 static int info_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_tel_data *d)
 {
+	struct rtpp_dataplane_info info;
+
 	RTE_SET_USED(params);
+	rtpp_dataplane_info(dp, &info);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", RTPP_VERSION);
-	rte_tel_data_add_dict_string(d, "state", dp->started ? "running" : "starting");
-	rte_tel_data_add_dict_u64(d, "workers", dp->n_workers);
-	rte_tel_data_add_dict_u64(d, "interfaces", dp->n_ifaces);
-	rte_tel_data_add_dict_u64(d, "sessions", rtpp_session_count(dp->sessions));
-	rte_tel_data_add_dict_u64(d, "max_sessions", rtpp_session_capacity(dp->sessions));
-	rte_tel_data_add_dict_u64(d, "neighbours", rtpp_neigh_count(dp->neigh));
-	rte_tel_data_add_dict_u64(d, "uptime_s", dp->started ?
-				  (rte_rdtsc() - dp->started_tsc) / rte_get_tsc_hz() : 0);
-	rte_tel_data_add_dict_u64(d, "mbufs_free", rte_mempool_avail_count(dp->pool));
+	rte_tel_data_add_dict_string(d, "state", info.running ? "running" : "starting");
+	rte_tel_data_add_dict_u64(d, "workers", info.workers);
+	rte_tel_data_add_dict_u64(d, "interfaces", info.interfaces);
+	rte_tel_data_add_dict_u64(d, "sessions", info.sessions);
+	rte_tel_data_add_dict_u64(d, "max_sessions", info.max_sessions);
+	rte_tel_data_add_dict_u64(d, "neighbours", info.neighbours);
+	rte_tel_data_add_dict_u64(d, "uptime_s", info.uptime_s);
+	rte_tel_data_add_dict_u64(d, "mbufs_free", info.mbufs_free);
+	rte_tel_data_add_dict_u64(d, "events_lost", info.events_lost);
 	return 0;
 }
 
 static int ports_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_tel_data *d)
 {
+	struct rtpp_iface_view v;
+
 	RTE_SET_USED(params);
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
+	for (unsigned int i = 0; rtpp_dataplane_iface_view(dp, i, &v) == 0; i++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
-		struct rtpp_port_counters sum;
+		char key[RTE_TEL_MAX_STRING_LEN];
 
 		if (c == NULL)
 			return -ENOMEM;
-		rtpp_port_counters_sum(&dp->workers[0]->port_counters[i], sizeof(struct rtpp_worker),
-				       dp->n_workers, &sum);
 		rte_tel_data_start_dict(c);
-		add_counters(c, &sum, rtpp_port_counter_fields, rtpp_port_counter_nfields);
-		rte_tel_data_add_dict_u64(c, "port_id", dp->ifaces[i].port_id);
-		char key[RTE_TEL_MAX_STRING_LEN];
-
-		rte_tel_data_add_dict_u64(c, "tap_port_id", dp->ifaces[i].tap_port_id);
-		rte_tel_data_add_dict_string(c, "name", dp->ifaces[i].cfg->name);
-		if (dp->ifaces[i].media_ports != NULL)
-			rte_tel_data_add_dict_u64(c, "media_ports_free",
-						  rtpp_port_pool_free_count(dp->ifaces[i].media_ports));
-		rte_tel_data_add_dict_container(d, telemetry_key(key, sizeof(key),
-								 dp->ifaces[i].cfg->name), c, 0);
+		add_counters(c, &v.counters, rtpp_iface_counter_fields, rtpp_iface_counter_nfields);
+		rte_tel_data_add_dict_u64(c, "port_id", v.port_id);
+		rte_tel_data_add_dict_u64(c, "tap_port_id", v.tap_port_id);
+		rte_tel_data_add_dict_string(c, "name", v.name);
+		if (v.has_media_ports)
+			rte_tel_data_add_dict_u64(c, "media_ports_free", v.media_ports_free);
+		rte_tel_data_add_dict_container(d, telemetry_key(key, sizeof(key), v.name), c, 0);
 	}
 	return 0;
 }
@@ -112,17 +120,17 @@ static int ports_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_t
 /* /rtpproxy/sessions[,START]: up to the telemetry array limit of ids from START. */
 static int sessions_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_tel_data *d)
 {
-	uint32_t cursor = 0, n = 0;
+	uint64_t ids[RTE_TEL_MAX_ARRAY_ENTRIES];
+	uint32_t cursor = 0;
+	unsigned int n;
 
+	/* The start is a session index cursor, ids are what callers use. */
 	if (params != NULL && *params != '\0')
 		cursor = (uint32_t)strtoul(params, NULL, 10);
+	n = rtpp_dataplane_session_ids(dp, &cursor, ids, RTE_DIM(ids));
 	rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
-	/* The start is a session index cursor, ids are what callers use. */
-	while (n < RTE_TEL_MAX_ARRAY_ENTRIES && rtpp_session_next(dp->sessions, &cursor)) {
-		rte_tel_data_add_array_u64(d, rtpp_session_get_info(dp->sessions, cursor)->id);
-		cursor++;
-		n++;
-	}
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(d, ids[i]);
 	return 0;
 }
 
@@ -142,7 +150,7 @@ static int session_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 	static const char *const flow_names[RTPP_FLOWS_PER_SESSION] = {
 		"a_to_b", "rtcp_a_to_b", "b_to_a", "rtcp_b_to_a",
 	};
-	uint64_t last_rx = 0;
+	struct rtpp_session_status st;
 	char *end;
 
 	if (params == NULL || *params == '\0')
@@ -150,124 +158,117 @@ static int session_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 	uint64_t id = strtoull(params, &end, 10);
 	if (*end != '\0')
 		return -EINVAL;
-	uint32_t index = rtpp_session_find(dp->sessions, id);
-	if (index == RTPP_SESSION_INVALID)
+	if (rtpp_dataplane_session_status(dp, id, &st) != 0)
 		return -ENOENT;
-	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
-	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
 
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "id", info->id);
-	rte_tel_data_add_dict_string(d, "name", info->name);
-	rte_tel_data_add_dict_string(d, "state", rtpp_session_state_name(info->state));
-	rte_tel_data_add_dict_string(d, "origin", info->is_static ? "config" : "api");
-	rte_tel_data_add_dict_u64(d, "created_unix_ms", info->created_ns / 1000000);
-	add_endpoint(d, "a_local", &s->leg[RTPP_LEG_A].local);
-	add_endpoint(d, "a_remote", &s->leg[RTPP_LEG_A].remote);
-	add_endpoint(d, "b_local", &s->leg[RTPP_LEG_B].local);
-	add_endpoint(d, "b_remote", &s->leg[RTPP_LEG_B].remote);
+	rte_tel_data_add_dict_u64(d, "id", st.id);
+	rte_tel_data_add_dict_string(d, "name", st.name);
+	rte_tel_data_add_dict_string(d, "state", rtpp_dataplane_state_name(st.state));
+	rte_tel_data_add_dict_string(d, "origin", st.is_static ? "config" : "api");
+	rte_tel_data_add_dict_u64(d, "created_unix_ms", st.created_unix_ms);
+	add_endpoint(d, "a_local", &st.listen);
+	add_endpoint(d, "a_remote", &st.source);
+	add_endpoint(d, "b_local", &st.forward);
+	add_endpoint(d, "b_remote", &st.destination);
 	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
-		struct rtpp_flow_stats sum;
 
 		if (c == NULL)
 			return -ENOMEM;
-		rtpp_session_flow_counters(dp->sessions, index, f, &sum);
-		if (sum.last_rx_tsc > last_rx)
-			last_rx = sum.last_rx_tsc;
 		rte_tel_data_start_dict(c);
-		add_counters(c, &sum, rtpp_flow_counter_fields, rtpp_flow_counter_nfields);
+		add_counters(c, &st.flows[f], rtpp_flow_counter_fields, rtpp_flow_counter_nfields);
 		rte_tel_data_add_dict_container(d, flow_names[f], c, 0);
 	}
 	/* Round trips to each leg's remote, from RTCP (see lib/rtpstat). */
 	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++) {
-		struct rtpp_leg_quality q;
 		char key[32];
 
-		rtpp_dp_leg_quality(dp, index, leg, &q);
 		snprintf(key, sizeof(key), "%c_rtt_samples", leg == RTPP_LEG_A ? 'a' : 'b');
-		rte_tel_data_add_dict_u64(d, key, q.rtt_samples);
+		rte_tel_data_add_dict_u64(d, key, st.legs[leg].rtt_samples);
 		snprintf(key, sizeof(key), "%c_rtt_avg_us", leg == RTPP_LEG_A ? 'a' : 'b');
-		rte_tel_data_add_dict_u64(d, key, (uint64_t)(q.rtt_avg_ms * 1000.0));
+		rte_tel_data_add_dict_u64(d, key, (uint64_t)(st.legs[leg].rtt_avg_ms * 1000.0));
 	}
-	uint64_t now = rte_rdtsc();
-	uint64_t since = last_rx ? last_rx : info->created_tsc;
-	rte_tel_data_add_dict_u64(d, "idle_ms", now > since ?
-				  (now - since) * 1000 / rte_get_tsc_hz() : 0);
+	rte_tel_data_add_dict_u64(d, "idle_ms", st.idle_ms);
 	return 0;
 }
 
 struct neigh_walk_ctx {
-	struct rtpp_dataplane *dp;
 	struct rte_tel_data *d;
 	unsigned int n;
 };
 
-static void neigh_add(void *arg, uint32_t index, const struct rtpp_neigh_entry *e)
+static void neigh_add(void *arg, const struct rtpp_neigh_view *nv)
 {
 	struct neigh_walk_ctx *ctx = arg;
 	char addr[RTPP_ADDR_STRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE], key[RTE_TEL_MAX_STRING_LEN];
 	char raw_key[RTE_TEL_MAX_STRING_LEN];
 	struct rte_tel_data *c;
 
-	RTE_SET_USED(index);
 	if (ctx->n >= RTE_TEL_MAX_DICT_ENTRIES || (c = rte_tel_data_alloc()) == NULL)
 		return;
 	rte_tel_data_start_dict(c);
-	rte_tel_data_add_dict_string(c, "iface", ctx->dp->ifaces[e->iface].cfg->name);
-	rte_tel_data_add_dict_string(c, "addr", rtpp_addr_format(&e->addr, addr, sizeof(addr)));
-	if (e->usable)
-		rte_ether_format_addr(mac, sizeof(mac), &e->mac);
-	else
+	rte_tel_data_add_dict_string(c, "iface", nv->iface);
+	rte_tel_data_add_dict_string(c, "addr", rtpp_addr_format(&nv->addr, addr, sizeof(addr)));
+	if (nv->usable) {
+		struct rte_ether_addr ea;
+
+		memcpy(ea.addr_bytes, nv->mac, sizeof(ea.addr_bytes));
+		rte_ether_format_addr(mac, sizeof(mac), &ea);
+	} else {
 		snprintf(mac, sizeof(mac), "-");
+	}
 	rte_tel_data_add_dict_string(c, "mac", mac);
-	rte_tel_data_add_dict_string(c, "state", rtpp_neigh_state_name(e->state));
-	rte_tel_data_add_dict_u64(c, "sessions", e->refcnt);
-	snprintf(raw_key, sizeof(raw_key), "%s/%s", ctx->dp->ifaces[e->iface].cfg->name, addr);
-	if (rte_tel_data_add_dict_container(ctx->d, telemetry_key(key, sizeof(key), raw_key), c, 0) != 0)
+	rte_tel_data_add_dict_string(c, "state", nv->state);
+	rte_tel_data_add_dict_u64(c, "sessions", nv->sessions);
+	snprintf(raw_key, sizeof(raw_key), "%s/%s", nv->iface, addr);
+	if (rte_tel_data_add_dict_container(ctx->d, telemetry_key(key, sizeof(key), raw_key), c,
+					    0) != 0)
 		rte_tel_data_free(c);
 	ctx->n++;
 }
 
 static int neighbours_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_tel_data *d)
 {
-	struct neigh_walk_ctx ctx = { .dp = dp, .d = d };
+	struct neigh_walk_ctx ctx = { .d = d };
 
 	RTE_SET_USED(params);
 	/* DPDK 22.11 nests dicts only inside dicts: keyed by "<iface>/<address>". */
 	rte_tel_data_start_dict(d);
-	rtpp_neigh_walk(dp->neigh, neigh_add, &ctx);
+	rtpp_dataplane_neigh_walk(dp, neigh_add, &ctx);
 	return 0;
 }
 
 static int workers_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_tel_data *d)
 {
+	struct rtpp_worker_view v;
+
 	RTE_SET_USED(params);
 	rte_tel_data_start_dict(d);
-	for (uint16_t w = 0; w < dp->n_workers; w++) {
+	for (unsigned int w = 0; rtpp_dataplane_worker_view(dp, w, &v) == 0; w++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		char key[16];
 
 		if (c == NULL)
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "id", w);
-		rte_tel_data_add_dict_u64(c, "lcore", dp->workers[w]->lcore);
-		rte_tel_data_add_dict_u64(c, "queues", dp->workers[w]->n_rxq);
-		rte_tel_data_add_dict_u64(c, "loops", dp->workers[w]->loops);
-		rte_tel_data_add_dict_u64(c, "idle_sleeps", dp->workers[w]->sleeps);
-		rte_tel_data_add_dict_u64(c, "busy_cycles", dp->workers[w]->busy_tsc);
+		rte_tel_data_add_dict_u64(c, "id", v.id);
+		rte_tel_data_add_dict_u64(c, "lcore", v.lcore);
+		rte_tel_data_add_dict_u64(c, "queues", v.queues);
+		rte_tel_data_add_dict_u64(c, "loops", v.loops);
+		rte_tel_data_add_dict_u64(c, "idle_sleeps", v.idle_sleeps);
+		rte_tel_data_add_dict_u64(c, "busy_cycles", v.busy_cycles);
 		snprintf(key, sizeof(key), "worker%u", w);
 		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
 	return 0;
 }
 
-#define TEL_WRAPPER(name)                                                                \
+#define TEL_WRAPPER(name)                                                                 \
 	static int name##_tel(const char *cmd, const char *params, struct rte_tel_data *d) \
-	{                                                                                \
-		RTE_SET_USED(cmd);                                                       \
-		return with_dataplane(name##_cmd, params, d);                            \
+	{                                                                                 \
+		RTE_SET_USED(cmd);                                                        \
+		return with_dataplane(name##_cmd, params, d);                             \
 	}
 TEL_WRAPPER(info)
 TEL_WRAPPER(ports)
@@ -276,7 +277,7 @@ TEL_WRAPPER(session)
 TEL_WRAPPER(neighbours)
 TEL_WRAPPER(workers)
 
-int rtpp_dataplane_register_telemetry(struct rtpp_dataplane *dp)
+int rtpp_telemetry_register(struct rtpp_dataplane *dp)
 {
 	static const struct {
 		const char *cmd;
@@ -294,7 +295,7 @@ int rtpp_dataplane_register_telemetry(struct rtpp_dataplane *dp)
 	};
 	static bool registered;
 
-	rtpp_telemetry_bind(dp);
+	bind_to(dp);
 	if (registered)
 		return 0;
 	for (unsigned int i = 0; i < RTE_DIM(cmds); i++) {

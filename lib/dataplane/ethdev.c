@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Bring data ports and their TAP exception ports up, and take them down. */
+/* Bring the NIC ports and their TAP exception ports up, and take them down. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "dataplane_internal.h"
+#include "ethdev_private.h"
 #include "rtpp_exception.h"
 
 static int probe_device(const char *device, uint16_t *port_id, char *err, size_t errlen)
@@ -130,7 +130,7 @@ static unsigned int mbufs_needed(const struct rtpp_dataplane *dp)
 	return n + 4096;
 }
 
-int rtpp_ports_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
+int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 {
 	char what[64];
 
@@ -191,7 +191,7 @@ int rtpp_ports_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	return 0;
 }
 
-void rtpp_ports_close(struct rtpp_dataplane *dp)
+void rtpp_ethdev_close(struct rtpp_dataplane *dp)
 {
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
 		struct rtpp_dp_iface *ifc = &dp->ifaces[i];

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The accessors of rtpp_dataplane_test.h (tests and benchmarks only). */
+#include "dataplane_private.h"
+#include "rtpp_dataplane_test.h"
+#include "worker_private.h"
+
+struct rtpp_worker *rtpp_dataplane_test_worker(struct rtpp_dataplane *dp, uint16_t id)
+{
+	return id < dp->n_workers ? dp->workers[id] : NULL;
+}
+
+struct rtpp_session_table *rtpp_dataplane_test_sessions(struct rtpp_dataplane *dp)
+{
+	return dp->sessions;
+}
+
+struct rtpp_neigh_table *rtpp_dataplane_test_neigh(struct rtpp_dataplane *dp)
+{
+	return dp->neigh;
+}
+
+struct rte_ring *rtpp_dataplane_test_learn_ring(struct rtpp_dataplane *dp)
+{
+	return dp->learn_ring;
+}
+
+struct rtpp_port_pool *rtpp_dataplane_test_port_pool(struct rtpp_dataplane *dp, uint16_t iface)
+{
+	return iface < RTPP_MAX_INTERFACES ? dp->admission.pools[iface] : NULL;
+}
+
+const struct rte_ether_addr *rtpp_dataplane_test_iface_mac(struct rtpp_dataplane *dp,
+							   uint16_t iface)
+{
+	return &dp->ifaces[iface].mac;
+}
+
+struct rtpp_iface_counters *rtpp_dataplane_test_worker_counters(struct rtpp_worker *w,
+								uint16_t iface)
+{
+	return &w->iface_counters[iface];
+}
+
+bool rtpp_dataplane_test_has_event_handler(struct rtpp_dataplane *dp)
+{
+	pthread_mutex_lock(&dp->lock);
+	bool has = dp->event_fn != NULL;
+	pthread_mutex_unlock(&dp->lock);
+	return has;
+}

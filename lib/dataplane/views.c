@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the data plane reports: session status, interfaces, workers, next
+ * hops. Counters are summed over the workers' own copies without locks (see
+ * rtpp_stats.h); the tables are read under dp->lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+
+#include "dataplane_private.h"
+#include "views_private.h"
+#include "worker_private.h"
+
+uint64_t rtpp_dp_tsc_to_unix_ms(const struct rtpp_dataplane *dp, uint64_t tsc)
+{
+	if (tsc == 0)
+		return 0;
+	int64_t delta_ns = (int64_t)((double)((int64_t)(tsc - dp->clock_base_tsc)) * 1e9 /
+				     (double)rte_get_tsc_hz());
+	return (uint64_t)((int64_t)dp->clock_base_unix_ns + delta_ns) / 1000000u;
+}
+
+static double tsc_to_ms(uint64_t tsc)
+{
+	return (double)tsc * 1e3 / (double)rte_get_tsc_hz();
+}
+
+/* What RTCP says of a leg's remote, summed over workers. */
+static void leg_quality(const struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,
+			struct rtpp_leg_quality *q)
+{
+	struct rtpp_rtcp_summary r;
+
+	rtpp_session_leg_rtcp(dp->sessions, index, leg, &r);
+	q->rtt_samples = r.rtt_count;
+	q->rtt_avg_ms = r.rtt_count ? tsc_to_ms(r.rtt_sum_tsc) / r.rtt_count : 0.0;
+	q->rtt_last_ms = tsc_to_ms(r.rtt_last_tsc);
+	q->has_report = r.has_report;
+	q->reported_cumulative_lost = r.report_cumulative_lost;
+	q->reported_fraction_lost = r.report_fraction_lost / 256.0;
+}
+
+void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
+				      struct rtpp_session_status *out)
+{
+	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
+	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
+	uint64_t last_rx_tsc = 0, now = rte_rdtsc();
+
+	memset(out, 0, sizeof(*out));
+	out->id = info->id;
+	snprintf(out->name, sizeof(out->name), "%s", info->name);
+	out->state = info->state;
+	out->is_static = info->is_static;
+	out->rtcp = info->rtcp;
+	out->created_unix_ms = info->created_ns / 1000000u;
+	out->listen = s->leg[RTPP_LEG_A].local;
+	out->source = s->leg[RTPP_LEG_A].remote;
+	out->forward = s->leg[RTPP_LEG_B].local;
+	out->destination = s->leg[RTPP_LEG_B].remote;
+	out->iface_a = s->leg[RTPP_LEG_A].iface;
+	out->iface_b = s->leg[RTPP_LEG_B].iface;
+	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
+		rtpp_session_flow_counters(dp->sessions, index, f, &out->flows[f]);
+		out->last_rx_unix_ms[f] = rtpp_dp_tsc_to_unix_ms(dp, out->flows[f].last_rx_tsc);
+		if (out->flows[f].last_rx_tsc > last_rx_tsc)
+			last_rx_tsc = out->flows[f].last_rx_tsc;
+	}
+	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++)
+		leg_quality(dp, index, leg, &out->legs[leg]);
+	uint64_t since = last_rx_tsc ? last_rx_tsc : info->created_tsc;
+	out->idle_ms = now > since ? (now - since) * 1000 / rte_get_tsc_hz() : 0;
+}
+
+int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,
+				  struct rtpp_session_status *out)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&dp->lock);
+	uint32_t index = rtpp_session_find(dp->sessions, id);
+	if (index != RTPP_SESSION_INVALID) {
+		rtpp_views_session_status_locked(dp, index, out);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+static bool matches_locked(const struct rtpp_dataplane *dp, uint32_t index,
+			   const struct rtpp_session_filter *f)
+{
+	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
+
+	if (f == NULL)
+		return true;
+	if (f->none)
+		return false;
+	if (f->state != RTPP_SESSION_FREE &&
+	    rtpp_session_get_info(dp->sessions, index)->state != f->state)
+		return false;
+	return f->iface < 0 || s->leg[RTPP_LEG_A].iface == f->iface ||
+	       s->leg[RTPP_LEG_B].iface == f->iface;
+}
+
+unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
+					 const struct rtpp_session_filter *filter,
+					 uint32_t *cursor, struct rtpp_session_status *out,
+					 unsigned int max)
+{
+	unsigned int n = 0;
+	uint32_t index = *cursor;
+
+	pthread_mutex_lock(&dp->lock);
+	while (n < max && index != UINT32_MAX) {
+		if (!rtpp_session_next(dp->sessions, &index)) {
+			index = UINT32_MAX;
+			break;
+		}
+		if (matches_locked(dp, index, filter))
+			rtpp_views_session_status_locked(dp, index, &out[n++]);
+		index++;
+	}
+	/* A full page may have been the last: look ahead so the caller can stop. */
+	if (index != UINT32_MAX) {
+		uint32_t probe = index;
+		bool more = false;
+
+		while (rtpp_session_next(dp->sessions, &probe)) {
+			if (matches_locked(dp, probe, filter)) {
+				more = true;
+				break;
+			}
+			probe++;
+		}
+		index = more ? probe : UINT32_MAX;
+	}
+	*cursor = index;
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
+unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cursor,
+					uint64_t *ids, unsigned int max)
+{
+	unsigned int n = 0;
+	uint32_t index = *cursor;
+
+	pthread_mutex_lock(&dp->lock);
+	while (index != UINT32_MAX && n < max) {
+		if (!rtpp_session_next(dp->sessions, &index)) {
+			index = UINT32_MAX;
+			break;
+		}
+		ids[n++] = rtpp_session_get_info(dp->sessions, index)->id;
+		index++;
+	}
+	if (index != UINT32_MAX && !rtpp_session_next(dp->sessions, &index))
+		index = UINT32_MAX;
+	*cursor = index;
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
+uint32_t rtpp_dataplane_session_count(struct rtpp_dataplane *dp)
+{
+	pthread_mutex_lock(&dp->lock);
+	uint32_t n = rtpp_session_count(dp->sessions);
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
+int rtpp_dataplane_iface_index(const struct rtpp_dataplane *dp, const char *name)
+{
+	for (unsigned int i = 0; i < dp->n_ifaces; i++)
+		if (dp->ifaces[i].cfg != NULL && strcmp(dp->ifaces[i].cfg->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&dp->lock);
+	out->running = dp->started;
+	out->workers = dp->n_workers;
+	out->interfaces = dp->n_ifaces;
+	out->sessions = rtpp_session_count(dp->sessions);
+	out->max_sessions = rtpp_session_capacity(dp->sessions);
+	out->neighbours = rtpp_neigh_count(dp->neigh);
+	out->uptime_s = dp->started ? (rte_rdtsc() - dp->started_tsc) / rte_get_tsc_hz() : 0;
+	out->mbufs_free = dp->pool != NULL ? rte_mempool_avail_count(dp->pool) : 0;
+	out->events_lost = __atomic_load_n(&dp->events_lost, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&dp->lock);
+}
+
+int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
+			      struct rtpp_iface_view *out)
+{
+	const struct rtpp_dp_iface *ifc;
+
+	if (iface >= dp->n_ifaces)
+		return -ENOENT;
+	ifc = &dp->ifaces[iface];
+	memset(out, 0, sizeof(*out));
+	out->name = ifc->cfg != NULL ? ifc->cfg->name : "";
+	out->port_id = ifc->port_id;
+	out->has_tap = ifc->has_tap;
+	out->tap_port_id = ifc->tap_port_id;
+	/* Each worker's counters are an allocation of their own: sum copy by copy. */
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		struct rtpp_iface_counters one;
+
+		rtpp_iface_counters_sum(&dp->workers[w]->iface_counters[iface], sizeof(one), 1,
+					&one);
+		for (unsigned int f = 0; f < rtpp_iface_counter_nfields; f++) {
+			size_t off = rtpp_iface_counter_fields[f].offset;
+
+			*(uint64_t *)((uint8_t *)&out->counters + off) += rtpp_counter_read(&one, off);
+		}
+	}
+	pthread_mutex_lock(&dp->lock); /* the pools are the main lcore's */
+	out->has_media_ports = dp->admission.pools[iface] != NULL;
+	if (out->has_media_ports)
+		out->media_ports_free = rtpp_port_pool_free_count(dp->admission.pools[iface]);
+	pthread_mutex_unlock(&dp->lock);
+	return 0;
+}
+
+int rtpp_dataplane_worker_view(struct rtpp_dataplane *dp, unsigned int worker,
+			       struct rtpp_worker_view *out)
+{
+	const struct rtpp_worker *w;
+
+	if (worker >= dp->n_workers)
+		return -ENOENT;
+	w = dp->workers[worker];
+	out->id = w->id;
+	out->lcore = w->lcore;
+	out->queues = w->n_rxq;
+	out->loops = __atomic_load_n(&w->loops, __ATOMIC_RELAXED);
+	out->idle_sleeps = __atomic_load_n(&w->sleeps, __ATOMIC_RELAXED);
+	out->busy_cycles = __atomic_load_n(&w->busy_tsc, __ATOMIC_RELAXED);
+	return 0;
+}
+
+struct neigh_walk {
+	const struct rtpp_dataplane *dp;
+	rtpp_neigh_view_fn fn;
+	void *ctx;
+};
+
+static void neigh_one(void *arg, uint32_t index, const struct rtpp_neigh_entry *e)
+{
+	const struct neigh_walk *walk = arg;
+	const struct rtpp_dp_iface *ifc = &walk->dp->ifaces[e->iface];
+	struct rtpp_neigh_view v = {
+		.iface = ifc->cfg != NULL ? ifc->cfg->name : "",
+		.addr = e->addr,
+		.usable = e->usable,
+		.state = rtpp_neigh_state_name(e->state),
+		.sessions = e->refcnt,
+	};
+
+	RTE_SET_USED(index);
+	if (v.usable)
+		memcpy(v.mac, e->mac.addr_bytes, sizeof(v.mac));
+	walk->fn(walk->ctx, &v);
+}
+
+void rtpp_dataplane_neigh_walk(struct rtpp_dataplane *dp, rtpp_neigh_view_fn fn, void *ctx)
+{
+	struct neigh_walk walk = { .dp = dp, .fn = fn, .ctx = ctx };
+
+	pthread_mutex_lock(&dp->lock);
+	rtpp_neigh_walk(dp->neigh, neigh_one, &walk);
+	pthread_mutex_unlock(&dp->lock);
+}
+
+const char *rtpp_dataplane_state_name(enum rtpp_session_state state)
+{
+	return rtpp_session_state_name(state);
+}
