@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Loading: libyaml checks the syntax first (libcyaml would report a syntax
- * error without its line), libcyaml then loads the document against the
- * schema below, and config_validate.c converts and checks the values.
- * Every refusal becomes one line "NAME:LINE: FIELD: reason".
+ * Loader of lib/config, the top of its chain: libyaml checks the syntax first
+ * (libcyaml would report a syntax error without its line), libcyaml then
+ * loads the document against the schema below into the raw types of
+ * config_raw.h, and config_convert_all converts and checks the values. It
+ * calls down only: the conversion layer's entry (config_validate.c), the
+ * error layer (config_error.c) and yaml_locate.c; nothing in lib/config calls
+ * it back. Every refusal becomes one line "NAME:LINE: FIELD: reason".
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,16 +16,19 @@
 
 #include <cyaml/cyaml.h>
 
-#include "config_internal.h"
+#include "config_error.h"
+#include "config_raw.h"
+#include "config_validate.h"
+#include "rtpp_config.h"
+#include "yaml_locate.h"
 
 /* Files above this are surely not configurations; refuse rather than swap. */
 #define CONFIG_MAX_FILE_SIZE (256u << 20)
 
 #define EMBEDDED_NAME "<embedded>"
-#define DOCUMENT_FIELD "(document)"
 #define FILE_FIELD "(file)"
 
-/* ---- Schema: every scalar is text (see config_internal.h) ---- */
+/* ---- Schema: every scalar is text (see config_raw.h) ---- */
 
 #define TEXT_FIELD(key, flags, structure, member) \
 	CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | (flags), structure, member, \
@@ -34,7 +40,7 @@ static const cyaml_schema_value_t text_entry_schema = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
 };
 
-/* Sequence lengths are checked in config_validate.c, with clearer messages. */
+/* Sequence lengths are checked by the converters, with clearer messages. */
 static const cyaml_schema_field_t interface_fields[] = {
 	REQUIRED_TEXT(struct raw_interface, name),
 	REQUIRED_TEXT(struct raw_interface, device),
@@ -110,42 +116,6 @@ static const cyaml_schema_field_t root_fields[] = {
 static const cyaml_schema_value_t root_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_config, root_fields),
 };
-
-/* ---- Errors ---- */
-
-static void format_error(const struct config_source *src, unsigned int line, const char *path,
-			 const char *fmt, va_list args)
-{
-	int n;
-
-	if (src->err == NULL || src->errlen == 0)
-		return;
-	n = snprintf(src->err, src->errlen, "%s:%u: %s: ", src->name, line,
-		     path[0] != '\0' ? path : DOCUMENT_FIELD);
-	if (n >= 0 && (size_t)n < src->errlen)
-		vsnprintf(src->err + n, src->errlen - (size_t)n, fmt, args);
-	/* Values and keys come from the file: keep the message on one line. */
-	for (char *c = src->err; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-}
-
-int config_fail_at(const struct config_source *src, unsigned int line, const char *path,
-		   const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	format_error(src, line, path, fmt, args);
-	va_end(args);
-	return -1;
-}
-
-int config_vfail(const struct config_source *src, const char *path, const char *fmt, va_list args)
-{
-	format_error(src, yaml_locate_path(src->text, src->len, path), path, fmt, args);
-	return -1;
-}
 
 /* ---- Syntax, checked with libyaml before libcyaml sees the text ---- */
 
@@ -381,7 +351,7 @@ int rtpp_config_load_string(const char *yaml, size_t len, const char *name,
 		return config_fail_at(&src, 0, "", "out of memory");
 	}
 	snprintf(cfg->source_name, sizeof(cfg->source_name), "%s", src.name);
-	rc = config_convert(&src, raw, cfg);
+	rc = config_convert_all(&src, raw, cfg);
 	free_raw(raw);
 	if (rc != 0) {
 		rtpp_config_free(cfg);
@@ -446,23 +416,4 @@ void rtpp_config_free(struct rtpp_config *cfg)
 		return;
 	free(cfg->sessions);
 	free(cfg);
-}
-
-int rtpp_config_iface_owning(const struct rtpp_config *cfg, const struct rtpp_addr *addr)
-{
-	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
-		for (unsigned int j = 0; j < cfg->ifaces[i].n_addrs; j++)
-			if (rtpp_addr_equal(&cfg->ifaces[i].addrs[j].addr, addr))
-				return (int)i;
-	return -1;
-}
-
-bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp_addr *addr)
-{
-	if (cfg->policy.n_allowed_remotes == 0)
-		return true;
-	for (unsigned int i = 0; i < cfg->policy.n_allowed_remotes; i++)
-		if (rtpp_prefix_contains(&cfg->policy.allowed_remotes[i], addr))
-			return true;
-	return false;
 }

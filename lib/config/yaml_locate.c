@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Where is a field in the YAML text? libcyaml keeps no positions in the data
- * it returns, so the text is parsed again with libyaml and every event is
- * given the path a config error would name ("interfaces[1].addresses[0]")
- * and its line. The same walk checks the syntax before libcyaml runs and
- * numbers the events, which is how libcyaml's own errors are located.
+ * Bottom layer of lib/config, with config_error.c: where is a field in the
+ * YAML text? libcyaml keeps no positions in the data it returns, so the text
+ * is parsed again with libyaml and every event is given the path a config
+ * error would name ("interfaces[1].addresses[0]") and its line. The same walk
+ * checks the syntax before libcyaml runs and numbers the events, which is how
+ * libcyaml's own errors are located. It calls libyaml only, no other file of
+ * lib/config.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "config_internal.h"
+#include "yaml_locate.h"
 
 /*
  * Containers tracked with a path. The schema is four levels deep; anything

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Queries of lib/config: public functions that answer about a loaded
+ * configuration (which interface owns an address, whether a remote is
+ * allowed) or parse one value the way the file does (the API's listen
+ * address, also given on the command line). They stand apart from the
+ * loading chain: they call lib/netaddr and the C library only, never another
+ * file of lib/config, and write no config error; the converters call them.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rtpp_config.h"
+
+int rtpp_config_iface_owning(const struct rtpp_config *cfg, const struct rtpp_addr *addr)
+{
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
+		for (unsigned int j = 0; j < cfg->ifaces[i].n_addrs; j++)
+			if (rtpp_addr_equal(&cfg->ifaces[i].addrs[j].addr, addr))
+				return (int)i;
+	return -1;
+}
+
+bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp_addr *addr)
+{
+	if (cfg->policy.n_allowed_remotes == 0)
+		return true;
+	for (unsigned int i = 0; i < cfg->policy.n_allowed_remotes; i++)
+		if (rtpp_prefix_contains(&cfg->policy.allowed_remotes[i], addr))
+			return true;
+	return false;
+}
+
+int rtpp_config_api_listen_parse(const char *text, char *out, size_t outlen, const char **why)
+{
+	struct rtpp_endpoint listen;
+
+	if (strncmp(text, "unix:", 5) == 0) {
+		const char *path = text + 5;
+		char dir[RTPP_API_LISTEN_LEN];
+		struct stat st;
+		size_t len = strlen(path);
+
+		if (path[0] != '/') {
+			*why = "is not unix:/ABSOLUTE/PATH";
+			return -1;
+		}
+		if (len > RTPP_API_UNIX_PATH_MAX || len + 6 > outlen) {
+			*why = "is longer than a Unix socket path can be (107 bytes)";
+			return -1;
+		}
+		if (path[len - 1] == '/') {
+			*why = "names a directory, not a socket";
+			return -1;
+		}
+		/* The socket is made at start; its directory must be there. */
+		memcpy(dir, path, len + 1);
+		*strrchr(dir, '/') = '\0';
+		if (stat(dir[0] != '\0' ? dir : "/", &st) != 0 || !S_ISDIR(st.st_mode)) {
+			*why = "is in a directory that does not exist";
+			return -1;
+		}
+		snprintf(out, outlen, "unix:%s", path);
+		return 0;
+	}
+	if (rtpp_endpoint_parse(text, &listen) != 0) {
+		*why = "is not address:port (\"[::]:50051\", \"127.0.0.1:50051\") or "
+		       "unix:/PATH";
+		return -1;
+	}
+	rtpp_endpoint_format(&listen, out, outlen);
+	return 0;
+}

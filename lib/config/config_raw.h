@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to lib/config: the document as libcyaml loads it, before any
+ * conversion. Types only, no functions: the loader's schema (config.c) fills
+ * them and the converters (config_validate.c and the section files) read
+ * them. Scalars are loaded as text on purpose: libcyaml 1.3 reads "1.5" as
+ * the integer 1, "010" as 8 and "maybe" as true; parsing them in the
+ * converters keeps the accepted syntax strict and the error messages ours.
+ * Every char * holds a scalar as written in the file, NULL when its key is
+ * absent (the schema makes sure a required key is there).
+ */
+#ifndef RTPP_CONFIG_RAW_H
+#define RTPP_CONFIG_RAW_H
+
+/* One entry of "interfaces:". */
+struct raw_interface {
+	char *name;                   /* required: the interface's (and its TAP's) name */
+	char *device;                 /* required: PCI address or vdev with its arguments */
+	char **addresses;             /* required: "ADDRESS/LENGTH" each */
+	unsigned int addresses_count; /* entries in addresses; 0 for "[]" */
+	char *gateway4;               /* IPv4 next hop beyond the subnets */
+	char *gateway6;               /* IPv6 next hop beyond the subnets */
+	char *ports;                  /* required: media UDP range "MIN-MAX" */
+	char *rx_queues;              /* decimal: RSS queues */
+	char *mtu;                    /* decimal: the device's MTU */
+};
+
+/* "dataplane:", decimal each. */
+struct raw_dataplane {
+	char *workers;       /* worker lcores to use */
+	char *burst;         /* packets per rx/tx burst */
+	char *max_sessions;  /* session table capacity */
+	char *mbufs;         /* mbufs per NUMA socket */
+	char *rx_desc;       /* descriptors per rx queue */
+	char *tx_desc;       /* descriptors per tx queue */
+	char *idle_sleep_us; /* a worker's sleep when idle */
+};
+
+/* "api:". */
+struct raw_api {
+	char *listen;        /* "ADDRESS:PORT" or "unix:/PATH" */
+	char *tls_cert;      /* path of a PEM file */
+	char *tls_key;       /* path of a PEM file */
+	char *tls_client_ca; /* path of a PEM file */
+};
+
+/* "policy:". */
+struct raw_policy {
+	char **allowed_remotes;             /* "ADDRESS/LENGTH" each; NULL when absent or "[]" */
+	unsigned int allowed_remotes_count; /* entries in allowed_remotes; 0 when absent or "[]" */
+};
+
+/* One entry of "sessions:". */
+struct raw_session {
+	char *name;        /* the session's name */
+	char *listen;      /* required: leg A's local "ADDRESS:PORT" */
+	char *forward;     /* required: leg B's local "ADDRESS:PORT" */
+	char *destination; /* required: leg B's remote "ADDRESS:PORT" */
+	char *source;      /* leg A's remote "ADDRESS:PORT" */
+	char *rtcp;        /* boolean: also relay port+1 */
+};
+
+/* The whole document. */
+struct raw_config {
+	struct raw_interface *interfaces; /* required: "interfaces:" in order */
+	unsigned int interfaces_count;    /* entries in interfaces */
+	struct raw_dataplane *dataplane;  /* NULL when the section is absent or empty */
+	struct raw_api *api;              /* NULL when the section is absent or empty */
+	struct raw_policy *policy;        /* NULL when the section is absent or empty */
+	struct raw_session *sessions;     /* "sessions:" in order; NULL when absent or empty */
+	unsigned int sessions_count;      /* entries in sessions */
+};
+
+#endif

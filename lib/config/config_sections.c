@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Conversion layer of lib/config: the small sections, "dataplane:", "api:"
+ * and "policy:". Each converts its keys with their defaults when absent.
+ * It calls the shared converters (config_convert.c), the error layer
+ * (config_error.c), the queries (config_query.c, for the API's address) and
+ * lib/netaddr; only config_validate.c calls it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_convert.h"
+#include "config_error.h"
+#include "config_raw.h"
+#include "config_sections.h"
+#include "rtpp_config.h"
+
+/* ---- Data plane ---- */
+
+static const struct uint_field dataplane_uint_fields[] = {
+#define DATAPLANE_FIELD(...) UINT_FIELD(struct raw_dataplane, struct rtpp_dataplane_config, __VA_ARGS__)
+	DATAPLANE_FIELD(workers, 0, 64, false, 0),
+	DATAPLANE_FIELD(burst, 1, 512, false, 32),
+	DATAPLANE_FIELD(max_sessions, 1, 16777216, false, 65536),
+	DATAPLANE_FIELD(mbufs, 1024, 16777216, true, 0),
+	DATAPLANE_FIELD(rx_desc, 64, 16384, false, 1024),
+	DATAPLANE_FIELD(tx_desc, 64, 16384, false, 1024),
+	DATAPLANE_FIELD(idle_sleep_us, 0, 1000, false, 0),
+#undef DATAPLANE_FIELD
+};
+
+int config_convert_dataplane(const struct config_source *src, const struct raw_dataplane *raw,
+			     struct rtpp_dataplane_config *dataplane)
+{
+	return config_convert_uint_fields(src, "dataplane", dataplane_uint_fields,
+					  sizeof(dataplane_uint_fields) /
+						  sizeof(dataplane_uint_fields[0]),
+					  raw, dataplane);
+}
+
+/* ---- API ---- */
+
+/* A TLS file must be there and readable now, not at the first client. */
+static int convert_path(const struct config_source *src, const char *key, const char *text,
+			char *out, size_t len)
+{
+	out[0] = '\0';
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	if (strlen(text) >= len)
+		return config_fail_field(src, "api", key, "path longer than %zu characters", len - 1);
+	if (access(text, R_OK) != 0)
+		return config_fail_field(src, "api", key, QUOTED ": %s", text, strerror(errno));
+	memcpy(out, text, strlen(text) + 1);
+	return 0;
+}
+
+int config_convert_api(const struct config_source *src, const struct raw_api *raw,
+		       struct rtpp_api_config *api)
+{
+	const char *why;
+
+	snprintf(api->listen, sizeof(api->listen), "%s", RTPP_API_LISTEN_DEFAULT);
+	if (raw == NULL)
+		return 0;
+	if (raw->listen != NULL &&
+	    rtpp_config_api_listen_parse(raw->listen, api->listen, sizeof(api->listen), &why) != 0)
+		return config_fail_field(src, "api", "listen", QUOTED " %s", raw->listen, why);
+	if (convert_path(src, "tls_cert", raw->tls_cert, api->tls_cert, sizeof(api->tls_cert)) ||
+	    convert_path(src, "tls_key", raw->tls_key, api->tls_key, sizeof(api->tls_key)) ||
+	    convert_path(src, "tls_client_ca", raw->tls_client_ca, api->tls_client_ca,
+			 sizeof(api->tls_client_ca)))
+		return -1;
+	if ((api->tls_cert[0] == '\0') != (api->tls_key[0] == '\0'))
+		return config_fail_field(src, "api", api->tls_cert[0] ? "tls_cert" : "tls_key",
+					 "tls_cert and tls_key go together");
+	if (api->tls_client_ca[0] != '\0' && api->tls_cert[0] == '\0')
+		return config_fail_field(src, "api", "tls_client_ca",
+					 "client certificates need TLS: set tls_cert and tls_key too");
+	return 0;
+}
+
+/* ---- Policy ---- */
+
+/* The network address of prefix: its host bits cleared. */
+static struct rtpp_addr prefix_network(const struct rtpp_prefix *prefix)
+{
+	struct rtpp_addr network = prefix->addr;
+
+	for (unsigned int bit = prefix->len; bit < 8 * sizeof(network.bytes); bit++)
+		network.bytes[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	return network;
+}
+
+static int convert_allowed_remote(const struct config_source *src, const char *key,
+				  const char *text, struct rtpp_prefix *out)
+{
+	struct rtpp_addr network;
+	char shown[RTPP_ADDR_STRLEN];
+
+	if (config_parse_prefix(src, "policy", key, text, out) != 0)
+		return -1;
+	/* 203.0.113.7/24 is most likely a typo for a host or for the /24: ask which. */
+	network = prefix_network(out);
+	if (!rtpp_addr_equal(&network, &out->addr))
+		return config_fail_field(src, "policy", key,
+					 QUOTED " has host bits set: write %s/%u for the network, or the "
+					 "address with /%u for one host",
+					 text, rtpp_addr_format(&network, shown, sizeof(shown)),
+					 out->len, out->addr.family == RTPP_AF_INET ? 32 : 128);
+	return 0;
+}
+
+int config_convert_policy(const struct config_source *src, const struct raw_policy *raw,
+			  struct rtpp_policy_config *policy)
+{
+	char key[40];
+
+	policy->n_allowed_remotes = 0;
+	if (raw == NULL || raw->allowed_remotes_count == 0) {
+		/*
+		 * Absent means "no restriction"; an empty list must not silently
+		 * mean the same (nor refuse every session): make the intent explicit.
+		 */
+		if (config_line_of(src, RTPP_ALLOWED_REMOTES_FIELD) != 0)
+			return config_fail_field(src, "policy", "allowed_remotes",
+						 "at least one prefix is required (leave the key out to "
+						 "allow every remote)");
+		return 0;
+	}
+	if (raw->allowed_remotes_count > RTPP_MAX_ALLOWED_REMOTES)
+		return config_fail_field(src, "policy", "allowed_remotes",
+					 "at most %u prefixes (found %u)", RTPP_MAX_ALLOWED_REMOTES,
+					 raw->allowed_remotes_count);
+	for (unsigned int i = 0; i < raw->allowed_remotes_count; i++) {
+		snprintf(key, sizeof(key), "allowed_remotes[%u]", i);
+		if (convert_allowed_remote(src, key, raw->allowed_remotes[i],
+					   &policy->allowed_remotes[i]) != 0)
+			return -1;
+	}
+	policy->n_allowed_remotes = raw->allowed_remotes_count;
+	return 0;
+}
