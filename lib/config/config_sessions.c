@@ -94,22 +94,22 @@ static int check_same_family(const struct config_source *src, const char *base, 
 }
 
 static int convert_session_name(const struct config_source *src, const char *base,
-				unsigned int index, const char *text, char name[RTPP_SESSION_NAME_LEN])
+				unsigned int index, const char *text, char name[RTPP_SESSION_NAME_MAX])
 {
 	size_t len;
 
 	if (text == NULL) {
-		snprintf(name, RTPP_SESSION_NAME_LEN, "static-%u", index);
+		snprintf(name, RTPP_SESSION_NAME_MAX, "static-%u", index);
 		return 0;
 	}
 	len = strlen(text);
-	bool printable = len > 0 && len < RTPP_SESSION_NAME_LEN;
+	bool printable = len > 0 && len < RTPP_SESSION_NAME_MAX;
 	for (size_t i = 0; printable && i < len; i++)
 		printable = text[i] > ' ' && text[i] < 0x7f;
 	if (!printable)
 		return config_fail_field(src, base, "name",
 					 QUOTED " is not a valid name (1..%u characters, no spaces or control characters)",
-					 text, RTPP_SESSION_NAME_LEN - 1);
+					 text, RTPP_SESSION_NAME_MAX - 1);
 	memcpy(name, text, len + 1);
 	return 0;
 }

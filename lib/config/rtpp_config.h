@@ -12,12 +12,12 @@
 #include <stdint.h>
 
 #include "rtpp_addr.h"
+#include "rtpp_session_types.h" /* RTPP_SESSION_NAME_MAX */
 
 #define RTPP_MAX_INTERFACES 16
 #define RTPP_MAX_IFACE_ADDRS 8
 #define RTPP_IFNAME_LEN 16 /* also the kernel's IFNAMSIZ: the TAP carries it */
 #define RTPP_DEVICE_LEN 256
-#define RTPP_SESSION_NAME_LEN 64
 #define RTPP_CONFIG_ERR_LEN 512
 #define RTPP_MAX_ALLOWED_REMOTES 256
 /* How refusals name the list, in config errors and in the API's PERMISSION_DENIED. */
@@ -37,7 +37,7 @@ struct rtpp_iface_config {
 
 /* A session provisioned from YAML: the seed's one-way model, optionally two-way. */
 struct rtpp_static_session_config {
-	char name[RTPP_SESSION_NAME_LEN]; /* unique; default "static-<index>" */
+	char name[RTPP_SESSION_NAME_MAX]; /* unique; default "static-<index>" */
 	struct rtpp_endpoint listen;      /* leg A local: owned by an interface */
 	struct rtpp_endpoint forward;     /* leg B local (egress source): owned by an interface */
 	struct rtpp_endpoint destination; /* leg B remote */

@@ -23,8 +23,6 @@
 #include "sessions_private.h"
 #include "worker_private.h"
 
-RTE_LOG_REGISTER(rtpp_logtype_dataplane, rtpproxy.dataplane, INFO);
-
 static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
 {
 	unsigned int available = rte_lcore_count() - 1, lcore;

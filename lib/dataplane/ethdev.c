@@ -166,9 +166,12 @@ int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 		if (port_start(dp, ifc->port_id, what, &data, &ifc->ip_csum_offload, err, errlen) != 0)
 			return -1;
 
-		if (rtpp_exception_create(ifc->port_id, ifc->cfg, &ifc->tap_port_id) != 0) {
-			snprintf(err, errlen, "interface %s: cannot create its TAP exception port "
-				 "(is /dev/net/tun there? root?)", ifc->cfg->name);
+		char why[256];
+
+		if (rtpp_exception_create(ifc->port_id, ifc->cfg, &ifc->tap_port_id, why,
+					  sizeof(why)) != 0) {
+			snprintf(err, errlen, "cannot create the TAP exception port of interface %s",
+				 why);
 			return -1;
 		}
 		ifc->has_tap = true;
