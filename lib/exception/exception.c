@@ -52,7 +52,7 @@ static int ifname_ok(const char *name)
 }
 
 int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config *ifc,
-			  uint16_t *tap_port_id)
+			  uint16_t *tap_port_id, char *err, size_t errlen)
 {
 	char vdev_name[RTE_DEV_NAME_MAX_LEN];
 	char args[128];
@@ -62,25 +62,27 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 	uint16_t port;
 	int ret;
 
-	if (ifc == NULL || tap_port_id == NULL)
+	if (ifc == NULL || tap_port_id == NULL) {
+		snprintf(err, errlen, "no interface");
 		return -EINVAL;
+	}
 	if (!ifname_ok(ifc->name)) {
-		EXC_LOG(ERR, "interface name \"%.*s\" cannot name a TAP",
+		snprintf(err, errlen, "interface name \"%.*s\" cannot name a TAP",
 			RTPP_IFNAME_LEN, ifc->name);
 		return -EINVAL;
 	}
 	if (!rte_eth_dev_is_valid_port(data_port_id)) {
-		EXC_LOG(ERR, "%s: data port %u does not exist", ifc->name, data_port_id);
+		snprintf(err, errlen, "%s: data port %u does not exist", ifc->name, data_port_id);
 		return -ENODEV;
 	}
 	ret = rte_eth_macaddr_get(data_port_id, &mac);
 	if (ret != 0) {
-		EXC_LOG(ERR, "%s: MAC of data port %u: %s", ifc->name, data_port_id,
+		snprintf(err, errlen, "%s: MAC of data port %u: %s", ifc->name, data_port_id,
 			rte_strerror(-ret));
 		return ret;
 	}
 	if (!rte_is_valid_assigned_ether_addr(&mac)) {
-		EXC_LOG(ERR, "%s: data port %u has no unicast MAC (" MAC_FMT ")",
+		snprintf(err, errlen, "%s: data port %u has no unicast MAC (" MAC_FMT ")",
 			ifc->name, data_port_id, RTE_ETHER_ADDR_BYTES(&mac));
 		return -EINVAL;
 	}
@@ -90,7 +92,10 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 	 * interface: refuse with a clear reason instead.
 	 */
 	if (if_nametoindex(ifc->name) != 0) {
-		EXC_LOG(ERR, "%s: a kernel interface of that name already exists", ifc->name);
+		snprintf(err, errlen,
+			 "%s: a kernel interface of that name already exists (the TAP takes "
+			 "the interface's name: rename one of them)",
+			 ifc->name);
 		return -EEXIST;
 	}
 
@@ -99,13 +104,13 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 		 RTE_ETHER_ADDR_BYTES(&mac));
 	ret = rte_vdev_init(vdev_name, args);
 	if (ret != 0) {
-		EXC_LOG(ERR, "%s: rte_vdev_init(%s, %s): %s", ifc->name, vdev_name, args,
+		snprintf(err, errlen, "%s: rte_vdev_init(%s, %s): %s", ifc->name, vdev_name, args,
 			rte_strerror(ret < 0 ? -ret : ret));
 		return ret < 0 ? ret : -ret;
 	}
 	ret = rte_eth_dev_get_port_by_name(vdev_name, &port);
 	if (ret != 0) {
-		EXC_LOG(ERR, "%s: %s probed but has no ethdev port", ifc->name, vdev_name);
+		snprintf(err, errlen, "%s: %s probed but has no ethdev port", ifc->name, vdev_name);
 		rte_vdev_uninit(vdev_name);
 		return -ENODEV;
 	}
@@ -118,7 +123,7 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 	if (rte_eth_dev_info_get(port, &info) != 0 || kindex == 0 ||
 	    info.if_index != kindex || rte_eth_macaddr_get(port, &tap_mac) != 0 ||
 	    !rte_is_same_ether_addr(&mac, &tap_mac)) {
-		EXC_LOG(ERR, "%s: %s did not come up as kernel interface %s with MAC " MAC_FMT,
+		snprintf(err, errlen, "%s: %s did not come up as kernel interface %s with MAC " MAC_FMT,
 			ifc->name, vdev_name, ifc->name, RTE_ETHER_ADDR_BYTES(&mac));
 		rte_eth_dev_close(port);
 		rte_vdev_uninit(vdev_name);

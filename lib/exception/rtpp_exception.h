@@ -36,10 +36,10 @@
  * dev_conf.rxmode.mtu should be ifc->mtu (the PMD drops TX frames longer than
  * its own MTU + 22). rte_eth_dev_start sets the kernel link up.
  *
- * Returns 0 and *tap_port_id, or -errno (reason logged).
+ * Returns 0 and *tap_port_id, or -errno with the reason in err.
  */
 int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config *ifc,
-			  uint16_t *tap_port_id);
+			  uint16_t *tap_port_id, char *err, size_t errlen);
 
 /*
  * After the TAP port is started, through rtnetlink (never by running `ip`):
