@@ -3,7 +3,7 @@
  * Conversion layer of lib/config, its lowest file: the scalar converters the
  * section files share (integers, booleans, tables of unsigned fields,
  * addresses and prefixes). It calls only the error layer (config_error.c)
- * and lib/netaddr, never a section file or the loader.
+ * and lib/addr, never a section file or the loader.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * name, device, addresses, gateways, port range and tunables are parsed and
  * checked against the interfaces before it (names, devices and subnets are
  * unique). It calls the shared converters (config_convert.c), the error layer
- * (config_error.c), the queries (config_query.c) and lib/netaddr; only
+ * (config_error.c), the queries (config_query.c) and lib/addr; only
  * config_validate.c calls it.
  */
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * configuration (which interface owns an address, whether a remote is
  * allowed) or parse one value the way the file does (the API's listen
  * address, also given on the command line). They stand apart from the
- * loading chain: they call lib/netaddr and the C library only, never another
+ * loading chain: they call lib/addr and the C library only, never another
  * file of lib/config, and write no config error; the converters call them.
  */
 #include <stdio.h>

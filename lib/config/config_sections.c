@@ -4,7 +4,7 @@
  * and "policy:". Each converts its keys with their defaults when absent.
  * It calls the shared converters (config_convert.c), the error layer
  * (config_error.c), the queries (config_query.c, for the API's address) and
- * lib/netaddr; only config_validate.c calls it.
+ * lib/addr; only config_validate.c calls it.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * interfaces and the policy already converted; then names and local
  * endpoints (with RTCP's port+1) must be unique across all sessions. It
  * calls the shared converters (config_convert.c), the error layer
- * (config_error.c), the queries (config_query.c) and lib/netaddr; only
+ * (config_error.c), the queries (config_query.c) and lib/addr; only
  * config_validate.c calls it.
  */
 #include <stdio.h>

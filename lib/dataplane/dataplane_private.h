@@ -51,7 +51,7 @@ extern int rtpp_logtype_dataplane;
 struct rtpp_worker;
 
 /* One data interface and its exception (TAP) port. Set at create; read by all. */
-struct rtpp_dp_iface {
+struct rtpp_dataplane_iface {
 	const struct rtpp_iface_config *cfg; /* NULL in a detached data plane */
 	uint16_t port_id;                    /* the ethdev port of the NIC */
 	uint16_t tap_port_id;                /* the ethdev port of its TAP (if has_tap) */
@@ -65,7 +65,7 @@ struct rtpp_dp_iface {
 struct rtpp_dataplane {
 	/* Set at create; read by all. */
 	const struct rtpp_config *cfg; /* NULL in a detached data plane */
-	struct rtpp_dp_iface ifaces[RTPP_MAX_INTERFACES];
+	struct rtpp_dataplane_iface ifaces[RTPP_MAX_INTERFACES];
 	unsigned int n_ifaces;
 	uint16_t n_workers;
 	uint16_t burst;
@@ -99,8 +99,5 @@ struct rtpp_dataplane {
 
 	pthread_mutex_t lock; /* see the top of this file */
 };
-
-/* TSC to Unix milliseconds (0 stays 0: "never"). */
-uint64_t rtpp_dp_tsc_to_unix_ms(const struct rtpp_dataplane *dp, uint64_t tsc);
 
 #endif

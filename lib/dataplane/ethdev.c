@@ -135,7 +135,7 @@ int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	char what[64];
 
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
-		struct rtpp_dp_iface *ifc = &dp->ifaces[i];
+		struct rtpp_dataplane_iface *ifc = &dp->ifaces[i];
 
 		if (probe_device(ifc->cfg->device, &ifc->port_id, err, errlen) != 0)
 			return -1;
@@ -153,7 +153,7 @@ int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	}
 
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
-		struct rtpp_dp_iface *ifc = &dp->ifaces[i];
+		struct rtpp_dataplane_iface *ifc = &dp->ifaces[i];
 		struct port_setup data = {
 			.nb_rx = ifc->rx_queues,
 			.nb_tx = dp->n_workers,
@@ -197,7 +197,7 @@ int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 void rtpp_ethdev_close(struct rtpp_dataplane *dp)
 {
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
-		struct rtpp_dp_iface *ifc = &dp->ifaces[i];
+		struct rtpp_dataplane_iface *ifc = &dp->ifaces[i];
 
 		if (ifc->has_tap) {
 			rtpp_exception_destroy(ifc->tap_port_id);

@@ -30,7 +30,7 @@ static const struct rtpp_addr *probe_source(const struct rtpp_iface_config *ifc,
 static void send_probe(void *ctx, const struct rtpp_neigh_entry *e)
 {
 	struct rtpp_dataplane *dp = ctx;
-	const struct rtpp_dp_iface *ifc = &dp->ifaces[e->iface];
+	const struct rtpp_dataplane_iface *ifc = &dp->ifaces[e->iface];
 	const struct rtpp_addr *src = ifc->cfg ? probe_source(ifc->cfg, &e->addr) : NULL;
 	struct rte_mbuf *m;
 

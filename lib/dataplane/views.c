@@ -15,7 +15,8 @@
 #include "views_private.h"
 #include "worker_private.h"
 
-uint64_t rtpp_dp_tsc_to_unix_ms(const struct rtpp_dataplane *dp, uint64_t tsc)
+/* TSC to Unix milliseconds (0 stays 0: "never"). */
+static uint64_t tsc_to_unix_ms(const struct rtpp_dataplane *dp, uint64_t tsc)
 {
 	if (tsc == 0)
 		return 0;
@@ -66,7 +67,7 @@ void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
 	out->iface_b = s->leg[RTPP_LEG_B].iface;
 	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
 		rtpp_session_flow_counters(dp->sessions, index, f, &out->flows[f]);
-		out->last_rx_unix_ms[f] = rtpp_dp_tsc_to_unix_ms(dp, out->flows[f].last_rx_tsc);
+		out->last_rx_unix_ms[f] = tsc_to_unix_ms(dp, out->flows[f].last_rx_tsc);
 		if (out->flows[f].last_rx_tsc > last_rx_tsc)
 			last_rx_tsc = out->flows[f].last_rx_tsc;
 	}
@@ -201,7 +202,7 @@ void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *
 int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
 			      struct rtpp_iface_view *out)
 {
-	const struct rtpp_dp_iface *ifc;
+	const struct rtpp_dataplane_iface *ifc;
 
 	if (iface >= dp->n_ifaces)
 		return -ENOENT;
@@ -257,7 +258,7 @@ struct neigh_walk {
 static void neigh_one(void *arg, uint32_t index, const struct rtpp_neigh_entry *e)
 {
 	const struct neigh_walk *walk = arg;
-	const struct rtpp_dp_iface *ifc = &walk->dp->ifaces[e->iface];
+	const struct rtpp_dataplane_iface *ifc = &walk->dp->ifaces[e->iface];
 	struct rtpp_neigh_view v = {
 		.iface = ifc->cfg != NULL ? ifc->cfg->name : "",
 		.addr = e->addr,

@@ -13,7 +13,7 @@
 
 #include "rtpp_dataplane_test.h"
 #include "rtpp_packet.h"
-#include "rtpp_rtpstat.h"
+#include "rtpp_rtp.h"
 #include "worker_private.h"
 
 static inline void txbuf_add(struct rtpp_txbuf *b, struct rte_mbuf *m,
@@ -417,7 +417,7 @@ void rtpp_worker_free(struct rtpp_worker *w)
 void rtpp_workers_assign_queues(struct rtpp_dataplane *dp)
 {
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
-		const struct rtpp_dp_iface *ifc = &dp->ifaces[i];
+		const struct rtpp_dataplane_iface *ifc = &dp->ifaces[i];
 
 		for (uint16_t q = 0; q < ifc->rx_queues; q++) {
 			struct rtpp_worker *w = dp->workers[q % dp->n_workers];

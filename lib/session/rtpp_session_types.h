@@ -65,7 +65,7 @@ struct rtpp_flow_stats {
 	uint64_t last_rx_tsc; /* the latest of the copies; 0: nothing received */
 };
 
-/* What RTCP tells of one leg's remote (see lib/rtpstat). */
+/* What RTCP tells of one leg's remote (see lib/rtp). */
 struct rtpp_leg_quality {
 	uint32_t rtt_samples; /* round trips proxy <-> this leg's remote measured */
 	double rtt_avg_ms;

@@ -14,7 +14,7 @@
 
 #include <rte_common.h>
 
-#include "rtpp_rtpstat.h"
+#include "rtpp_rtp.h"
 #include "rtpp_session_types.h" /* struct rtpp_flow_stats */
 
 /*

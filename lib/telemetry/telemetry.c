@@ -180,7 +180,7 @@ static int session_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 		add_counters(c, &st.flows[f], rtpp_flow_counter_fields, rtpp_flow_counter_nfields);
 		rte_tel_data_add_dict_container(d, flow_names[f], c, 0);
 	}
-	/* Round trips to each leg's remote, from RTCP (see lib/rtpstat). */
+	/* Round trips to each leg's remote, from RTCP (see lib/rtp). */
 	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++) {
 		char key[32];
 

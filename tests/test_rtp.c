@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * RTP loss tracking and RTCP round trips (lib/rtpstat): the sequence rules of
+ * RTP loss tracking and RTCP round trips (lib/rtp): the sequence rules of
  * RFC 3550 appendix A.1, compound RTCP parsing and what it refuses, and the
  * round-trip arithmetic of section 6.4.1.
  */
@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "rtpp_rtpstat.h"
+#include "rtpp_rtp.h"
 
 static void feed(struct rtpp_rtp_seq *s, const int *seqs, size_t n)
 {

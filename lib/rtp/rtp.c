@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "rtpp_rtpstat.h"
+#include "rtpp_rtp.h"
 
 #include <errno.h>
 #include <string.h>
