@@ -19,8 +19,8 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
-#include "rtpp_config.h"
 #include "api_server.h"
+#include "rtpp_config.h"
 #include "rtpp_dataplane.h"
 #include "rtpp_telemetry.h"
 

@@ -11,9 +11,9 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 
-#include "rtpp_dataplane_test.h"
 #include "health.pb-c.h"
 #include "rtpp_api.h"
+#include "rtpp_dataplane_test.h"
 #include "test_eal.h"
 
 struct fixture {

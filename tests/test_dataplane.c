@@ -136,10 +136,12 @@ static uint64_t create(const char *listen, const char *forward, const char *dest
 	p.leg[0] = (struct rtpp_leg){ .local = ep(listen), .iface = IFACE_A, .neigh = RTPP_NEIGH_NONE };
 	p.leg[1] = (struct rtpp_leg){ .local = ep(forward), .remote = ep(destination),
 				      .iface = IFACE_B };
-	p.leg[1].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_B, &p.leg[1].remote.addr);
+	p.leg[1].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_B,
+					&p.leg[1].remote.addr);
 	if (source != NULL) {
 		p.leg[0].remote = ep(source);
-		p.leg[0].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_A, &p.leg[0].remote.addr);
+		p.leg[0].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_A,
+						&p.leg[0].remote.addr);
 	}
 	assert_int_equal(rtpp_session_add(rtpp_dataplane_test_sessions(dp), &p, &index, &id), 0);
 	return index;
@@ -314,7 +316,8 @@ static void test_arp_reply_is_snooped_for_the_main_lcore(void **state)
 	rtpp_addr_parse("198.51.100.20", &peer);
 	assert_int_equal(rtpp_neigh_build_probe(m, &peer_mac, &peer, &me), 0);
 	process(IFACE_B, &m, 1);
-	assert_int_equal(rte_ring_sc_dequeue_elem(rtpp_dataplane_test_learn_ring(dp), &l, sizeof(l)), 0);
+	assert_int_equal(rte_ring_sc_dequeue_elem(rtpp_dataplane_test_learn_ring(dp), &l, sizeof(l)),
+			 0);
 	assert_int_equal(l.iface, IFACE_B);
 	assert_true(rtpp_addr_equal(&l.addr, &peer));
 	assert_memory_equal(&l.mac, &peer_mac, 6);
@@ -542,7 +545,6 @@ static void test_first_packet_makes_session_active_once(void **state)
 	assert_int_equal(rtpp_dataplane_session_destroy(dp, id, NULL), -ENOENT);
 }
 
-
 /*
  * Interface counters are each worker's own, in allocations of their own: the
  * interface view must add them up worker by worker (it once strode from
@@ -612,14 +614,16 @@ int main(void)
 		cmocka_unit_test(test_iface_view_sums_every_worker),
 		cmocka_unit_test_setup_teardown(test_forward_v6_and_cross_family, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reverse_needs_a_remote, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unresolved_next_hop_drops_and_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_session_and_malformed_never_forwarded, setup,
+		cmocka_unit_test_setup_teardown(test_unresolved_next_hop_drops_and_counts, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_full_tx_queue_is_counted_not_leaked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_session_and_malformed_never_forwarded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_tx_queue_is_counted_not_leaked, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_arp_reply_is_snooped_for_the_main_lcore, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_destroyed_session_stops_forwarding_at_once, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_destroyed_session_stops_forwarding_at_once,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtp_loss_and_rtcp_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_reports_endpoints_and_counters, setup,
 						teardown),

@@ -328,7 +328,8 @@ static void test_create_and_configure(void **state)
 	make_ifc(&g_ifc0, TAP0, addrs, RTE_DIM(addrs), "203.0.113.1", "2001:db8:1::1", 1400);
 
 	before = rte_eth_dev_count_avail();
-	assert_int_equal(rtpp_exception_create(g_data_port, &g_ifc0, &g_tap0, g_err, sizeof(g_err)), 0);
+	assert_int_equal(rtpp_exception_create(g_data_port, &g_ifc0, &g_tap0, g_err, sizeof(g_err)),
+			 0);
 	assert_int_equal(rte_eth_dev_count_avail(), before + 1);
 	assert_int_not_equal(g_tap0, g_data_port);
 
@@ -453,14 +454,18 @@ static void test_create_refuses_taken_name(void **state)
 	REQUIRE_ENV();
 	before = rte_eth_dev_count_avail();
 	make_ifc(&ifc, "lo", addrs, 1, NULL, NULL, 0);
-	assert_int_equal(rtpp_exception_create(g_data_port, &ifc, &port, g_err, sizeof(g_err)), -EEXIST);
+	assert_int_equal(rtpp_exception_create(g_data_port, &ifc, &port, g_err, sizeof(g_err)),
+			 -EEXIST);
 	/* The reason reaches the caller (and the start-up error), not only the log. */
-	assert_string_equal(g_err, "lo: a kernel interface of that name already exists (the TAP "
-				   "takes the interface's name: rename one of them)");
+	assert_string_equal(g_err,
+			    "lo: a kernel interface of that name already exists (the TAP "
+			    "takes the interface's name: rename one of them)");
 	make_ifc(&ifc, TAP0, addrs, 1, NULL, NULL, 0); /* ours, already there */
-	assert_int_equal(rtpp_exception_create(g_data_port, &ifc, &port, g_err, sizeof(g_err)), -EEXIST);
+	assert_int_equal(rtpp_exception_create(g_data_port, &ifc, &port, g_err, sizeof(g_err)),
+			 -EEXIST);
 	make_ifc(&ifc, "bad,name", addrs, 1, NULL, NULL, 0);
-	assert_int_equal(rtpp_exception_create(g_data_port, &ifc, &port, g_err, sizeof(g_err)), -EINVAL);
+	assert_int_equal(rtpp_exception_create(g_data_port, &ifc, &port, g_err, sizeof(g_err)),
+			 -EINVAL);
 	assert_int_equal(rtpp_exception_create(RTE_MAX_ETHPORTS - 1, &g_ifc0, &port, g_err,
 					       sizeof(g_err)),
 			 -ENODEV);
@@ -487,7 +492,8 @@ static void test_destroy_removes_interface(void **state)
 	assert_int_equal(rte_eth_dev_count_avail(), 1);
 
 	/* The name is free again: create works a second time. */
-	assert_int_equal(rtpp_exception_create(g_data_port, &g_ifc0, &g_tap0, g_err, sizeof(g_err)), 0);
+	assert_int_equal(rtpp_exception_create(g_data_port, &g_ifc0, &g_tap0, g_err, sizeof(g_err)),
+			 0);
 	assert_int_not_equal(if_nametoindex(TAP0), 0);
 	rtpp_exception_destroy(g_tap0);
 	assert_int_equal(if_nametoindex(TAP0), 0);

@@ -4,13 +4,13 @@
  * RFC 3550 appendix A.1, compound RTCP parsing and what it refuses, and the
  * round-trip arithmetic of section 6.4.1.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "rtpp_rtp.h"
 
@@ -93,8 +93,8 @@ static uint8_t *rtcp_header(uint8_t *p, unsigned int count, uint8_t pt, unsigned
 	return p + 4;
 }
 
-static uint8_t *report_block(uint8_t *p, uint32_t ssrc, uint8_t fraction, int32_t cum,
-			     uint32_t lsr, uint32_t dlsr)
+static uint8_t *report_block(uint8_t *p, uint32_t ssrc, uint8_t fraction, int32_t cum, uint32_t lsr,
+			     uint32_t dlsr)
 {
 	p = put32(p, ssrc);
 	p = put32(p, (uint32_t)fraction << 24 | ((uint32_t)cum & 0xffffff));

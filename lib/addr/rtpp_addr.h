@@ -21,7 +21,7 @@
 #define RTPP_ADDR_STRLEN 46
 
 struct rtpp_addr {
-	uint8_t family; /* RTPP_AF_* */
+	uint8_t family;    /* RTPP_AF_* */
 	uint8_t bytes[16]; /* network order; IPv4 in bytes[0..3] */
 };
 
@@ -40,8 +40,7 @@ static inline bool rtpp_addr_equal(const struct rtpp_addr *a, const struct rtpp_
 	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
-static inline bool rtpp_endpoint_equal(const struct rtpp_endpoint *a,
-				       const struct rtpp_endpoint *b)
+static inline bool rtpp_endpoint_equal(const struct rtpp_endpoint *a, const struct rtpp_endpoint *b)
 {
 	return a->port == b->port && rtpp_addr_equal(&a->addr, &b->addr);
 }

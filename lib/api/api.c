@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
 
 /*

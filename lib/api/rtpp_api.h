@@ -29,8 +29,8 @@ enum rtpp_api_status {
 
 /*
  * Validate a CreateSessionRequest and turn it into a data-plane request.
- * name_buf (RTPP_SESSION_NAME_MAX, rtpp_session_types.h) receives the name; out->name points into it.
- * Returns RTPP_API_OK, or a status with one line in err naming the field
+ * name_buf (RTPP_SESSION_NAME_MAX, rtpp_session_types.h) receives the name; out->name points into
+ * it. Returns RTPP_API_OK, or a status with one line in err naming the field
  * ("destination.port: 70000 is not 1..65535").
  */
 enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest *req,

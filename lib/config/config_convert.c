@@ -62,11 +62,12 @@ int config_convert_uint_fields(const struct config_source *src, const char *base
 			if (!config_parse_decimal(text, &parsed))
 				return config_fail_field(src, base, f->key,
 							 QUOTED " is not an integer", text);
-			if (!((parsed >= f->min && parsed <= f->max) || (f->zero_allowed && parsed == 0)))
+			if (!((parsed >= f->min && parsed <= f->max) ||
+			      (f->zero_allowed && parsed == 0)))
 				return config_fail_field(src, base, f->key,
 							 "%.32s is out of range (%s%u..%u)", text,
-							 f->zero_allowed ? "0 or " : "",
-							 f->min, f->max);
+							 f->zero_allowed ? "0 or " : "", f->min,
+							 f->max);
 			value = (uint32_t)parsed;
 		}
 		if (f->value_size == sizeof(uint16_t))

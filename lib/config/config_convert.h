@@ -36,13 +36,16 @@ struct uint_field {
 	size_t value_offset; /* member of the converted struct */
 	size_t value_size;   /* 2 or 4 bytes */
 	uint32_t min, max;
-	bool zero_allowed;   /* 0 also accepted: "derive it" / "leave it" */
+	bool zero_allowed; /* 0 also accepted: "derive it" / "leave it" */
 	uint32_t default_value;
 };
 
+/* clang-format 14 mangles a braced initializer in a macro. */
+/* clang-format off */
 #define UINT_FIELD(raw_type, cfg_type, member, lowest, highest, zero, fallback) \
 	{ #member, offsetof(raw_type, member), offsetof(cfg_type, member), \
 	  sizeof(((cfg_type *)0)->member), lowest, highest, zero, fallback }
+/* clang-format on */
 
 /* The fields of BASE from raw into out; raw may be NULL (section absent): all defaults. */
 int config_convert_uint_fields(const struct config_source *src, const char *base,

@@ -30,7 +30,7 @@ struct config_source {
 	const char *name; /* file path or the name given to load_string */
 	const char *text;
 	size_t len;
-	char *err;        /* NULL or errlen 0: errors are not written */
+	char *err; /* NULL or errlen 0: errors are not written */
 	size_t errlen;
 };
 
@@ -41,8 +41,8 @@ struct config_source {
  */
 int config_fail_at(const struct config_source *src, unsigned int line, const char *path,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int config_vfail(const struct config_source *src, const char *path, const char *fmt,
-		 va_list args) __attribute__((format(printf, 3, 0)));
+int config_vfail(const struct config_source *src, const char *path, const char *fmt, va_list args)
+	__attribute__((format(printf, 3, 0)));
 /* The same at BASE.KEY, or at BASE when key is NULL. */
 int config_fail_field(const struct config_source *src, const char *base, const char *key,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -47,12 +47,14 @@ static int convert_interface_name(const struct config_source *src, struct rtpp_c
 
 	if (len == 0 || len >= RTPP_IFNAME_LEN || strspn(text, IFNAME_CHARS) != len)
 		return config_fail_field(src, base, "name",
-					 QUOTED " is not a valid name (1..%u characters of a-z, 0-9, '_', '-')",
+					 QUOTED
+					 " is not a valid name (1..%u characters of a-z, 0-9, '_', '-')",
 					 text, RTPP_IFNAME_LEN - 1);
 	for (unsigned int i = 0; i < index; i++)
 		if (strcmp(cfg->ifaces[i].name, text) == 0)
 			return config_fail_field(src, base, "name",
-						 QUOTED " is already the name of interfaces[%u]", text, i);
+						 QUOTED " is already the name of interfaces[%u]",
+						 text, i);
 	memcpy(cfg->ifaces[index].name, text, len + 1);
 	return 0;
 }
@@ -71,11 +73,12 @@ static int convert_device(const struct config_source *src, struct rtpp_config *c
 	if (len == 0)
 		return config_fail_field(src, base, "device", "must not be empty");
 	if (len >= RTPP_DEVICE_LEN)
-		return config_fail_field(src, base, "device", "is too long (%zu characters, at most %u)",
-					 len, RTPP_DEVICE_LEN - 1);
+		return config_fail_field(src, base, "device",
+					 "is too long (%zu characters, at most %u)", len,
+					 RTPP_DEVICE_LEN - 1);
 	if (id_len == 0)
-		return config_fail_field(src, base, "device", QUOTED " has no device name before ','",
-					 text);
+		return config_fail_field(src, base, "device",
+					 QUOTED " has no device name before ','", text);
 	for (unsigned int i = 0; i < index; i++) {
 		const char *other = cfg->ifaces[i].device;
 
@@ -105,7 +108,8 @@ static int check_address_unique(const struct config_source *src, const struct rt
 				return config_fail_field(src, base, key,
 							 "%s is already assigned to interfaces[%u].addresses[%u]",
 							 rtpp_addr_format(&prefix->addr, mine,
-									  sizeof(mine)), i, k);
+									  sizeof(mine)),
+							 i, k);
 			if (i != index && rtpp_prefix_overlap(&other->addrs[k], prefix))
 				return config_fail_field(src, base, key,
 							 "%s overlaps %s of interfaces[%u] (%s): egress would be ambiguous",
@@ -157,14 +161,14 @@ static int convert_gateway(const struct config_source *src, const struct rtpp_co
 	if (config_check_unicast(src, base, key, addr, out, "a gateway") != 0)
 		return -1;
 	if (rtpp_config_iface_owning(cfg, out) >= 0)
-		return config_fail_field(src, base, key, "%s is one of our own addresses, not a gateway",
-					 addr);
+		return config_fail_field(src, base, key,
+					 "%s is one of our own addresses, not a gateway", addr);
 	for (unsigned int j = 0; j < iface->n_addrs; j++)
 		if (rtpp_prefix_contains(&iface->addrs[j], out))
 			return 0;
 	return config_fail_field(src, base, key,
-				 "%s is not on-link: no %s prefix of this interface contains it", addr,
-				 config_family_name(family));
+				 "%s is not on-link: no %s prefix of this interface contains it",
+				 addr, config_family_name(family));
 }
 
 static int convert_port_range(const struct config_source *src, const char *base, const char *text,
@@ -177,17 +181,17 @@ static int convert_port_range(const struct config_source *src, const char *base,
 	/* Digits on both sides of one dash: "-5-10" and "5--10" are not ranges. */
 	if (dash == NULL || dash == text || (size_t)(dash - text) >= sizeof(low_text) ||
 	    dash[1] == '-')
-		return config_fail_field(src, base, "ports", QUOTED " is not a port range \"MIN-MAX\"",
-					 text);
+		return config_fail_field(src, base, "ports",
+					 QUOTED " is not a port range \"MIN-MAX\"", text);
 	memcpy(low_text, text, (size_t)(dash - text));
 	low_text[dash - text] = '\0';
 	if (low_text[0] == '-' || !config_parse_decimal(low_text, &low) ||
 	    !config_parse_decimal(dash + 1, &high))
-		return config_fail_field(src, base, "ports", QUOTED " is not a port range \"MIN-MAX\"",
-					 text);
+		return config_fail_field(src, base, "ports",
+					 QUOTED " is not a port range \"MIN-MAX\"", text);
 	if (low < PORT_LOWEST || high > PORT_HIGHEST)
-		return config_fail_field(src, base, "ports", "port range %.32s is outside %u..%u", text,
-					 PORT_LOWEST, PORT_HIGHEST);
+		return config_fail_field(src, base, "ports", "port range %.32s is outside %u..%u",
+					 text, PORT_LOWEST, PORT_HIGHEST);
 	if (low >= high)
 		return config_fail_field(src, base, "ports",
 					 "port range %.32s is inverted or empty: MIN must be lower than MAX",
@@ -224,7 +228,8 @@ int config_convert_interfaces(const struct config_source *src, const struct raw_
 			      struct rtpp_config *cfg)
 {
 	if (raw->interfaces_count == 0)
-		return config_fail_field(src, "interfaces", NULL, "at least one interface is required");
+		return config_fail_field(src, "interfaces", NULL,
+					 "at least one interface is required");
 	if (raw->interfaces_count > RTPP_MAX_INTERFACES)
 		return config_fail_field(src, "interfaces", NULL,
 					 "at most %u interfaces are supported (found %u)",

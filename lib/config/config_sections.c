@@ -20,7 +20,8 @@
 /* ---- Data plane ---- */
 
 static const struct uint_field dataplane_uint_fields[] = {
-#define DATAPLANE_FIELD(...) UINT_FIELD(struct raw_dataplane, struct rtpp_dataplane_config, __VA_ARGS__)
+#define DATAPLANE_FIELD(...) \
+	UINT_FIELD(struct raw_dataplane, struct rtpp_dataplane_config, __VA_ARGS__)
 	DATAPLANE_FIELD(workers, 0, 64, false, 0),
 	DATAPLANE_FIELD(burst, 1, 512, false, 32),
 	DATAPLANE_FIELD(max_sessions, 1, 16777216, false, 65536),
@@ -90,7 +91,7 @@ static struct rtpp_addr prefix_network(const struct rtpp_prefix *prefix)
 	struct rtpp_addr network = prefix->addr;
 
 	for (unsigned int bit = prefix->len; bit < 8 * sizeof(network.bytes); bit++)
-		network.bytes[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+		network.bytes[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
 	return network;
 }
 
@@ -106,7 +107,8 @@ static int convert_allowed_remote(const struct config_source *src, const char *k
 	network = prefix_network(out);
 	if (!rtpp_addr_equal(&network, &out->addr))
 		return config_fail_field(src, "policy", key,
-					 QUOTED " has host bits set: write %s/%u for the network, or the "
+					 QUOTED
+					 " has host bits set: write %s/%u for the network, or the "
 					 "address with /%u for one host",
 					 text, rtpp_addr_format(&network, shown, sizeof(shown)),
 					 out->len, out->addr.family == RTPP_AF_INET ? 32 : 128);

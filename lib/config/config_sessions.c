@@ -23,14 +23,15 @@ static int convert_endpoint(const struct config_source *src, const char *base, c
 {
 	if (rtpp_endpoint_parse(text, out) != 0)
 		return config_fail_field(src, base, key,
-					 QUOTED " is not an endpoint (ADDRESS:PORT or [IPv6]:PORT)", text);
+					 QUOTED " is not an endpoint (ADDRESS:PORT or [IPv6]:PORT)",
+					 text);
 	return 0;
 }
 
 /* listen and forward: an address of ours, a port (and RTCP's port+1) in its range. */
 static int check_local_endpoint(const struct config_source *src, const struct rtpp_config *cfg,
-				const char *base, const char *key, const struct rtpp_endpoint *endpoint,
-				bool rtcp)
+				const char *base, const char *key,
+				const struct rtpp_endpoint *endpoint, bool rtcp)
 {
 	int owner = rtpp_config_iface_owning(cfg, &endpoint->addr);
 	char addr[RTPP_ADDR_STRLEN];
@@ -65,14 +66,16 @@ static int check_remote_endpoint(const struct config_source *src, const char *ba
 	if (endpoint->port == 0)
 		return config_fail_field(src, base, key, "%s has port 0, not a usable peer", text);
 	if (rtcp && endpoint->port == PORT_HIGHEST)
-		return config_fail_field(src, base, key, "%s uses port %u: no port+1 is left for RTCP",
-					 text, PORT_HIGHEST);
+		return config_fail_field(src, base, key,
+					 "%s uses port %u: no port+1 is left for RTCP", text,
+					 PORT_HIGHEST);
 	return 0;
 }
 
 /* destination and source of a static session fall under the same policy as the API's. */
 static int check_remote_allowed(const struct config_source *src, const struct rtpp_config *cfg,
-				const char *base, const char *key, const struct rtpp_endpoint *endpoint)
+				const char *base, const char *key,
+				const struct rtpp_endpoint *endpoint)
 {
 	char addr[RTPP_ADDR_STRLEN];
 
@@ -93,8 +96,8 @@ static int check_same_family(const struct config_source *src, const char *base, 
 				 config_family_name(other->addr.family), other_key);
 }
 
-static int convert_session_name(const struct config_source *src, const char *base,
-				unsigned int index, const char *text, char name[RTPP_SESSION_NAME_MAX])
+static int convert_session_name(const struct config_source *src, const char *base, unsigned int index,
+				const char *text, char name[RTPP_SESSION_NAME_MAX])
 {
 	size_t len;
 
@@ -108,7 +111,8 @@ static int convert_session_name(const struct config_source *src, const char *bas
 		printable = text[i] > ' ' && text[i] < 0x7f;
 	if (!printable)
 		return config_fail_field(src, base, "name",
-					 QUOTED " is not a valid name (1..%u characters, no spaces or control characters)",
+					 QUOTED
+					 " is not a valid name (1..%u characters, no spaces or control characters)",
 					 text, RTPP_SESSION_NAME_MAX - 1);
 	memcpy(name, text, len + 1);
 	return 0;
@@ -123,8 +127,8 @@ static int convert_session(const struct config_source *src, const struct rtpp_co
 	snprintf(base, sizeof(base), "sessions[%u]", index);
 	session->rtcp = true;
 	if (raw->rtcp != NULL && !config_parse_bool(raw->rtcp, &session->rtcp))
-		return config_fail_field(src, base, "rtcp", QUOTED " is not a boolean (true or false)",
-					 raw->rtcp);
+		return config_fail_field(src, base, "rtcp",
+					 QUOTED " is not a boolean (true or false)", raw->rtcp);
 	if (convert_session_name(src, base, index, raw->name, session->name) != 0 ||
 	    convert_endpoint(src, base, "listen", raw->listen, &session->listen) != 0 ||
 	    check_local_endpoint(src, cfg, base, "listen", &session->listen, session->rtcp) != 0 ||
@@ -134,7 +138,8 @@ static int convert_session(const struct config_source *src, const struct rtpp_co
 	if (rtpp_endpoint_equal(&session->listen, &session->forward))
 		return config_fail_field(src, base, "forward", "same endpoint as listen");
 	if (convert_endpoint(src, base, "destination", raw->destination, &session->destination) != 0 ||
-	    check_remote_endpoint(src, base, "destination", &session->destination, session->rtcp) != 0 ||
+	    check_remote_endpoint(src, base, "destination", &session->destination, session->rtcp) !=
+		    0 ||
 	    check_same_family(src, base, "destination", &session->destination, "forward",
 			      &session->forward) != 0 ||
 	    check_remote_allowed(src, cfg, base, "destination", &session->destination) != 0)

@@ -7,9 +7,9 @@
  * those that later ones need. It calls only the section converters
  * (config_sections.h); the loader (config.c) calls it.
  */
+#include "config_validate.h"
 #include "config_raw.h"
 #include "config_sections.h"
-#include "config_validate.h"
 #include "rtpp_config.h"
 
 int config_convert_all(const struct config_source *src, const struct raw_config *raw,

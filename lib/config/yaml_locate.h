@@ -19,11 +19,11 @@
 
 /* One libyaml event as the walk sees it. */
 struct yaml_site {
-	unsigned long ordinal;   /* 0 = STREAM_START, in libyaml's order */
+	unsigned long ordinal; /* 0 = STREAM_START, in libyaml's order */
 	yaml_event_type_t type;
-	bool is_key;             /* the node is a mapping key */
-	const char *path;        /* "interfaces[1].addresses[0]"; "" = the root */
-	unsigned int line;       /* 1-based; a mapping value reports its key's line */
+	bool is_key;       /* the node is a mapping key */
+	const char *path;  /* "interfaces[1].addresses[0]"; "" = the root */
+	unsigned int line; /* 1-based; a mapping value reports its key's line */
 };
 
 struct yaml_syntax_error {

@@ -149,8 +149,7 @@ int rtpp_admission_check(const struct rtpp_admission *a, const struct rtpp_sessi
 	memset(out, 0, sizeof(*out));
 	out->local[RTPP_LEG_A] = req->listen;
 	out->local[RTPP_LEG_B] = req->forward;
-	rc = check_local(a, "listen", &req->listen, req->rtcp, &out->iface[RTPP_LEG_A], err,
-			 errlen);
+	rc = check_local(a, "listen", &req->listen, req->rtcp, &out->iface[RTPP_LEG_A], err, errlen);
 	if (rc == 0)
 		rc = check_local(a, "forward", &req->forward, req->rtcp, &out->iface[RTPP_LEG_B],
 				 err, errlen);
@@ -211,8 +210,7 @@ int rtpp_admission_take_ports(struct rtpp_admission *a, struct rtpp_admitted *ad
 	return 0;
 }
 
-void rtpp_admission_release_port(struct rtpp_admission *a, uint16_t iface, uint16_t port,
-				 bool rtcp)
+void rtpp_admission_release_port(struct rtpp_admission *a, uint16_t iface, uint16_t port, bool rtcp)
 {
 	if (iface < RTPP_MAX_INTERFACES && a->pools[iface] != NULL && port != 0)
 		rtpp_port_pool_release(a->pools[iface], port, rtcp);

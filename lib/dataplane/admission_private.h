@@ -63,7 +63,6 @@ int rtpp_admission_check(const struct rtpp_admission *a, const struct rtpp_sessi
 int rtpp_admission_take_ports(struct rtpp_admission *a, struct rtpp_admitted *ad, bool rtcp,
 			      char *err, size_t errlen);
 /* Give back what take_ports took for one local endpoint (a port outside the range is a no-op). */
-void rtpp_admission_release_port(struct rtpp_admission *a, uint16_t iface, uint16_t port,
-				 bool rtcp);
+void rtpp_admission_release_port(struct rtpp_admission *a, uint16_t iface, uint16_t port, bool rtcp);
 
 #endif

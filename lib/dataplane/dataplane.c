@@ -28,9 +28,9 @@ static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	unsigned int available = rte_lcore_count() - 1, lcore;
 	uint16_t w = 0;
 
-	dp->n_workers = dp->cfg->dataplane.workers
-				? dp->cfg->dataplane.workers
-				: (uint16_t)RTE_MIN(available, (unsigned int)RTPP_MAX_WORKERS);
+	dp->n_workers = dp->cfg->dataplane.workers ?
+				dp->cfg->dataplane.workers :
+				(uint16_t)RTE_MIN(available, (unsigned int)RTPP_MAX_WORKERS);
 	if (dp->n_workers == 0 || dp->n_workers > available) {
 		snprintf(err, errlen,
 			 "dataplane.workers: %u worker lcores wanted, EAL gives %u besides the main "
@@ -51,8 +51,7 @@ static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
 }
 
 /* RCU, session table, neighbour table and the rings, named uniquely per data plane. */
-static int create_tables(struct rtpp_dataplane *dp, uint32_t max_sessions, char *err,
-			 size_t errlen)
+static int create_tables(struct rtpp_dataplane *dp, uint32_t max_sessions, char *err, size_t errlen)
 {
 	static unsigned int generation;
 	struct timespec now;
@@ -152,8 +151,7 @@ fail:
 	return NULL;
 }
 
-struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char *err,
-					     size_t errlen)
+struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char *err, size_t errlen)
 {
 	struct rtpp_dataplane *dp = dataplane_alloc(cfg);
 

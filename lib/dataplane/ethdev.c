@@ -62,16 +62,16 @@ static int port_start(struct rtpp_dataplane *dp, uint16_t port_id, const char *w
 	if (ps->nb_rx > info.max_rx_queues || ps->nb_tx > info.max_tx_queues) {
 		snprintf(err, errlen,
 			 "%s: needs %u RX and %u TX queues, the device offers %u and %u "
-			 "(af_packet: raise qpairs=)", what, ps->nb_rx, ps->nb_tx,
-			 info.max_rx_queues, info.max_tx_queues);
+			 "(af_packet: raise qpairs=)",
+			 what, ps->nb_rx, ps->nb_tx, info.max_rx_queues, info.max_tx_queues);
 		return -1;
 	}
 	memset(&conf, 0, sizeof(conf));
 	if (ps->nb_rx > 1) {
 		/* A flow's 5-tuple always lands on one queue, so one worker owns it. */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
+						   info.flow_type_rss_offloads;
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
@@ -125,8 +125,8 @@ static unsigned int mbufs_needed(const struct rtpp_dataplane *dp)
 		n += (unsigned int)dp->n_workers * c->rx_desc;           /* TAP RX */
 	}
 	/* In flight inside each worker, control rings, and slack. */
-	n += (unsigned int)dp->n_workers * (RTPP_MAX_BURST * 2 * RTPP_MAX_INTERFACES +
-					     RTPP_CTRL_RING_SIZE);
+	n += (unsigned int)dp->n_workers *
+	     (RTPP_MAX_BURST * 2 * RTPP_MAX_INTERFACES + RTPP_CTRL_RING_SIZE);
 	return n + 4096;
 }
 
@@ -147,7 +147,8 @@ int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	dp->pool = rte_pktmbuf_pool_create("rtpp_mbufs", mbufs_needed(dp), 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (dp->pool == NULL) {
-		snprintf(err, errlen, "cannot allocate %u mbufs: %s (more memory: EAL -m, or hugepages)",
+		snprintf(err, errlen,
+			 "cannot allocate %u mbufs: %s (more memory: EAL -m, or hugepages)",
 			 mbufs_needed(dp), rte_strerror(rte_errno));
 		return -1;
 	}
@@ -170,8 +171,8 @@ int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 
 		if (rtpp_exception_create(ifc->port_id, ifc->cfg, &ifc->tap_port_id, why,
 					  sizeof(why)) != 0) {
-			snprintf(err, errlen, "cannot create the TAP exception port of interface %s",
-				 why);
+			snprintf(err, errlen,
+				 "cannot create the TAP exception port of interface %s", why);
 			return -1;
 		}
 		ifc->has_tap = true;

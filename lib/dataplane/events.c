@@ -7,8 +7,7 @@
 #include "worker_private.h"
 
 void rtpp_events_emit_status_locked(struct rtpp_dataplane *dp, enum rtpp_session_event_type type,
-				    struct rtpp_session_status *st,
-				    enum rtpp_session_state old_state,
+				    struct rtpp_session_status *st, enum rtpp_session_state old_state,
 				    enum rtpp_session_state new_state)
 {
 	st->state = new_state;
@@ -34,8 +33,7 @@ void rtpp_events_emit_locked(struct rtpp_dataplane *dp, enum rtpp_session_event_
 	rtpp_events_emit_status_locked(dp, type, &st, old_state, new_state);
 }
 
-void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn,
-				      void *ctx)
+void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn, void *ctx)
 {
 	pthread_mutex_lock(&dp->lock);
 	dp->event_fn = fn;
@@ -48,8 +46,8 @@ void rtpp_events_drain_flows_locked(struct rtpp_dataplane *dp)
 	struct rtpp_flow_event ev[64];
 	unsigned int n;
 
-	while ((n = rte_ring_sc_dequeue_burst_elem(dp->event_ring, ev, sizeof(ev[0]),
-						   RTE_DIM(ev), NULL)) > 0) {
+	while ((n = rte_ring_sc_dequeue_burst_elem(dp->event_ring, ev, sizeof(ev[0]), RTE_DIM(ev),
+						   NULL)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {
 			uint32_t index = rtpp_flow_session(ev[i].flow);
 			enum rtpp_session_state state = rtpp_session_state(dp->sessions, index);

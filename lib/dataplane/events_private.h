@@ -22,8 +22,7 @@ void rtpp_events_emit_locked(struct rtpp_dataplane *dp, enum rtpp_session_event_
 			     enum rtpp_session_state new_state);
 /* Report an event with a status the caller built (CLOSED: the session's last status). */
 void rtpp_events_emit_status_locked(struct rtpp_dataplane *dp, enum rtpp_session_event_type type,
-				    struct rtpp_session_status *st,
-				    enum rtpp_session_state old_state,
+				    struct rtpp_session_status *st, enum rtpp_session_state old_state,
 				    enum rtpp_session_state new_state);
 /* Is a handler registered (is a snapshot for it worth building)? */
 static inline bool rtpp_events_wanted_locked(const struct rtpp_dataplane *dp)

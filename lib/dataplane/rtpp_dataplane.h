@@ -31,8 +31,7 @@ struct rtpp_dataplane;
 /* ------------------------------------------------------------------ lifecycle */
 
 /* Probe devices, create TAPs, configure and start ports, allocate tables; NULL with err. */
-struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char *err,
-					     size_t errlen);
+struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char *err, size_t errlen);
 /* Launch the workers on the worker lcores; -1 with err. */
 int rtpp_dataplane_start(struct rtpp_dataplane *dp, char *err, size_t errlen);
 /* Main-lcore housekeeping; call every millisecond or so. */
@@ -49,9 +48,8 @@ void rtpp_dataplane_destroy(struct rtpp_dataplane *dp);
  * -ENETUNREACH (no route to a remote), -EACCES (a remote outside the
  * configuration's policy.allowed_remotes). Nothing changes when it fails.
  */
-int rtpp_dataplane_session_create(struct rtpp_dataplane *dp,
-				  const struct rtpp_session_request *req, uint64_t *id, char *err,
-				  size_t errlen);
+int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
+				  uint64_t *id, char *err, size_t errlen);
 /*
  * Destroy; -ENOENT when no such session. Forwarding stops at once. final
  * (may be NULL) gets the session's status as it was, counters included,
@@ -67,8 +65,7 @@ int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, 
  * the create/destroy calls), never from a worker. fn NULL: nobody listens.
  */
 typedef void (*rtpp_session_event_fn)(void *ctx, const struct rtpp_session_event *ev);
-void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn,
-				      void *ctx);
+void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn, void *ctx);
 
 /* ------------------------------------------------------------------ views */
 
@@ -87,8 +84,8 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 					 uint32_t *cursor, struct rtpp_session_status *out,
 					 unsigned int max);
 /* The same paging, ids only (cheap: no counters are read). */
-unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cursor,
-					uint64_t *ids, unsigned int max);
+unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cursor, uint64_t *ids,
+					unsigned int max);
 /* Live sessions in the table. */
 uint32_t rtpp_dataplane_session_count(struct rtpp_dataplane *dp);
 /* Index of the interface called name, -1 when none. */
@@ -96,13 +93,13 @@ int rtpp_dataplane_iface_index(const struct rtpp_dataplane *dp, const char *name
 
 /* The whole data plane at a glance. */
 struct rtpp_dataplane_info {
-	bool running;         /* workers launched */
+	bool running; /* workers launched */
 	uint16_t workers;
 	unsigned int interfaces;
 	uint32_t sessions;
 	uint32_t max_sessions;
 	uint32_t neighbours;
-	uint64_t uptime_s;    /* since start; 0 before */
+	uint64_t uptime_s; /* since start; 0 before */
 	unsigned int mbufs_free;
 	uint64_t events_lost; /* worker reports lost to a full event ring */
 };
@@ -110,12 +107,12 @@ void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *
 
 /* One data interface. */
 struct rtpp_iface_view {
-	const char *name;  /* lives as long as the data plane; "" when not configured */
-	uint16_t port_id;  /* the ethdev port of the NIC */
+	const char *name; /* lives as long as the data plane; "" when not configured */
+	uint16_t port_id; /* the ethdev port of the NIC */
 	bool has_tap;
 	uint16_t tap_port_id;
-	bool has_media_ports;       /* a configured UDP port range */
-	uint32_t media_ports_free;  /* ports of that range not in use */
+	bool has_media_ports;                /* a configured UDP port range */
+	uint32_t media_ports_free;           /* ports of that range not in use */
 	struct rtpp_iface_counters counters; /* summed over the workers */
 };
 /* -ENOENT past the last interface (rtpp_dataplane_info().interfaces). */
@@ -126,7 +123,7 @@ int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
 struct rtpp_worker_view {
 	uint16_t id;
 	unsigned int lcore;
-	uint16_t queues;      /* RX queues it polls */
+	uint16_t queues; /* RX queues it polls */
 	uint64_t loops;
 	uint64_t idle_sleeps; /* dataplane.idle_sleep_us */
 	uint64_t busy_cycles; /* TSC cycles spent on bursts that carried packets */
@@ -139,7 +136,7 @@ int rtpp_dataplane_worker_view(struct rtpp_dataplane *dp, unsigned int worker,
 struct rtpp_neigh_view {
 	const char *iface; /* interface name */
 	struct rtpp_addr addr;
-	bool usable;       /* mac is known */
+	bool usable; /* mac is known */
 	uint8_t mac[6];
 	const char *state; /* "incomplete", "reachable", "stale", ... */
 	uint32_t sessions; /* legs that use it */

@@ -50,8 +50,7 @@ struct rtpp_neigh_table *rtpp_dataplane_test_neigh(struct rtpp_dataplane *dp);
 struct rte_ring *rtpp_dataplane_test_learn_ring(struct rtpp_dataplane *dp);
 /* An interface's UDP media port pool (NULL without a configured range). */
 struct rtpp_port_pool *rtpp_dataplane_test_port_pool(struct rtpp_dataplane *dp, uint16_t iface);
-const struct rte_ether_addr *rtpp_dataplane_test_iface_mac(struct rtpp_dataplane *dp,
-							   uint16_t iface);
+const struct rte_ether_addr *rtpp_dataplane_test_iface_mac(struct rtpp_dataplane *dp, uint16_t iface);
 /* One worker's own counters of one interface (not summed). */
 struct rtpp_iface_counters *rtpp_dataplane_test_worker_counters(struct rtpp_worker *w,
 								uint16_t iface);

@@ -60,9 +60,8 @@ static int ref_next_hops_locked(struct rtpp_dataplane *dp, const struct rtpp_adm
 	return 0;
 }
 
-int rtpp_dataplane_session_create(struct rtpp_dataplane *dp,
-				  const struct rtpp_session_request *req, uint64_t *id, char *err,
-				  size_t errlen)
+int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
+				  uint64_t *id, char *err, size_t errlen)
 {
 	struct rtpp_session_params p = {
 		.name = req->name,

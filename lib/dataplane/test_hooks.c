@@ -29,14 +29,12 @@ struct rtpp_port_pool *rtpp_dataplane_test_port_pool(struct rtpp_dataplane *dp, 
 	return iface < RTPP_MAX_INTERFACES ? dp->admission.pools[iface] : NULL;
 }
 
-const struct rte_ether_addr *rtpp_dataplane_test_iface_mac(struct rtpp_dataplane *dp,
-							   uint16_t iface)
+const struct rte_ether_addr *rtpp_dataplane_test_iface_mac(struct rtpp_dataplane *dp, uint16_t iface)
 {
 	return &dp->ifaces[iface].mac;
 }
 
-struct rtpp_iface_counters *rtpp_dataplane_test_worker_counters(struct rtpp_worker *w,
-								uint16_t iface)
+struct rtpp_iface_counters *rtpp_dataplane_test_worker_counters(struct rtpp_worker *w, uint16_t iface)
 {
 	return &w->iface_counters[iface];
 }

@@ -109,9 +109,8 @@ static bool matches_locked(const struct rtpp_dataplane *dp, uint32_t index,
 }
 
 unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
-					 const struct rtpp_session_filter *filter,
-					 uint32_t *cursor, struct rtpp_session_status *out,
-					 unsigned int max)
+					 const struct rtpp_session_filter *filter, uint32_t *cursor,
+					 struct rtpp_session_status *out, unsigned int max)
 {
 	unsigned int n = 0;
 	uint32_t index = *cursor;
@@ -145,8 +144,8 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 	return n;
 }
 
-unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cursor,
-					uint64_t *ids, unsigned int max)
+unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cursor, uint64_t *ids,
+					unsigned int max)
 {
 	unsigned int n = 0;
 	uint32_t index = *cursor;
@@ -216,12 +215,12 @@ int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
 	for (uint16_t w = 0; w < dp->n_workers; w++) {
 		struct rtpp_iface_counters one;
 
-		rtpp_iface_counters_sum(&dp->workers[w]->iface_counters[iface], sizeof(one), 1,
-					&one);
+		rtpp_iface_counters_sum(&dp->workers[w]->iface_counters[iface], sizeof(one), 1, &one);
 		for (unsigned int f = 0; f < rtpp_iface_counter_nfields; f++) {
 			size_t off = rtpp_iface_counter_fields[f].offset;
 
-			*(uint64_t *)((uint8_t *)&out->counters + off) += rtpp_counter_read(&one, off);
+			*(uint64_t *)((uint8_t *)&out->counters + off) += rtpp_counter_read(&one,
+											    off);
 		}
 	}
 	pthread_mutex_lock(&dp->lock); /* the pools are the main lcore's */

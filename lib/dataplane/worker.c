@@ -427,7 +427,8 @@ void rtpp_workers_assign_queues(struct rtpp_dataplane *dp)
 		for (uint16_t q = 0; ifc->has_tap && q < dp->n_workers; q++) {
 			struct rtpp_worker *w = dp->workers[q];
 
-			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i, true };
+			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i,
+								true };
 		}
 	}
 	for (uint16_t w = 0; w < dp->n_workers; w++) {

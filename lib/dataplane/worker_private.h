@@ -48,9 +48,9 @@ struct rtpp_worker {
 	unsigned int lcore;
 	uint16_t n_rxq;
 	struct rtpp_rxq rxq[RTPP_MAX_RXQ_PER_WORKER];
-	struct rte_ring *ctrl_tx; /* main -> this worker: packets to send (SP/SC) */
-	struct rtpp_flow_counters *flow_counters;  /* this worker's copy, [flow slot] */
-	struct rtpp_rtcp_leg_state *rtcp_state;    /* [session * 2 + leg] */
+	struct rte_ring *ctrl_tx;                 /* main -> this worker: packets to send (SP/SC) */
+	struct rtpp_flow_counters *flow_counters; /* this worker's copy, [flow slot] */
+	struct rtpp_rtcp_leg_state *rtcp_state;   /* [session * 2 + leg] */
 
 	/* This worker's; read by views without locks. */
 	struct rtpp_iface_counters iface_counters[RTPP_MAX_INTERFACES];

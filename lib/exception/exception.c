@@ -67,8 +67,8 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 		return -EINVAL;
 	}
 	if (!ifname_ok(ifc->name)) {
-		snprintf(err, errlen, "interface name \"%.*s\" cannot name a TAP",
-			RTPP_IFNAME_LEN, ifc->name);
+		snprintf(err, errlen, "interface name \"%.*s\" cannot name a TAP", RTPP_IFNAME_LEN,
+			 ifc->name);
 		return -EINVAL;
 	}
 	if (!rte_eth_dev_is_valid_port(data_port_id)) {
@@ -78,12 +78,12 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 	ret = rte_eth_macaddr_get(data_port_id, &mac);
 	if (ret != 0) {
 		snprintf(err, errlen, "%s: MAC of data port %u: %s", ifc->name, data_port_id,
-			rte_strerror(-ret));
+			 rte_strerror(-ret));
 		return ret;
 	}
 	if (!rte_is_valid_assigned_ether_addr(&mac)) {
 		snprintf(err, errlen, "%s: data port %u has no unicast MAC (" MAC_FMT ")",
-			ifc->name, data_port_id, RTE_ETHER_ADDR_BYTES(&mac));
+			 ifc->name, data_port_id, RTE_ETHER_ADDR_BYTES(&mac));
 		return -EINVAL;
 	}
 	/*
@@ -105,7 +105,7 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 	ret = rte_vdev_init(vdev_name, args);
 	if (ret != 0) {
 		snprintf(err, errlen, "%s: rte_vdev_init(%s, %s): %s", ifc->name, vdev_name, args,
-			rte_strerror(ret < 0 ? -ret : ret));
+			 rte_strerror(ret < 0 ? -ret : ret));
 		return ret < 0 ? ret : -ret;
 	}
 	ret = rte_eth_dev_get_port_by_name(vdev_name, &port);
@@ -123,8 +123,9 @@ int rtpp_exception_create(uint16_t data_port_id, const struct rtpp_iface_config 
 	if (rte_eth_dev_info_get(port, &info) != 0 || kindex == 0 ||
 	    info.if_index != kindex || rte_eth_macaddr_get(port, &tap_mac) != 0 ||
 	    !rte_is_same_ether_addr(&mac, &tap_mac)) {
-		snprintf(err, errlen, "%s: %s did not come up as kernel interface %s with MAC " MAC_FMT,
-			ifc->name, vdev_name, ifc->name, RTE_ETHER_ADDR_BYTES(&mac));
+		snprintf(err, errlen,
+			 "%s: %s did not come up as kernel interface %s with MAC " MAC_FMT,
+			 ifc->name, vdev_name, ifc->name, RTE_ETHER_ADDR_BYTES(&mac));
 		rte_eth_dev_close(port);
 		rte_vdev_uninit(vdev_name);
 		return -EIO;

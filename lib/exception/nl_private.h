@@ -28,13 +28,12 @@ int rtpp_nl_open(struct rtpp_nl *nl, char *err, size_t errlen);
 void rtpp_nl_close(struct rtpp_nl *nl);
 
 /* RTM_NEWLINK: IFF_UP, and the MTU when mtu != 0 (applied before the flags). */
-int rtpp_nl_link_up(struct rtpp_nl *nl, int ifindex, uint32_t mtu,
-		    char *err, size_t errlen);
+int rtpp_nl_link_up(struct rtpp_nl *nl, int ifindex, uint32_t mtu, char *err, size_t errlen);
 
 /* RTM_NEWADDR with NLM_F_CREATE | NLM_F_REPLACE (idempotent); IPv6 with
  * IFA_F_NODAD so the address is usable at once. */
-int rtpp_nl_addr_add(struct rtpp_nl *nl, int ifindex, const struct rtpp_prefix *p,
-		     char *err, size_t errlen);
+int rtpp_nl_addr_add(struct rtpp_nl *nl, int ifindex, const struct rtpp_prefix *p, char *err,
+		     size_t errlen);
 
 /* RTM_NEWROUTE default via gw dev ifindex in table main (proto static),
  * NLM_F_CREATE | NLM_F_EXCL. An EEXIST caused by this very route (same gateway,

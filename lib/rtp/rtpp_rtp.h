@@ -100,19 +100,19 @@ static inline void rtpp_rtp_seq_update(struct rtpp_rtp_seq *s, uint16_t seq)
 #define RTPP_RTCP_MAX_REPORTS 4 /* report blocks kept from one compound packet */
 
 struct rtpp_rtcp_report {
-	uint32_t ssrc;            /* the source this block is about */
-	uint8_t fraction_lost;    /* since the previous report, in 1/256 */
-	int32_t cumulative_lost;  /* since the beginning (signed, 24 bits) */
+	uint32_t ssrc;           /* the source this block is about */
+	uint8_t fraction_lost;   /* since the previous report, in 1/256 */
+	int32_t cumulative_lost; /* since the beginning (signed, 24 bits) */
 	uint32_t ext_max_seq;
-	uint32_t jitter;          /* RTP timestamp units */
-	uint32_t lsr;             /* middle 32 bits of the last SR's NTP time, 0: none */
-	uint32_t dlsr;            /* delay since that SR, 1/65536 s */
+	uint32_t jitter; /* RTP timestamp units */
+	uint32_t lsr;    /* middle 32 bits of the last SR's NTP time, 0: none */
+	uint32_t dlsr;   /* delay since that SR, 1/65536 s */
 };
 
 struct rtpp_rtcp_info {
 	bool has_sr;
 	uint32_t sr_ssrc;
-	uint32_t sr_lsr;          /* middle 32 bits of the SR's NTP timestamp */
+	uint32_t sr_lsr; /* middle 32 bits of the SR's NTP timestamp */
 	unsigned int n_reports;
 	struct rtpp_rtcp_report reports[RTPP_RTCP_MAX_REPORTS];
 };
@@ -138,7 +138,7 @@ struct rtpp_rtcp_leg_state {
 	uint32_t rtt_count;
 	uint64_t rtt_sum_tsc;
 	uint64_t rtt_last_tsc;
-	uint64_t report_tsc;                /* when the latest report arrived, 0: none */
+	uint64_t report_tsc; /* when the latest report arrived, 0: none */
 	int32_t report_cumulative_lost;
 	uint8_t report_fraction_lost;
 } __rte_cache_aligned;

@@ -72,7 +72,7 @@ static inline uint64_t rtpp_counter_read(const void *counters, size_t offset)
 /* Add the fields of n per-worker copies spaced stride bytes apart into out. */
 void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t stride,
 			    unsigned int n, struct rtpp_flow_stats *out);
-void rtpp_iface_counters_sum(const struct rtpp_iface_counters *first, size_t stride,
-			    unsigned int n, struct rtpp_iface_counters *out);
+void rtpp_iface_counters_sum(const struct rtpp_iface_counters *first, size_t stride, unsigned int n,
+			     struct rtpp_iface_counters *out);
 
 #endif

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+/* clang-format 14 mangles a braced initializer in a macro, and these tables read as rows. */
+/* clang-format off */
 #define FLOW_FIELD(f) { #f, offsetof(struct rtpp_flow_stats, f) }
 #define IFACE_FIELD(f) { #f, offsetof(struct rtpp_iface_counters, f) }
 
@@ -20,6 +22,7 @@ const struct rtpp_counter_field rtpp_iface_counter_fields[] = {
 	IFACE_FIELD(malformed), IFACE_FIELD(kernel_dropped),
 };
 const unsigned int rtpp_iface_counter_nfields = RTE_DIM(rtpp_iface_counter_fields);
+/* clang-format on */
 
 /* Port counters are arrays of uint64_t; add them word by word. */
 static void sum_words(const void *first, size_t stride, unsigned int n, void *out,
@@ -69,8 +72,8 @@ void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t strid
 	out->tx_packets = out->rx_packets > drops ? out->rx_packets - drops : 0;
 }
 
-void rtpp_iface_counters_sum(const struct rtpp_iface_counters *first, size_t stride,
-			    unsigned int n, struct rtpp_iface_counters *out)
+void rtpp_iface_counters_sum(const struct rtpp_iface_counters *first, size_t stride, unsigned int n,
+			     struct rtpp_iface_counters *out)
 {
 	sum_words(first, stride, n, out, sizeof(*out));
 }

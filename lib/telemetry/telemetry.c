@@ -148,7 +148,10 @@ static void add_endpoint(struct rte_tel_data *d, const char *name, const struct 
 static int session_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_tel_data *d)
 {
 	static const char *const flow_names[RTPP_FLOWS_PER_SESSION] = {
-		"a_to_b", "rtcp_a_to_b", "b_to_a", "rtcp_b_to_a",
+		"a_to_b",
+		"rtcp_a_to_b",
+		"b_to_a",
+		"rtcp_b_to_a",
 	};
 	struct rtpp_session_status st;
 	char *end;
@@ -264,11 +267,11 @@ static int workers_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 	return 0;
 }
 
-#define TEL_WRAPPER(name)                                                                 \
+#define TEL_WRAPPER(name)                                                                  \
 	static int name##_tel(const char *cmd, const char *params, struct rte_tel_data *d) \
-	{                                                                                 \
-		RTE_SET_USED(cmd);                                                        \
-		return with_dataplane(name##_cmd, params, d);                             \
+	{                                                                                  \
+		RTE_SET_USED(cmd);                                                         \
+		return with_dataplane(name##_cmd, params, d);                              \
 	}
 TEL_WRAPPER(info)
 TEL_WRAPPER(ports)
@@ -288,7 +291,8 @@ int rtpp_telemetry_register(struct rtpp_dataplane *dp)
 		{ "/rtpproxy/ports", ports_tel, "Counters of every data interface. No parameters." },
 		{ "/rtpproxy/sessions", sessions_tel,
 		  "Session ids (at most 512). Parameter: start index cursor (optional)." },
-		{ "/rtpproxy/session", session_tel, "One session's endpoints and counters. Parameter: id." },
+		{ "/rtpproxy/session", session_tel,
+		  "One session's endpoints and counters. Parameter: id." },
 		{ "/rtpproxy/neighbours", neighbours_tel,
 		  "Next hops keyed <iface>/<address> (. and : as _): addr, mac, state." },
 		{ "/rtpproxy/workers", workers_tel, "Worker lcores: loops and busy cycles." },

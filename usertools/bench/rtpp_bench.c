@@ -131,7 +131,7 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, uint32_t **ord
 				      .mac = { { 0x02, 0, 0, 0, 0, 0xfe } } };
 	rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, rte_rdtsc());
 
-/* A random cyclic order of the sessions. */
+	/* A random cyclic order of the sessions. */
 	uint32_t *order = malloc(sizeof(uint32_t) * n_sessions);
 	for (uint32_t i = 0; i < n_sessions; i++)
 		order[i] = i;
@@ -339,7 +339,8 @@ int main(int argc, char **argv)
 				drain_port();
 				if (fill_port(dsts, o.inflight, o.inflight, o.sizes[zi]) != 0)
 					goto fail;
-				fw[r] = run_loop(LOOP_RTPPROXY, rtpp_dataplane_test_worker(dp, 0), o.seconds);
+				fw[r] = run_loop(LOOP_RTPPROXY, rtpp_dataplane_test_worker(dp, 0),
+						 o.seconds);
 				/* A packet that left the loop means a drop: the figure would lie. */
 				unsigned int left = drain_port();
 				if (left != o.inflight) {
@@ -352,7 +353,9 @@ int main(int argc, char **argv)
 			struct run_result mms = median_of(ms, o.repeat);
 
 			/* Every forwarded packet must have been forwarded, not dropped. */
-			struct rtpp_iface_counters *pc = rtpp_dataplane_test_worker_counters(rtpp_dataplane_test_worker(dp, 0), 0);
+			struct rtpp_iface_counters *pc =
+				rtpp_dataplane_test_worker_counters(rtpp_dataplane_test_worker(dp, 0),
+								    0);
 			if (pc->no_session != 0 || pc->malformed != 0 || pc->tx_dropped != 0) {
 				fprintf(stderr, "rtpp-bench: packets missed the sessions "
 					"(no_session %lu, malformed %lu, tx_dropped %lu)\n",
