@@ -3,12 +3,14 @@
  * The worker's forwarding path on in-memory ring ports: what leaves which
  * port, rewritten how, and which counter says why when something does not.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
-#include <errno.h>
 
 #include <rte_arp.h>
 #include <rte_eth_ring.h>
@@ -585,8 +587,184 @@ static void test_iface_view_sums_every_worker(void **state)
 		rte_pktmbuf_free(m);
 }
 
+/* ---- admission: plain C, run before the EAL exists ---- */
+
+static const char admission_yaml[] =
+	"interfaces:\n"
+	"  - name: access\n"
+	"    device: net_ring_x0\n"
+	"    addresses: [203.0.113.1/24, \"2001:db8:a::1/64\"]\n"
+	"    ports: 20000-20007\n"
+	"  - name: core\n"
+	"    device: net_ring_x1\n"
+	"    addresses: [198.51.100.1/24]\n"
+	"    gateway4: 198.51.100.254\n"
+	"    ports: 30000-30003\n"
+	"policy:\n"
+	"  allowed_remotes: [198.51.100.0/24, 192.0.2.0/24, 203.0.113.0/24, \"2001:db8::/32\"]\n";
+
+static struct rtpp_endpoint taken_endpoint; /* what the fake session table holds */
+
+static bool fake_taken(void *ctx, const struct rtpp_endpoint *local)
+{
+	(void)ctx;
+	return rtpp_endpoint_equal(local, &taken_endpoint);
+}
+
+static int admission_setup(void **state)
+{
+	struct rtpp_admission *a = calloc(1, sizeof(*a));
+	struct rtpp_config *cfg = NULL;
+	char err[RTPP_CONFIG_ERR_LEN];
+
+	if (a == NULL ||
+	    rtpp_config_load_string(admission_yaml, strlen(admission_yaml), "admission.yaml", &cfg,
+				    err, sizeof(err)) != 0 ||
+	    rtpp_admission_init(a, cfg, cfg->n_ifaces, fake_taken, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "admission_setup: %s\n", err);
+		return -1;
+	}
+	memset(&taken_endpoint, 0, sizeof(taken_endpoint));
+	*state = a;
+	return 0;
+}
+
+static int admission_teardown(void **state)
+{
+	struct rtpp_admission *a = *state;
+	const struct rtpp_config *cfg = a->cfg;
+
+	rtpp_admission_fini(a);
+	rtpp_config_free((struct rtpp_config *)cfg);
+	free(a);
+	return 0;
+}
+
+static struct rtpp_session_request request(const char *listen, const char *forward,
+					   const char *destination, const char *source)
+{
+	struct rtpp_session_request r = { .name = "adm", .rtcp = true };
+
+	r.listen = ep(listen);
+	r.forward = ep(forward);
+	r.destination = ep(destination);
+	if (source != NULL)
+		r.source = ep(source);
+	return r;
+}
+
+/* Each refusal: the errno and the message naming the field. */
+static void test_admission_refusals(void **state)
+{
+	static const struct {
+		const char *listen, *forward, *destination, *source;
+		int rc;
+		const char *err;
+	} cases[] = {
+		{ "203.0.113.9:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL,
+		  -EADDRNOTAVAIL, "listen: 203.0.113.9:20000 is not an address of any interface" },
+		{ "203.0.113.1:20000", "198.51.100.7:30000", "198.51.100.20:40000", NULL,
+		  -EADDRNOTAVAIL, "forward: 198.51.100.7:30000 is not an address of any interface" },
+		{ "203.0.113.1:65535", "198.51.100.1:30000", "198.51.100.20:40000", NULL, -EINVAL,
+		  "listen: port 65535 leaves no port+1 for RTCP" },
+		{ "203.0.113.1:20000", "203.0.113.1:20000", "198.51.100.20:40000", NULL, -EINVAL,
+		  "forward: must differ from listen" },
+		{ "203.0.113.1:20000", "198.51.100.1:30000", "[2001:db8:a::9]:40000", NULL, -EINVAL,
+		  "destination: [2001:db8:a::9]:40000 is not of the same family as its local endpoint" },
+		{ "203.0.113.1:20000", "198.51.100.1:30000", "224.0.0.1:40000", NULL, -EINVAL,
+		  "destination: 224.0.0.1:40000 is not a unicast address and port" },
+		{ "203.0.113.1:20000", "198.51.100.1:30000", "10.1.2.3:40000", NULL, -EACCES,
+		  "destination: 10.1.2.3 is not in policy.allowed_remotes" },
+		/* access has no IPv4 gateway: a remote off its link is unreachable */
+		{ "203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000",
+		  "192.0.2.5:6000", -ENETUNREACH,
+		  "source: 192.0.2.5:6000 is not on-link of interface access and it has no gateway4" },
+		/* the RTCP port+1 of listen is held by another session */
+		{ "203.0.113.1:20002", "198.51.100.1:30000", "198.51.100.20:40000", NULL, -EEXIST,
+		  "listen: 203.0.113.1:20003 is already used by another session" },
+	};
+	struct rtpp_admission *a = *state;
+
+	taken_endpoint = ep("203.0.113.1:20003");
+	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
+		struct rtpp_session_request r = request(cases[i].listen, cases[i].forward,
+							cases[i].destination, cases[i].source);
+		struct rtpp_admitted ad;
+		char err[256] = "";
+
+		assert_int_equal(rtpp_admission_check(a, &r, &ad, err, sizeof(err)), cases[i].rc);
+		assert_string_equal(err, cases[i].err);
+	}
+}
+
+/* What a good request is given: interfaces, next hops (on-link or gateway), ports. */
+static void test_admission_admits_and_allocates(void **state)
+{
+	struct rtpp_admission *a = *state;
+	struct rtpp_session_request r = request("203.0.113.1:0", "198.51.100.1:0",
+						"192.0.2.77:40000", "203.0.113.10:5000");
+	struct rtpp_admitted ad;
+	char err[256] = "", nh[RTPP_ADDR_STRLEN];
+
+	assert_int_equal(rtpp_admission_check(a, &r, &ad, err, sizeof(err)), 0);
+	assert_int_equal(ad.iface[RTPP_LEG_A], 0);
+	assert_int_equal(ad.iface[RTPP_LEG_B], 1);
+	assert_true(ad.has_remote[RTPP_LEG_A] && ad.has_remote[RTPP_LEG_B]);
+	assert_string_equal(rtpp_addr_format(&ad.next_hop[RTPP_LEG_A], nh, sizeof(nh)),
+			    "203.0.113.10"); /* on-link */
+	assert_string_equal(rtpp_addr_format(&ad.next_hop[RTPP_LEG_B], nh, sizeof(nh)),
+			    "198.51.100.254"); /* through core's gateway */
+	assert_int_equal(ad.local[RTPP_LEG_A].port, 0);
+
+	uint32_t free_a = rtpp_port_pool_free_count(a->pools[0]);
+	assert_int_equal(rtpp_admission_take_ports(a, &ad, true, err, sizeof(err)), 0);
+	assert_int_equal(ad.local[RTPP_LEG_A].port % 2, 0); /* an even RTP port, RTCP above it */
+	assert_true(ad.local[RTPP_LEG_A].port >= 20000 && ad.local[RTPP_LEG_A].port <= 20006);
+	assert_true(ad.local[RTPP_LEG_B].port >= 30000 && ad.local[RTPP_LEG_B].port <= 30002);
+	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a - 2);
+	rtpp_admission_release_port(a, 0, ad.local[RTPP_LEG_A].port, true);
+	rtpp_admission_release_port(a, 1, ad.local[RTPP_LEG_B].port, true);
+	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a);
+}
+
+/* All or nothing: when leg B's pool is empty, leg A's allocation is given back. */
+static void test_admission_takes_all_or_nothing(void **state)
+{
+	struct rtpp_admission *a = *state;
+	struct rtpp_session_request r = request("203.0.113.1:0", "198.51.100.1:0",
+						"198.51.100.20:40000", NULL);
+	struct rtpp_admitted ad, held[2];
+	char err[256] = "";
+
+	for (unsigned int i = 0; i < 2; i++) { /* core's range holds two RTP/RTCP pairs */
+		assert_int_equal(rtpp_admission_check(a, &r, &held[i], err, sizeof(err)), 0);
+		assert_int_equal(rtpp_admission_take_ports(a, &held[i], true, err, sizeof(err)), 0);
+	}
+	uint32_t free_a = rtpp_port_pool_free_count(a->pools[0]);
+	assert_int_equal(rtpp_admission_check(a, &r, &ad, err, sizeof(err)), 0);
+	assert_int_equal(rtpp_admission_take_ports(a, &ad, true, err, sizeof(err)), -ENOSPC);
+	assert_string_equal(err, "forward: no free port left on interface core");
+	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a);
+	/* A port inside the range that is held is refused as such. */
+	r = request("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	assert_int_equal(rtpp_admission_check(a, &r, &ad, err, sizeof(err)), 0);
+	assert_int_equal(rtpp_admission_take_ports(a, &ad, true, err, sizeof(err)), -EEXIST);
+	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a);
+}
+
 int main(void)
 {
+	/* Admission needs no EAL: its tests run before there is one. */
+	static const struct CMUnitTest admission_tests[] = {
+		cmocka_unit_test_setup_teardown(test_admission_refusals, admission_setup,
+						admission_teardown),
+		cmocka_unit_test_setup_teardown(test_admission_admits_and_allocates,
+						admission_setup, admission_teardown),
+		cmocka_unit_test_setup_teardown(test_admission_takes_all_or_nothing,
+						admission_setup, admission_teardown),
+	};
+	int failed = cmocka_run_group_tests_name("admission", admission_tests, NULL, NULL);
+
 	if (rtpp_test_eal_init(NULL) != 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("dp_test", 1024, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
@@ -631,7 +809,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_packet_makes_session_active_once, setup,
 						teardown),
 	};
-	int failed = cmocka_run_group_tests_name("dataplane", tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("dataplane", tests, NULL, NULL);
 
 	rte_eal_cleanup();
 	return failed;

@@ -18,6 +18,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "admission_private.h" /* admission, tested without an EAL */
 #include "rtpp_dataplane.h"
 #include "rtpp_neigh.h"
 #include "rtpp_portalloc.h"
