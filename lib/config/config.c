@@ -3,7 +3,7 @@
  * Loader of lib/config, the top of its chain: libyaml checks the syntax first
  * (libcyaml would report a syntax error without its line), libcyaml then
  * loads the document against the schema below into the raw types of
- * config_raw.h, and config_convert_all converts and checks the values. It
+ * raw_private.h, and config_convert_all converts and checks the values. It
  * calls down only: the conversion layer's entry (config_validate.c), the
  * error layer (config_error.c) and yaml_locate.c; nothing in lib/config calls
  * it back. Every refusal becomes one line "NAME:LINE: FIELD: reason".
@@ -16,11 +16,11 @@
 
 #include <cyaml/cyaml.h>
 
-#include "config_error.h"
-#include "config_raw.h"
-#include "config_validate.h"
+#include "error_private.h"
+#include "raw_private.h"
 #include "rtpp_config.h"
-#include "yaml_locate.h"
+#include "validate_private.h"
+#include "yaml_locate_private.h"
 
 /* Files above this are surely not configurations; refuse rather than swap. */
 #define CONFIG_MAX_FILE_SIZE (256u << 20)
@@ -28,7 +28,7 @@
 #define EMBEDDED_NAME "<embedded>"
 #define FILE_FIELD "(file)"
 
-/* ---- Schema: every scalar is text (see config_raw.h) ---- */
+/* ---- Schema: every scalar is text (see raw_private.h) ---- */
 
 #define TEXT_FIELD(key, flags, structure, member) \
 	CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | (flags), structure, member, \

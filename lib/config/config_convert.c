@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_convert.h"
-#include "config_error.h"
+#include "convert_private.h"
+#include "error_private.h"
 #include "rtpp_addr.h"
 
 /* ---- Scalars ---- */

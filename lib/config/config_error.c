@@ -4,13 +4,13 @@
  * becomes one line "NAME:LINE: FIELD: reason" in the caller's buffer, written
  * here; the line of a field is found with yaml_locate.c, the only other file
  * of lib/config this one calls. The convention its callers keep is described
- * in config_error.h.
+ * in error_private.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "config_error.h"
-#include "yaml_locate.h"
+#include "error_private.h"
+#include "yaml_locate_private.h"
 
 #define DOCUMENT_FIELD "(document)"
 #define FIELD_PATH_LEN 96

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_convert.h"
-#include "config_error.h"
-#include "config_raw.h"
-#include "config_sections.h"
+#include "convert_private.h"
+#include "error_private.h"
+#include "raw_private.h"
 #include "rtpp_config.h"
+#include "sections_private.h"
 
 #define IFNAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
 

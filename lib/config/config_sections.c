@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config_convert.h"
-#include "config_error.h"
-#include "config_raw.h"
-#include "config_sections.h"
+#include "convert_private.h"
+#include "error_private.h"
+#include "raw_private.h"
 #include "rtpp_config.h"
+#include "sections_private.h"
 
 /* ---- Data plane ---- */
 

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_convert.h"
-#include "config_error.h"
-#include "config_raw.h"
-#include "config_sections.h"
+#include "convert_private.h"
+#include "error_private.h"
+#include "raw_private.h"
 #include "rtpp_config.h"
+#include "sections_private.h"
 
 static int convert_endpoint(const struct config_source *src, const char *base, const char *key,
 			    const char *text, struct rtpp_endpoint *out)

@@ -5,12 +5,12 @@
  * in document order, so the error reported is the first one a reader of the
  * section would meet; the sections run in the order below, which puts first
  * those that later ones need. It calls only the section converters
- * (config_sections.h); the loader (config.c) calls it.
+ * (sections_private.h); the loader (config.c) calls it.
  */
-#include "config_validate.h"
-#include "config_raw.h"
-#include "config_sections.h"
+#include "raw_private.h"
 #include "rtpp_config.h"
+#include "sections_private.h"
+#include "validate_private.h"
 
 int config_convert_all(const struct config_source *src, const struct raw_config *raw,
 		       struct rtpp_config *cfg)

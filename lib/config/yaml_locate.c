@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "yaml_locate.h"
+#include "yaml_locate_private.h"
 
 /*
  * Containers tracked with a path. The schema is four levels deep; anything

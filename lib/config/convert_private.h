@@ -3,7 +3,7 @@
  * Private to lib/config, conversion layer: the scalar converters every
  * section shares (config_convert.c). The config_parse_* helpers and
  * config_family_name only answer; the functions that take a config_source
- * report their refusal through config_error.h, as its convention says.
+ * report their refusal through error_private.h, as its convention says.
  */
 #ifndef RTPP_CONFIG_CONVERT_H
 #define RTPP_CONFIG_CONVERT_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Private to lib/config, bottom layer (with config_error.h): a walk of the
+ * Private to lib/config, bottom layer (with error_private.h): a walk of the
  * YAML text with libyaml that gives every event the path a config error
  * would name ("interfaces[1].addresses[0]") and its line. yaml_locate.c
  * calls libyaml only. config_error.c locates fields with it; the loader

@@ -4,7 +4,7 @@
  * of the document, called by config_convert_all (config_validate.c) only,
  * in document order. They live in config_interfaces.c, config_sessions.c
  * and, for the small sections, config_sections.c. Each returns 0, or -1
- * with one error written to src (see config_error.h).
+ * with one error written to src (see error_private.h).
  */
 #ifndef RTPP_CONFIG_SECTIONS_H
 #define RTPP_CONFIG_SECTIONS_H
