@@ -211,18 +211,14 @@ int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
 	out->port_id = ifc->port_id;
 	out->has_tap = ifc->has_tap;
 	out->tap_port_id = ifc->tap_port_id;
-	/* Each worker's counters are an allocation of their own: sum copy by copy. */
-	for (uint16_t w = 0; w < dp->n_workers; w++) {
-		struct rtpp_iface_counters one;
-
-		rtpp_iface_counters_sum(&dp->workers[w]->iface_counters[iface], sizeof(one), 1, &one);
+	/* Each worker's counters are an allocation of their own: add them copy by copy. */
+	for (uint16_t w = 0; w < dp->n_workers; w++)
 		for (unsigned int f = 0; f < rtpp_iface_counter_nfields; f++) {
 			size_t off = rtpp_iface_counter_fields[f].offset;
 
-			*(uint64_t *)((uint8_t *)&out->counters + off) += rtpp_counter_read(&one,
-											    off);
+			*(uint64_t *)((uint8_t *)&out->counters + off) +=
+				rtpp_counter_read(&dp->workers[w]->iface_counters[iface], off);
 		}
-	}
 	pthread_mutex_lock(&dp->lock); /* the pools are the main lcore's */
 	out->has_media_ports = dp->admission.pools[iface] != NULL;
 	if (out->has_media_ports)
