@@ -41,7 +41,8 @@ struct rtpp_static_session_config {
 	struct rtpp_endpoint listen;      /* leg A local: owned by an interface */
 	struct rtpp_endpoint forward;     /* leg B local (egress source): owned by an interface */
 	struct rtpp_endpoint destination; /* leg B remote */
-	struct rtpp_endpoint source;      /* leg A remote; family NONE = learn (reverse off) */
+	struct rtpp_endpoint source;      /* leg A remote; family NONE = learn it from the media */
+	struct rtpp_addr expected_source; /* family NONE = none; else learn only from this IP */
 	bool rtcp;                        /* also relay port+1 (default true) */
 };
 
@@ -53,6 +54,13 @@ struct rtpp_dataplane_config {
 	uint16_t rx_desc;       /* default 1024 */
 	uint16_t tx_desc;       /* default 1024 */
 	uint16_t idle_sleep_us; /* 0..1000; 0 = workers always poll (default) */
+	/*
+	 * What each worker may hand to the kernel through one interface's TAP,
+	 * in packets/s: ARP, neighbour discovery and ICMP have their own budget
+	 * so that a flood of anything else cannot starve them.
+	 */
+	uint32_t kernel_rate_pps;    /* default 20000; 0 = unlimited */
+	uint32_t kernel_control_pps; /* default 2000; 0 = unlimited */
 };
 
 #define RTPP_API_LISTEN_DEFAULT "[::]:50051"
@@ -86,6 +94,8 @@ struct rtpp_config {
 	struct rtpp_dataplane_config dataplane;
 	struct rtpp_api_config api;
 	struct rtpp_policy_config policy;
+	/* "media:": defaults of the media rules of API sessions (static ones never expire). */
+	struct rtpp_media_options media;
 	struct rtpp_static_session_config *sessions; /* malloc'd */
 	unsigned int n_sessions;
 };

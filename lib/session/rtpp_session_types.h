@@ -41,6 +41,44 @@ enum rtpp_session_state {
 	RTPP_SESSION_CLOSED,
 };
 
+/*
+ * A session's media rules (docs/media-security.md). The configuration's
+ * "media:" section gives the defaults; CreateSession and UpdateSession may
+ * override any of them per session.
+ */
+struct rtpp_media_options {
+	bool strict_source;      /* once a leg's remote is known, refuse every other source */
+	bool relay_unrecognised; /* relay payloads that are not RTP, RTCP, STUN or DTLS */
+	uint32_t learning_window_ms;    /* after learning opens, how long an unannounced source may latch */
+	uint32_t relatch_silence_ms;    /* a NAT rebinding re-latches after this much silence */
+	uint32_t inactivity_timeout_s;  /* no media either way this long: close; 0 never */
+	uint32_t first_media_timeout_s; /* no media at all this long after creation: close; 0 never */
+	uint32_t max_lifetime_s;        /* close this long after creation; 0 never */
+	uint32_t rate_limit_pps;        /* per direction; 0 unlimited */
+	uint64_t rate_limit_bps;        /* per direction, IP packet bits; 0 unlimited */
+	uint32_t clock_rate;            /* RTP clock of dynamic payload types (jitter); 0 none */
+};
+
+/* Which fields of an override are given (bits of rtpp_media_override.set). */
+enum rtpp_media_field {
+	RTPP_MEDIA_STRICT_SOURCE = 1u << 0,
+	RTPP_MEDIA_RELAY_UNRECOGNISED = 1u << 1,
+	RTPP_MEDIA_LEARNING_WINDOW = 1u << 2,
+	RTPP_MEDIA_RELATCH_SILENCE = 1u << 3,
+	RTPP_MEDIA_INACTIVITY_TIMEOUT = 1u << 4,
+	RTPP_MEDIA_FIRST_MEDIA_TIMEOUT = 1u << 5,
+	RTPP_MEDIA_MAX_LIFETIME = 1u << 6,
+	RTPP_MEDIA_RATE_LIMIT_PPS = 1u << 7,
+	RTPP_MEDIA_RATE_LIMIT_BPS = 1u << 8,
+	RTPP_MEDIA_CLOCK_RATE = 1u << 9,
+};
+
+/* Some media rules of a request; the rest keep their default (create) or value (update). */
+struct rtpp_media_override {
+	uint32_t set; /* enum rtpp_media_field bits */
+	struct rtpp_media_options v;
+};
+
 /* A session as the control plane asks for it (the seed's model). */
 struct rtpp_session_request {
 	const char *name;                 /* "" or NULL: none; at most RTPP_SESSION_NAME_MAX - 1 */
@@ -49,7 +87,58 @@ struct rtpp_session_request {
 	struct rtpp_endpoint destination; /* leg B remote */
 	struct rtpp_endpoint source;      /* leg A remote; family NONE: unknown */
 	bool rtcp;                        /* port+1 of every endpoint relays RTCP */
-	bool is_static;                   /* from the configuration file */
+	bool is_static;                   /* from the configuration file: never expires */
+	/* What the SDP announced for a leg whose remote is learnt: family NONE: nothing. */
+	struct rtpp_addr expected[RTPP_LEGS_PER_SESSION];
+	struct rtpp_media_override media;
+};
+
+/* A change to one leg (re-INVITE, hold, transfer). */
+struct rtpp_leg_update {
+	bool set_remote; /* remote becomes this; strict to it at once */
+	struct rtpp_endpoint remote;
+	bool set_expected; /* expected becomes this (family NONE clears) */
+	struct rtpp_addr expected;
+	bool relearn;    /* forget the remote and learn it again */
+	bool set_paused; /* stop or resume relaying what arrives on this leg */
+	bool paused;
+};
+
+/* UpdateSession: local endpoints and counters stay; everything else may change. */
+struct rtpp_session_update {
+	uint64_t id;
+	struct rtpp_leg_update leg[RTPP_LEGS_PER_SESSION];
+	struct rtpp_media_override media;
+};
+
+/* How a leg knows its remote. */
+enum rtpp_leg_learning {
+	RTPP_LEARN_GIVEN = 0, /* the control plane gave it */
+	RTPP_LEARN_OPEN,      /* learning from any source, within the window */
+	RTPP_LEARN_EXPECTED,  /* learning from the expected address only */
+	RTPP_LEARN_LATCHED,   /* learnt from the media */
+	RTPP_LEARN_CLOSED,    /* the window passed with nothing to learn from */
+};
+
+/* Why a session ended. The values are the API's CloseReason. */
+enum rtpp_close_reason {
+	RTPP_CLOSE_NONE = 0,
+	RTPP_CLOSE_DESTROYED,     /* DestroySession */
+	RTPP_CLOSE_INACTIVITY,    /* media stopped (inactivity_timeout_s) */
+	RTPP_CLOSE_NO_MEDIA,      /* media never started (first_media_timeout_s) */
+	RTPP_CLOSE_LIFETIME,      /* max_lifetime_s reached */
+	RTPP_CLOSE_SHUTDOWN,      /* the proxy stopped */
+};
+
+/* One leg's learning and forwarding, as reported. */
+struct rtpp_leg_state {
+	enum rtpp_leg_learning learning;
+	struct rtpp_addr expected; /* family NONE: none */
+	bool paused;               /* what arrives on this leg is not relayed */
+	uint16_t rtcp_port;        /* the remote's RTCP port (remote port + 1 until RTCP came) */
+	uint32_t ssrc;             /* the latched source's SSRC, 0 before */
+	uint32_t relatches;        /* NAT rebindings followed */
+	uint64_t latched_unix_ms;  /* when the remote was last learnt, 0: never */
 };
 
 /* A flow's counters added up over the workers: what telemetry and the API report. */
@@ -62,7 +151,15 @@ struct rtpp_flow_stats {
 	uint64_t drop_no_neighbour;
 	uint64_t drop_tx_full;
 	uint64_t rtp_lost;    /* sequence gaps (RTP flows) */
-	uint64_t last_rx_tsc; /* the latest of the copies; 0: nothing received */
+	uint64_t drop_foreign_source; /* from an address:port that is not the leg's remote */
+	uint64_t drop_not_media;      /* neither RTP/RTCP nor STUN/DTLS */
+	uint64_t drop_malformed;      /* RTP or RTCP whose header does not hold together */
+	uint64_t drop_rate_limit;     /* over the session's rate limit */
+	uint64_t drop_paused;         /* the direction is paused (hold) */
+	uint64_t stun_dtls;           /* STUN and DTLS packets relayed (RFC 7983) */
+	uint64_t ssrc_changes;        /* RTP flows: a new SSRC took over */
+	uint64_t last_rx_tsc; /* last accepted packet, the latest of the copies; 0: none */
+	double jitter_ms;     /* RTP flows: RFC 3550 A.8 interarrival jitter; 0: unknown */
 };
 
 /* What RTCP tells of one leg's remote (see lib/rtp). */
@@ -89,6 +186,10 @@ struct rtpp_session_status {
 	struct rtpp_leg_quality legs[RTPP_LEGS_PER_SESSION];  /* RTPP_LEG_* */
 	uint64_t last_rx_unix_ms[RTPP_FLOWS_PER_SESSION];     /* 0: nothing received */
 	uint64_t idle_ms; /* since the last packet of any flow, or since creation */
+	struct rtpp_leg_state leg_state[RTPP_LEGS_PER_SESSION];
+	struct rtpp_media_options media;
+	enum rtpp_close_reason close_reason; /* CLOSED only */
+	char error[128];                     /* ERROR: why */
 };
 
 /* Which sessions a listing returns. */
@@ -102,7 +203,9 @@ struct rtpp_session_filter {
 enum rtpp_session_event_type {
 	RTPP_EVENT_CREATED = 1,
 	RTPP_EVENT_STATE_CHANGED = 2,
+	RTPP_EVENT_ERROR = 4,
 	RTPP_EVENT_CLOSED = 5,
+	RTPP_EVENT_LATCHED = 7, /* a leg's remote was learnt (or followed a NAT rebinding) */
 };
 
 struct rtpp_session_event {
@@ -110,6 +213,8 @@ struct rtpp_session_event {
 	uint64_t session_id;
 	enum rtpp_session_state old_state, new_state;
 	const struct rtpp_session_status *status; /* valid during the call only */
+	unsigned int leg;                         /* LATCHED: which leg */
+	bool relatch;                             /* LATCHED: a NAT rebinding, not the first */
 };
 
 #endif
