@@ -34,6 +34,7 @@ UNARY_ADAPTER(create)
 UNARY_ADAPTER(destroy)
 UNARY_ADAPTER(status)
 UNARY_ADAPTER(list)
+UNARY_ADAPTER(update)
 
 static int health_rpc(void *ctx, const uint8_t *req, size_t len, uint8_t **reply,
 		      size_t *reply_len, char *msg, size_t msglen)
@@ -158,6 +159,7 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 	    rtpp_rpc_register_unary(s->rpc, METHOD("DestroySession"), destroy_rpc, s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, METHOD("GetSessionStatus"), status_rpc, s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, METHOD("ListSessions"), list_rpc, s) != 0 ||
+	    rtpp_rpc_register_unary(s->rpc, METHOD("UpdateSession"), update_rpc, s) != 0 ||
 	    rtpp_rpc_register_stream(s->rpc, METHOD("StreamSessionEvents"), events_rpc,
 				     events_gone, s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, "/grpc.health.v1.Health/Check", health_rpc, s) != 0 ||

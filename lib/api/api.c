@@ -56,6 +56,44 @@ static enum rtpp_api_status parse_name(const char *name, char *name_buf, char *e
 	return RTPP_API_OK;
 }
 
+/* An optional address (no port); "" or NULL: none. */
+static enum rtpp_api_status parse_address(const char *field, const char *text,
+					  struct rtpp_addr *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (text == NULL || text[0] == '\0')
+		return RTPP_API_OK;
+	if (rtpp_addr_parse(text, out) != 0)
+		return FAIL(RTPP_API_INVALID_ARGUMENT,
+			    "%s: \"%.64s\" is not an IPv4 or IPv6 address", field, text);
+	return RTPP_API_OK;
+}
+
+void rtpp_api_parse_media(const Rtpproxy__MediaOptions *pb, struct rtpp_media_override *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (pb == NULL)
+		return;
+#define TAKE(flag, field)                  \
+	do {                               \
+		if (pb->has_##field) {     \
+			out->set |= (flag); \
+			out->v.field = pb->field; \
+		}                          \
+	} while (0)
+	TAKE(RTPP_MEDIA_STRICT_SOURCE, strict_source);
+	TAKE(RTPP_MEDIA_RELAY_UNRECOGNISED, relay_unrecognised);
+	TAKE(RTPP_MEDIA_LEARNING_WINDOW, learning_window_ms);
+	TAKE(RTPP_MEDIA_RELATCH_SILENCE, relatch_silence_ms);
+	TAKE(RTPP_MEDIA_INACTIVITY_TIMEOUT, inactivity_timeout_s);
+	TAKE(RTPP_MEDIA_FIRST_MEDIA_TIMEOUT, first_media_timeout_s);
+	TAKE(RTPP_MEDIA_MAX_LIFETIME, max_lifetime_s);
+	TAKE(RTPP_MEDIA_RATE_LIMIT_PPS, rate_limit_pps);
+	TAKE(RTPP_MEDIA_RATE_LIMIT_BPS, rate_limit_bps);
+	TAKE(RTPP_MEDIA_CLOCK_RATE, clock_rate);
+#undef TAKE
+}
+
 enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest *req,
 					   struct rtpp_session_request *out, char *name_buf,
 					   char *err, size_t errlen)
@@ -87,8 +125,64 @@ enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest 
 		return FAIL(RTPP_API_INVALID_ARGUMENT,
 			    "%s.port: 65535 leaves no port+1 for RTCP (set disable_rtcp)",
 			    out->destination.port == 65535 ? "destination" : "source");
+	st = parse_address("source_expected_address", req->source_expected_address,
+			   &out->expected[RTPP_LEG_A], err, errlen);
+	if (st != RTPP_API_OK)
+		return st;
+	if (out->expected[RTPP_LEG_A].family != RTPP_AF_NONE &&
+	    out->expected[RTPP_LEG_A].family != out->listen.addr.family)
+		return FAIL(RTPP_API_INVALID_ARGUMENT,
+			    "source_expected_address: family differs from listen's");
+	rtpp_api_parse_media(req->media, &out->media);
 	out->name = name_buf[0] != '\0' ? name_buf : NULL;
 	out->is_static = false;
+	return RTPP_API_OK;
+}
+
+static enum rtpp_api_status parse_leg_update(const char *field, const Rtpproxy__LegUpdate *pb,
+					     struct rtpp_leg_update *out, char *err,
+					     size_t errlen)
+{
+	char sub[48];
+	enum rtpp_api_status st;
+
+	memset(out, 0, sizeof(*out));
+	if (pb == NULL)
+		return RTPP_API_OK;
+	if (pb->remote != NULL) {
+		snprintf(sub, sizeof(sub), "%s.remote", field);
+		st = parse_endpoint(sub, pb->remote, true, false, &out->remote, err, errlen);
+		if (st != RTPP_API_OK)
+			return st;
+		out->set_remote = true;
+	}
+	if (pb->has_expected_address) {
+		snprintf(sub, sizeof(sub), "%s.expected_address", field);
+		st = parse_address(sub, pb->expected_address, &out->expected, err, errlen);
+		if (st != RTPP_API_OK)
+			return st;
+		out->set_expected = true;
+	}
+	out->relearn = pb->relearn;
+	if (pb->has_paused) {
+		out->set_paused = true;
+		out->paused = pb->paused;
+	}
+	return RTPP_API_OK;
+}
+
+enum rtpp_api_status rtpp_api_parse_update(const Rtpproxy__UpdateSessionRequest *req,
+					   struct rtpp_session_update *out, char *err,
+					   size_t errlen)
+{
+	enum rtpp_api_status st;
+
+	memset(out, 0, sizeof(*out));
+	out->id = req->session_id;
+	if ((st = parse_leg_update("leg_a", req->leg_a, &out->leg[RTPP_LEG_A], err, errlen)) ||
+	    (st = parse_leg_update("leg_b", req->leg_b, &out->leg[RTPP_LEG_B], err, errlen)))
+		return st;
+	rtpp_api_parse_media(req->media, &out->media);
 	return RTPP_API_OK;
 }
 
@@ -135,6 +229,14 @@ void rtpp_api_flow_to_pb(const struct rtpp_flow_stats *c, uint64_t last_packet_u
 	if (c->rtp_lost > 0)
 		pb->loss_rate = (double)c->rtp_lost / (double)(c->rx_packets + c->rtp_lost);
 	pb->last_packet_unix_ms = last_packet_unix_ms;
+	pb->dropped_foreign_source = c->drop_foreign_source;
+	pb->dropped_not_media = c->drop_not_media;
+	pb->dropped_malformed = c->drop_malformed;
+	pb->dropped_rate_limit = c->drop_rate_limit;
+	pb->dropped_paused = c->drop_paused;
+	pb->stun_dtls_packets = c->stun_dtls;
+	pb->jitter_ms = c->jitter_ms;
+	pb->ssrc_changes = c->ssrc_changes;
 }
 
 /* What RTCP says about a flow's receiver: the remote of the leg it leaves by. */
@@ -182,7 +284,50 @@ void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_
 	/* RTP from A is received by B's remote, and the other way round. */
 	rtpp_api_receiver_to_pb(&s->legs[RTPP_LEG_B], &m->flows[RTPP_FLOW_A_TO_B]);
 	rtpp_api_receiver_to_pb(&s->legs[RTPP_LEG_A], &m->flows[RTPP_FLOW_B_TO_A]);
-	st->error = (char *)"";
+	snprintf(m->error, sizeof(m->error), "%s", s->error);
+	st->error = m->error;
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
+		const struct rtpp_leg_state *ls = &s->leg_state[l];
+		Rtpproxy__LegState *pb = &m->legs[l];
+
+		rtpproxy__leg_state__init(pb);
+		pb->learning = (Rtpproxy__Learning)ls->learning;
+		m->expected[l][0] = '\0';
+		if (ls->expected.family != RTPP_AF_NONE)
+			rtpp_addr_format(&ls->expected, m->expected[l], sizeof(m->expected[l]));
+		pb->expected_address = m->expected[l];
+		pb->paused = ls->paused;
+		pb->rtcp_port = ls->rtcp_port;
+		pb->latched_ssrc = ls->ssrc;
+		pb->relatches = ls->relatches;
+		pb->latched_unix_ms = ls->latched_unix_ms;
+	}
+	st->leg_a = &m->legs[RTPP_LEG_A];
+	st->leg_b = &m->legs[RTPP_LEG_B];
+	rtpp_api_media_to_pb(&s->media, &m->media);
+	st->media = &m->media;
+	st->close_reason = (Rtpproxy__CloseReason)s->close_reason;
+}
+
+void rtpp_api_media_to_pb(const struct rtpp_media_options *o, Rtpproxy__MediaOptions *pb)
+{
+	rtpproxy__media_options__init(pb);
+#define GIVE(field)                     \
+	do {                            \
+		pb->has_##field = true; \
+		pb->field = o->field;   \
+	} while (0)
+	GIVE(strict_source);
+	GIVE(relay_unrecognised);
+	GIVE(learning_window_ms);
+	GIVE(relatch_silence_ms);
+	GIVE(inactivity_timeout_s);
+	GIVE(first_media_timeout_s);
+	GIVE(max_lifetime_s);
+	GIVE(rate_limit_pps);
+	GIVE(rate_limit_bps);
+	GIVE(clock_rate);
+#undef GIVE
 }
 
 enum rtpp_api_status rtpp_api_parse_list(const Rtpproxy__ListSessionsRequest *req,

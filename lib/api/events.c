@@ -122,7 +122,9 @@ static void on_session_event(void *ctx, const struct rtpp_session_event *e)
 	static const Rtpproxy__EventType types[] = {
 		[RTPP_EVENT_CREATED] = RTPPROXY__EVENT_TYPE__EVENT_TYPE_CREATED,
 		[RTPP_EVENT_STATE_CHANGED] = RTPPROXY__EVENT_TYPE__EVENT_TYPE_STATE_CHANGED,
+		[RTPP_EVENT_ERROR] = RTPPROXY__EVENT_TYPE__EVENT_TYPE_ERROR,
 		[RTPP_EVENT_CLOSED] = RTPPROXY__EVENT_TYPE__EVENT_TYPE_CLOSED,
+		[RTPP_EVENT_LATCHED] = RTPPROXY__EVENT_TYPE__EVENT_TYPE_LATCHED,
 	};
 	struct rtpp_api_events *evs = ctx;
 	struct rtpp_api_status_msg m;
@@ -134,6 +136,12 @@ static void on_session_event(void *ctx, const struct rtpp_session_event *e)
 	ev.unix_ms = now_unix_ms();
 	ev.previous_state = (Rtpproxy__SessionState)e->old_state;
 	ev.status = &m.status;
+	if (e->type == RTPP_EVENT_ERROR)
+		ev.error = m.error;
+	if (e->type == RTPP_EVENT_LATCHED) {
+		ev.latched_leg = (char *)(e->leg == RTPP_LEG_A ? "a" : "b");
+		ev.relatch = e->relatch;
+	}
 	for (unsigned int i = 0; i < evs->n_subs; i++) {
 		struct subscriber *s = &evs->subs[i];
 

@@ -60,8 +60,20 @@ struct rtpp_api_status_msg {
 	char addrs[4][RTPP_ADDR_STRLEN];
 	Rtpproxy__FlowStatistics flows[4];
 	char name[RTPP_SESSION_NAME_MAX];
+	Rtpproxy__LegState legs[RTPP_LEGS_PER_SESSION];
+	char expected[RTPP_LEGS_PER_SESSION][RTPP_ADDR_STRLEN];
+	Rtpproxy__MediaOptions media;
+	char error[128];
 };
 void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_status_msg *m);
+/* Media rules in force (every field set). */
+void rtpp_api_media_to_pb(const struct rtpp_media_options *o, Rtpproxy__MediaOptions *pb);
+/* The fields a request sets (pb may be NULL: none). */
+void rtpp_api_parse_media(const Rtpproxy__MediaOptions *pb, struct rtpp_media_override *out);
+/* UpdateSessionRequest into an update; INVALID_ARGUMENT naming the field. */
+enum rtpp_api_status rtpp_api_parse_update(const Rtpproxy__UpdateSessionRequest *req,
+					   struct rtpp_session_update *out, char *err,
+					   size_t errlen);
 
 /* Paging limits of ListSessions. */
 #define RTPP_API_PAGE_DEFAULT 100
@@ -88,6 +100,8 @@ int rtpp_api_handle_create(struct rtpp_dataplane *dp, const uint8_t *req, size_t
 int rtpp_api_handle_destroy(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
 			    uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
 int rtpp_api_handle_status(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
+int rtpp_api_handle_update(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
 			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
 int rtpp_api_handle_list(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
 			 uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);

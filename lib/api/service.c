@@ -85,6 +85,30 @@ int rtpp_api_handle_destroy(struct rtpp_dataplane *dp, const uint8_t *req, size_
 	return PACK(destroy_session_response, &resp, reply, reply_len);
 }
 
+int rtpp_api_handle_update(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen)
+{
+	Rtpproxy__UpdateSessionRequest *r = rtpproxy__update_session_request__unpack(NULL, len, req);
+	struct rtpp_session_update u;
+	struct rtpp_session_status st;
+	struct rtpp_api_status_msg m;
+	int rc;
+
+	if (r == NULL)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "request: not an UpdateSessionRequest");
+	rc = rtpp_api_parse_update(r, &u, msg, msglen);
+	rtpproxy__update_session_request__free_unpacked(r, NULL);
+	if (rc != RTPP_API_OK)
+		return rc;
+	rc = rtpp_api_status_from_errno(rtpp_dataplane_session_update(dp, &u, &st, msg, msglen));
+	if (rc != RTPP_API_OK)
+		return rc;
+	rtpp_api_status_to_pb(&st, &m);
+	Rtpproxy__UpdateSessionResponse resp = RTPPROXY__UPDATE_SESSION_RESPONSE__INIT;
+	resp.status = &m.status;
+	return PACK(update_session_response, &resp, reply, reply_len);
+}
+
 int rtpp_api_handle_status(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
 			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen)
 {

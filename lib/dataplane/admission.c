@@ -141,6 +141,44 @@ static int check_remote(const struct rtpp_admission *a, const char *field,
 	return -ENETUNREACH;
 }
 
+int rtpp_admission_remote(const struct rtpp_admission *a, const char *field,
+			  const struct rtpp_endpoint *remote, const struct rtpp_endpoint *local,
+			  uint16_t iface, struct rtpp_addr *nh, char *err, size_t errlen)
+{
+	if (a->cfg == NULL) {
+		/* Detached (tests, bench): every remote is on-link and allowed. */
+		if (remote->addr.family != local->addr.family || remote->port == 0 ||
+		    addr_unusable_remote(&remote->addr)) {
+			snprintf(err, errlen, "%s: not a unicast address and port of the family", field);
+			return -EINVAL;
+		}
+		*nh = remote->addr;
+		return 0;
+	}
+	return check_remote(a, field, remote, local, iface, nh, err, errlen);
+}
+
+int rtpp_admission_expected(const struct rtpp_admission *a, const char *field,
+			    const struct rtpp_addr *expected, const struct rtpp_endpoint *local,
+			    char *err, size_t errlen)
+{
+	char s[RTPP_ADDR_STRLEN];
+
+	if (expected->family == RTPP_AF_NONE)
+		return 0;
+	if (expected->family != local->addr.family || addr_unusable_remote(expected)) {
+		snprintf(err, errlen, "%s: %s is not a unicast address of the local endpoint's family",
+			 field, rtpp_addr_format(expected, s, sizeof(s)));
+		return -EINVAL;
+	}
+	if (a->cfg != NULL && !rtpp_config_remote_allowed(a->cfg, expected)) {
+		snprintf(err, errlen, "%s: %s is not in " RTPP_ALLOWED_REMOTES_FIELD, field,
+			 rtpp_addr_format(expected, s, sizeof(s)));
+		return -EACCES;
+	}
+	return 0;
+}
+
 int rtpp_admission_check(const struct rtpp_admission *a, const struct rtpp_session_request *req,
 			 struct rtpp_admitted *out, char *err, size_t errlen)
 {
@@ -166,6 +204,15 @@ int rtpp_admission_check(const struct rtpp_admission *a, const struct rtpp_sessi
 				  &out->next_hop[RTPP_LEG_A], err, errlen);
 		out->has_remote[RTPP_LEG_A] = rc == 0;
 	}
+	if (rc == 0 && rtpp_addr_is_set(&req->source.addr) &&
+	    req->expected[RTPP_LEG_A].family != RTPP_AF_NONE) {
+		snprintf(err, errlen,
+			 "source_expected_address: excludes source (source is the remote itself)");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = rtpp_admission_expected(a, "source_expected_address", &req->expected[RTPP_LEG_A],
+					     &req->listen, err, errlen);
 	return rc;
 }
 

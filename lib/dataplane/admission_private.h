@@ -56,6 +56,18 @@ void rtpp_admission_fini(struct rtpp_admission *a);
 int rtpp_admission_check(const struct rtpp_admission *a, const struct rtpp_session_request *req,
 			 struct rtpp_admitted *out, char *err, size_t errlen);
 /*
+ * May a leg whose local endpoint is on iface send to remote (a learnt or an
+ * updated remote)? Its next hop goes to *nh. Errors as for check; field
+ * names the remote in the message.
+ */
+int rtpp_admission_remote(const struct rtpp_admission *a, const char *field,
+			  const struct rtpp_endpoint *remote, const struct rtpp_endpoint *local,
+			  uint16_t iface, struct rtpp_addr *nh, char *err, size_t errlen);
+/* Is expected (family NONE: none) a fit expected address for a leg on local? */
+int rtpp_admission_expected(const struct rtpp_admission *a, const char *field,
+			    const struct rtpp_addr *expected, const struct rtpp_endpoint *local,
+			    char *err, size_t errlen);
+/*
  * Reserve both legs' local ports in their pools (those inside the range),
  * allocating an even port (+1 for RTCP) where 0 was asked for. All or
  * nothing: -ENOSPC (pool empty) or -EEXIST (port held or being released).

@@ -18,6 +18,7 @@
 #include "dataplane_private.h"
 #include "ethdev_private.h"
 #include "events_private.h"
+#include "media_private.h"
 #include "neigh_service_private.h"
 #include "rtpp_dataplane_test.h"
 #include "sessions_private.h"
@@ -101,6 +102,8 @@ static int create_tables(struct rtpp_dataplane *dp, uint32_t max_sessions, char 
 		snprintf(err, errlen, "cannot allocate the event ring: %s", rte_strerror(rte_errno));
 		return -1;
 	}
+	if (rtpp_media_init(dp, err, errlen) != 0)
+		return -1;
 	return rtpp_sessions_init(dp, err, errlen);
 }
 
@@ -200,8 +203,12 @@ int rtpp_dataplane_start(struct rtpp_dataplane *dp, char *err, size_t errlen)
 void rtpp_dataplane_service(struct rtpp_dataplane *dp)
 {
 	pthread_mutex_lock(&dp->lock);
-	rtpp_neigh_service_run_locked(dp, rte_rdtsc());
+	uint64_t now = rte_rdtsc();
+
+	rtpp_neigh_service_run_locked(dp, now);
+	rtpp_media_drain_candidates_locked(dp, now);
 	rtpp_events_drain_flows_locked(dp);
+	rtpp_media_sweep_locked(dp, now);
 	rtpp_session_table_reclaim(dp->sessions);
 	pthread_mutex_unlock(&dp->lock);
 }
@@ -223,6 +230,7 @@ void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
 	rtpp_neigh_free(dp->neigh);
 	rte_ring_free(dp->learn_ring);
 	rte_ring_free(dp->event_ring);
+	rtpp_media_fini(dp);
 	rte_free(dp->rcu);
 	pthread_mutex_destroy(&dp->lock);
 	rte_free(dp);

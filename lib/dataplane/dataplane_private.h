@@ -29,6 +29,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mempool.h>
+#include <rte_meter.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -47,6 +48,24 @@ extern int rtpp_logtype_dataplane;
 #define RTPP_CTRL_RING_SIZE 1024
 #define RTPP_LEARN_RING_SIZE 4096
 #define RTPP_EVENT_RING_SIZE 16384
+#define RTPP_LATCH_RING_SIZE 4096
+#define RTPP_RATE_PROFILES 1024 /* distinct session rate limits at once (0: none) */
+#define RTPP_RTP_PT_DYNAMIC 96  /* payload types from here on have the session's clock */
+
+/* A session rate limit as workers apply it (rte_meter srTCM, committed bucket only). */
+struct rtpp_rate_profile {
+	struct rte_meter_srtcm_profile pps; /* "bytes" are packets */
+	struct rte_meter_srtcm_profile bps; /* bytes of IP packet */
+	uint32_t pps_limit;                 /* 0: no packet limit */
+	uint64_t bps_limit;                 /* 0: no bit limit */
+	uint32_t refs;                      /* legs using it (main) */
+};
+
+/* A limit on what a worker hands to the kernel. */
+struct rtpp_kernel_limit {
+	bool on;
+	struct rte_meter_srtcm_profile profile;
+};
 
 struct rtpp_worker;
 
@@ -76,6 +95,11 @@ struct rtpp_dataplane {
 	struct rtpp_worker *workers[RTPP_MAX_WORKERS];
 	uint64_t clock_base_tsc;     /* TSC and wall clock read together, */
 	uint64_t clock_base_unix_ns; /* to turn packet timestamps into Unix time */
+	uint32_t static_clock_mult[RTPP_RTP_PT_DYNAMIC]; /* RFC 3551 clocks, rtpp_rtp_clock_mult() */
+	uint64_t candidate_gap_tsc; /* a worker reports a flow's sources at most this often */
+	struct rtpp_kernel_limit kernel_control, kernel_other;
+	/* Session rate limits: written by main (a profile is never changed while used). */
+	struct rtpp_rate_profile *rate_profiles; /* [RTPP_RATE_PROFILES] */
 
 	/* Tables: written by main under lock; read lock-free by workers, under lock by readers. */
 	struct rtpp_session_table *sessions;
@@ -85,6 +109,7 @@ struct rtpp_dataplane {
 	/* Worker -> main rings: multi-producer (workers), single consumer (main). */
 	struct rte_ring *learn_ring; /* neighbour bindings snooped from ARP/ND */
 	struct rte_ring *event_ring; /* struct rtpp_flow_event */
+	struct rte_ring *latch_ring; /* struct rtpp_latch_candidate */
 	uint64_t events_lost;        /* event ring was full: workers, atomically */
 
 	/* Events: written by main under lock (rtpp_dataplane_set_event_handler), read by main. */
@@ -96,6 +121,9 @@ struct rtpp_dataplane {
 	bool started;
 	uint64_t started_tsc;
 	uint64_t next_neigh_timer_tsc; /* main only */
+	uint32_t sweep_cursor;         /* main only: where the timeout sweep goes on */
+	uint64_t next_sweep_tsc;       /* main only */
+	uint64_t latches, relatches, latch_refused; /* main only: what candidates came to */
 
 	pthread_mutex_t lock; /* see the top of this file */
 };

@@ -3,6 +3,7 @@
 #include <rte_ring.h>
 
 #include "events_private.h"
+#include "media_private.h"
 #include "views_private.h"
 #include "worker_private.h"
 
@@ -33,6 +34,26 @@ void rtpp_events_emit_locked(struct rtpp_dataplane *dp, enum rtpp_session_event_
 	rtpp_events_emit_status_locked(dp, type, &st, old_state, new_state);
 }
 
+void rtpp_events_emit_latched_locked(struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,
+				     bool relatch)
+{
+	struct rtpp_session_status st;
+
+	if (!rtpp_events_wanted_locked(dp))
+		return;
+	rtpp_views_session_status_locked(dp, index, &st);
+	const struct rtpp_session_event ev = {
+		.type = RTPP_EVENT_LATCHED,
+		.session_id = st.id,
+		.old_state = st.state,
+		.new_state = st.state,
+		.status = &st,
+		.leg = leg,
+		.relatch = relatch,
+	};
+	dp->event_fn(dp->event_ctx, &ev);
+}
+
 void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_event_fn fn, void *ctx)
 {
 	pthread_mutex_lock(&dp->lock);
@@ -51,13 +72,16 @@ void rtpp_events_drain_flows_locked(struct rtpp_dataplane *dp)
 		for (unsigned int i = 0; i < n; i++) {
 			uint32_t index = rtpp_flow_session(ev[i].flow);
 			enum rtpp_session_state state = rtpp_session_state(dp->sessions, index);
+			struct rtpp_session_info *info;
 
-			/* A session destroyed since (or already active) needs nothing. */
-			if (state != RTPP_SESSION_CREATED && state != RTPP_SESSION_CONNECTING)
+			/* A session destroyed since (or with media already) needs nothing. */
+			if (state == RTPP_SESSION_FREE || state == RTPP_SESSION_CLOSED)
 				continue;
-			rtpp_session_set_state(dp->sessions, index, RTPP_SESSION_ACTIVE);
-			rtpp_events_emit_locked(dp, RTPP_EVENT_STATE_CHANGED, index, state,
-						RTPP_SESSION_ACTIVE);
+			info = rtpp_session_info_mut(dp->sessions, index);
+			if (info->media_seen)
+				continue;
+			info->media_seen = true;
+			rtpp_media_restate_locked(dp, index);
 		}
 	}
 }

@@ -57,6 +57,14 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
  */
 int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id,
 				   struct rtpp_session_status *final);
+/*
+ * Change a live session (re-INVITE, hold, transfer): a leg's remote or
+ * expected address, learning again, pausing a direction, media rules.
+ * Local endpoints and counters stay. All or nothing; errors as for create,
+ * and -ENOENT for no such session. out (may be NULL) gets the new status.
+ */
+int rtpp_dataplane_session_update(struct rtpp_dataplane *dp, const struct rtpp_session_update *u,
+				  struct rtpp_session_status *out, char *err, size_t errlen);
 /* Create every static session of the configuration; -1 with err ("FILE: sessions[i] (name): why"). */
 int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, size_t errlen);
 
@@ -102,6 +110,9 @@ struct rtpp_dataplane_info {
 	uint64_t uptime_s; /* since start; 0 before */
 	unsigned int mbufs_free;
 	uint64_t events_lost; /* worker reports lost to a full event ring */
+	uint64_t latches;       /* remotes learnt from the media */
+	uint64_t relatches;     /* NAT rebindings followed */
+	uint64_t latch_refused; /* learnt remotes refused by policy or route */
 };
 void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *out);
 
@@ -145,7 +156,9 @@ struct rtpp_neigh_view {
 typedef void (*rtpp_neigh_view_fn)(void *ctx, const struct rtpp_neigh_view *n);
 void rtpp_dataplane_neigh_walk(struct rtpp_dataplane *dp, rtpp_neigh_view_fn fn, void *ctx);
 
-/* Name of a session state ("active"). */
+/* Name of a session state ("active"), of a close reason ("inactivity"), of a learning mode. */
 const char *rtpp_dataplane_state_name(enum rtpp_session_state state);
+const char *rtpp_dataplane_close_reason_name(enum rtpp_close_reason reason);
+const char *rtpp_dataplane_learning_name(enum rtpp_leg_learning learning);
 
 #endif

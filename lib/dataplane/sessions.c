@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "events_private.h"
+#include "media_private.h"
 #include "neigh_service_private.h"
 #include "sessions_private.h"
 #include "views_private.h"
@@ -60,6 +61,28 @@ static int ref_next_hops_locked(struct rtpp_dataplane *dp, const struct rtpp_adm
 	return 0;
 }
 
+/* How a new leg knows its remote: given, learnt from an expected address, or within a window. */
+static void leg_learning(const struct rtpp_session_request *req, unsigned int l,
+			 const struct rtpp_media_options *m, struct rtpp_session_params *p)
+{
+	p->leg[l].rtcp_port = (uint16_t)(p->leg[l].remote.port + 1);
+	if (rtpp_addr_is_set(&p->leg[l].remote.addr)) {
+		p->leg[l].learning = RTPP_LEARN_GIVEN;
+		return;
+	}
+	p->leg[l].remote.addr.family = RTPP_AF_NONE;
+	p->learn[l].expected = req->expected[l];
+	if (req->expected[l].family != RTPP_AF_NONE) {
+		p->leg[l].learning = RTPP_LEARN_EXPECTED;
+		return;
+	}
+	p->leg[l].learning = RTPP_LEARN_OPEN;
+	/* Static sessions are provisioned for as long as the proxy runs: no window. */
+	if (!req->is_static && m->learning_window_ms != 0)
+		p->learn[l].window_end_tsc =
+			rte_rdtsc() + m->learning_window_ms * rte_get_tsc_hz() / 1000;
+}
+
 int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
 				  uint64_t *id, char *err, size_t errlen)
 {
@@ -67,25 +90,41 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 		.name = req->name,
 		.rtcp = req->rtcp,
 		.is_static = req->is_static,
+		.media = *rtpp_media_defaults(dp),
 	};
 	struct rtpp_admitted ad;
+	uint16_t meter = 0;
 	uint32_t index;
 	int rc;
 
+	rc = rtpp_media_apply(&p.media, &req->media, err, errlen);
+	if (rc != 0)
+		return rc;
 	pthread_mutex_lock(&dp->lock);
 	rc = rtpp_admission_check(&dp->admission, req, &ad, err, errlen);
 	if (rc == 0)
+		rc = rtpp_media_rate_acquire_locked(dp, p.media.rate_limit_pps,
+						    p.media.rate_limit_bps, &meter, err, errlen);
+	if (rc == 0) {
 		rc = rtpp_admission_take_ports(&dp->admission, &ad, req->rtcp, err, errlen);
+		if (rc != 0)
+			rtpp_media_rate_release_locked(dp, meter);
+	}
 	if (rc != 0)
 		goto out;
-	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
 		p.leg[l] = (struct rtpp_leg){
 			.local = ad.local[l],
 			.iface = ad.iface[l],
 			.neigh = RTPP_NEIGH_NONE,
+			.meter = meter,
 		};
+		rtpp_media_leg_rules(dp, &p.media, &p.leg[l]);
+	}
 	p.leg[RTPP_LEG_A].remote = req->source;
 	p.leg[RTPP_LEG_B].remote = req->destination;
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
+		leg_learning(req, l, &p.media, &p);
 	rc = ref_next_hops_locked(dp, &ad, &p, err, errlen);
 	if (rc == 0) {
 		rc = rtpp_session_add(dp->sessions, &p, &index, id);
@@ -99,10 +138,15 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 		/* Give back what this request took: the session never existed. */
 		release_session(dp, &(struct rtpp_session){ .leg = { p.leg[0], p.leg[1] } },
 				&(struct rtpp_session_info){ .rtcp = req->rtcp });
+		rtpp_media_rate_release_locked(dp, meter);
 		goto out;
 	}
+	/* Both legs hold a reference to the profile, each released at close. */
+	if (meter != 0)
+		dp->rate_profiles[meter].refs++;
 	rtpp_events_emit_locked(dp, RTPP_EVENT_CREATED, index, RTPP_SESSION_FREE,
 				RTPP_SESSION_CREATED);
+	rtpp_media_restate_locked(dp, index);
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
 		if (p.leg[l].neigh != RTPP_NEIGH_NONE)
 			rtpp_neigh_service_probe_new_locked(dp, p.leg[l].neigh);
@@ -114,25 +158,158 @@ out:
 int rtpp_dataplane_session_destroy(struct rtpp_dataplane *dp, uint64_t id,
 				   struct rtpp_session_status *final)
 {
-	struct rtpp_session_status st, *snap = final != NULL ? final : &st;
 	uint32_t index;
-	int rc;
+	int rc = 0;
 
 	pthread_mutex_lock(&dp->lock);
 	index = rtpp_session_find(dp->sessions, id);
-	if (index == RTPP_SESSION_INVALID) {
+	if (index == RTPP_SESSION_INVALID)
 		rc = -ENOENT;
-	} else {
-		enum rtpp_session_state old = rtpp_session_state(dp->sessions, index);
+	else
+		rtpp_media_close_locked(dp, index, RTPP_CLOSE_DESTROYED, final);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
 
-		/* Read before the slot goes: the final counters are still there. */
-		if (final != NULL || rtpp_events_wanted_locked(dp))
-			rtpp_views_session_status_locked(dp, index, snap);
-		if (rtpp_events_wanted_locked(dp))
-			rtpp_events_emit_status_locked(dp, RTPP_EVENT_CLOSED, snap, old,
-						       RTPP_SESSION_CLOSED);
-		rc = rtpp_session_del(dp->sessions, index);
+/* What an update will do to one leg, checked before anything changes. */
+struct leg_change {
+	bool touched;
+	struct rtpp_leg v;
+	struct rtpp_leg_learn learn;
+	uint32_t new_neigh; /* a reference taken for a new remote, or RTPP_NEIGH_NONE */
+};
+
+static const char *const update_leg_fields[RTPP_LEGS_PER_SESSION] = { "leg_a", "leg_b" };
+
+static int plan_leg(struct rtpp_dataplane *dp, uint32_t index, unsigned int l,
+		    const struct rtpp_leg_update *u, const struct rtpp_media_options *m,
+		    struct leg_change *c, char *err, size_t errlen)
+{
+	const struct rtpp_leg *leg = &rtpp_session_get(dp->sessions, index)->leg[l];
+	const char *field = update_leg_fields[l];
+	char sub[32];
+	int rc;
+
+	c->v = *leg;
+	c->learn = rtpp_session_learn_array(dp->sessions)[index * RTPP_LEGS_PER_SESSION + l];
+	c->new_neigh = RTPP_NEIGH_NONE;
+	c->touched = u->set_remote || u->set_expected || u->relearn || u->set_paused;
+	if (u->set_remote && u->relearn) {
+		snprintf(err, errlen, "%s: remote and relearn exclude each other", field);
+		return -EINVAL;
 	}
+	if (u->set_expected) {
+		snprintf(sub, sizeof(sub), "%s.expected_address", field);
+		rc = rtpp_admission_expected(&dp->admission, sub, &u->expected, &leg->local, err,
+					     errlen);
+		if (rc != 0)
+			return rc;
+		c->learn.expected = u->expected;
+	}
+	if (u->set_remote) {
+		struct rtpp_addr nh;
+
+		snprintf(sub, sizeof(sub), "%s.remote", field);
+		rc = rtpp_admission_remote(&dp->admission, sub, &u->remote, &leg->local, leg->iface,
+					   &nh, err, errlen);
+		if (rc != 0)
+			return rc;
+		c->new_neigh = rtpp_neigh_ref(dp->neigh, leg->iface, &nh);
+		if (c->new_neigh == RTPP_NEIGH_NONE) {
+			snprintf(err, errlen, "neighbour table full");
+			return -ENOSPC;
+		}
+		c->v.remote = u->remote;
+		c->v.rtcp_port = (uint16_t)(u->remote.port + 1);
+		c->v.flags &= (uint8_t)~RTPP_LEG_F_RTCP_CONFIRMED;
+		c->v.learning = RTPP_LEARN_GIVEN;
+		c->v.ssrc = 0;
+		c->v.neigh = c->new_neigh;
+	} else if (u->relearn ||
+		   (u->set_expected && c->v.learning != RTPP_LEARN_GIVEN &&
+		    c->v.learning != RTPP_LEARN_LATCHED)) {
+		/* Learning (again): from the expected address, or within a new window. */
+		memset(&c->v.remote, 0, sizeof(c->v.remote));
+		c->v.flags &= (uint8_t)~RTPP_LEG_F_RTCP_CONFIRMED;
+		c->v.ssrc = 0;
+		c->v.neigh = RTPP_NEIGH_NONE;
+		c->v.learning = c->learn.expected.family != RTPP_AF_NONE ? RTPP_LEARN_EXPECTED
+									 : RTPP_LEARN_OPEN;
+		c->learn.window_end_tsc =
+			c->v.learning == RTPP_LEARN_OPEN && m->learning_window_ms != 0 &&
+					!rtpp_session_get_info(dp->sessions, index)->is_static ?
+				rte_rdtsc() + m->learning_window_ms * rte_get_tsc_hz() / 1000 :
+				0;
+	}
+	if (u->set_paused) {
+		if (u->paused)
+			c->v.flags |= RTPP_LEG_F_PAUSED;
+		else
+			c->v.flags &= (uint8_t)~RTPP_LEG_F_PAUSED;
+	}
+	return 0;
+}
+
+int rtpp_dataplane_session_update(struct rtpp_dataplane *dp, const struct rtpp_session_update *u,
+				  struct rtpp_session_status *out, char *err, size_t errlen)
+{
+	struct leg_change c[RTPP_LEGS_PER_SESSION];
+	struct rtpp_media_options m;
+	struct rtpp_session_info *info;
+	uint16_t meter = 0, old_meter;
+	uint32_t index;
+	int rc = 0;
+
+	memset(c, 0, sizeof(c));
+	pthread_mutex_lock(&dp->lock);
+	index = rtpp_session_find(dp->sessions, u->id);
+	if (index == RTPP_SESSION_INVALID) {
+		snprintf(err, errlen, "session_id: no session %" PRIu64, u->id);
+		rc = -ENOENT;
+		goto out;
+	}
+	info = rtpp_session_info_mut(dp->sessions, index);
+	old_meter = rtpp_session_get(dp->sessions, index)->leg[0].meter;
+	m = info->media;
+	rc = rtpp_media_apply(&m, &u->media, err, errlen);
+	for (unsigned int l = 0; rc == 0 && l < RTPP_LEGS_PER_SESSION; l++)
+		rc = plan_leg(dp, index, l, &u->leg[l], &m, &c[l], err, errlen);
+	if (rc == 0)
+		rc = rtpp_media_rate_acquire_locked(dp, m.rate_limit_pps, m.rate_limit_bps, &meter,
+						    err, errlen);
+	if (rc != 0) {
+		for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
+			if (c[l].new_neigh != RTPP_NEIGH_NONE)
+				rtpp_neigh_unref(dp->neigh, c[l].new_neigh);
+		goto out;
+	}
+	/* Checked: now apply, each leg in one step that workers see whole. */
+	if (meter != 0)
+		dp->rate_profiles[meter].refs++; /* one per leg */
+	info->media = m;
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
+		uint32_t old_neigh = rtpp_session_get(dp->sessions, index)->leg[l].neigh;
+
+		rtpp_media_leg_rules(dp, &m, &c[l].v);
+		c[l].v.meter = meter;
+		rtpp_session_leg_update(dp->sessions, index, l, &c[l].v, &c[l].learn);
+		rtpp_media_rate_release_locked(dp, old_meter);
+		if (old_neigh != RTPP_NEIGH_NONE && old_neigh != c[l].v.neigh)
+			rtpp_neigh_unref(dp->neigh, old_neigh);
+		if (c[l].new_neigh != RTPP_NEIGH_NONE)
+			rtpp_neigh_service_probe_new_locked(dp, c[l].new_neigh);
+		if (c[l].touched && info->error_leg == l &&
+		    info->error_kind != RTPP_SESSION_ERR_NONE) {
+			/* The control plane acted on this leg: whatever was wrong is its call now. */
+			info->error_kind = RTPP_SESSION_ERR_NONE;
+			info->error[0] = '\0';
+			info->unresolved_tsc[l] = 0;
+		}
+	}
+	rtpp_media_restate_locked(dp, index);
+	if (out != NULL)
+		rtpp_views_session_status_locked(dp, index, out);
+out:
 	pthread_mutex_unlock(&dp->lock);
 	return rc;
 }
@@ -151,6 +328,7 @@ int rtpp_dataplane_create_static_sessions(struct rtpp_dataplane *dp, char *err, 
 			.source = sc->source,
 			.rtcp = sc->rtcp,
 			.is_static = true,
+			.expected = { sc->expected_source },
 		};
 		char why[256];
 		uint64_t id;

@@ -71,8 +71,32 @@ void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
 		if (out->flows[f].last_rx_tsc > last_rx_tsc)
 			last_rx_tsc = out->flows[f].last_rx_tsc;
 	}
-	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++)
+	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++) {
+		const struct rtpp_leg *l = &s->leg[leg];
+		const struct rtpp_leg_learn *learn =
+			&rtpp_session_learn_array(dp->sessions)[index * RTPP_LEGS_PER_SESSION + leg];
+		struct rtpp_leg_state *ls = &out->leg_state[leg];
+
 		leg_quality(dp, index, leg, &out->legs[leg]);
+		ls->learning = (enum rtpp_leg_learning)l->learning;
+		ls->expected = learn->expected;
+		ls->paused = (l->flags & RTPP_LEG_F_PAUSED) != 0;
+		ls->rtcp_port = l->remote.addr.family != RTPP_AF_NONE ? l->rtcp_port : 0;
+		ls->ssrc = l->ssrc;
+		ls->relatches = info->relatches[leg];
+		ls->latched_unix_ms = info->latched_ns[leg] / 1000000u;
+	}
+	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
+		struct rtpp_flow_stats *fs = &out->flows[f];
+		uint32_t rate = rtpp_rtp_static_clock_rate(fs->jitter_pt);
+
+		if (fs->jitter_pt >= RTPP_RTP_PT_DYNAMIC)
+			rate = info->media.clock_rate;
+		fs->jitter_ms = rate != 0 ? (double)fs->jitter_units16 / 16.0 * 1000.0 / rate : 0.0;
+	}
+	out->media = info->media;
+	out->close_reason = info->close_reason;
+	snprintf(out->error, sizeof(out->error), "%s", info->error);
 	uint64_t since = last_rx_tsc ? last_rx_tsc : info->created_tsc;
 	out->idle_ms = now > since ? (now - since) * 1000 / rte_get_tsc_hz() : 0;
 }
@@ -195,6 +219,9 @@ void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *
 	out->uptime_s = dp->started ? (rte_rdtsc() - dp->started_tsc) / rte_get_tsc_hz() : 0;
 	out->mbufs_free = dp->pool != NULL ? rte_mempool_avail_count(dp->pool) : 0;
 	out->events_lost = __atomic_load_n(&dp->events_lost, __ATOMIC_RELAXED);
+	out->latches = dp->latches;
+	out->relatches = dp->relatches;
+	out->latch_refused = dp->latch_refused;
 	pthread_mutex_unlock(&dp->lock);
 }
 
@@ -280,4 +307,31 @@ void rtpp_dataplane_neigh_walk(struct rtpp_dataplane *dp, rtpp_neigh_view_fn fn,
 const char *rtpp_dataplane_state_name(enum rtpp_session_state state)
 {
 	return rtpp_session_state_name(state);
+}
+
+const char *rtpp_dataplane_close_reason_name(enum rtpp_close_reason reason)
+{
+	static const char *const names[] = {
+		[RTPP_CLOSE_NONE] = "none",
+		[RTPP_CLOSE_DESTROYED] = "destroyed",
+		[RTPP_CLOSE_INACTIVITY] = "inactivity",
+		[RTPP_CLOSE_NO_MEDIA] = "no_media",
+		[RTPP_CLOSE_LIFETIME] = "lifetime",
+		[RTPP_CLOSE_SHUTDOWN] = "shutdown",
+	};
+
+	return (unsigned int)reason < RTE_DIM(names) ? names[reason] : "unknown";
+}
+
+const char *rtpp_dataplane_learning_name(enum rtpp_leg_learning learning)
+{
+	static const char *const names[] = {
+		[RTPP_LEARN_GIVEN] = "given",
+		[RTPP_LEARN_OPEN] = "learning",
+		[RTPP_LEARN_EXPECTED] = "learning_expected",
+		[RTPP_LEARN_LATCHED] = "latched",
+		[RTPP_LEARN_CLOSED] = "closed",
+	};
+
+	return (unsigned int)learning < RTE_DIM(names) ? names[learning] : "unknown";
 }

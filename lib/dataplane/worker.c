@@ -79,12 +79,30 @@ static inline void wire_add(struct rtpp_worker *w, uint16_t iface, struct rte_mb
 	txbuf_add(&w->to_wire[iface], m, fc);
 }
 
-static inline void kernel_add(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf *m)
+/*
+ * Hand a packet to the kernel through the interface's TAP: one system call
+ * per packet on the TAP's side, so what a worker may hand over is metered
+ * (dataplane.kernel_rate_pps): a flood at unknown ports costs the worker a
+ * meter check per packet, not a write. ARP, neighbour discovery and ICMP
+ * (control) have a budget of their own that the rest cannot eat.
+ */
+static inline void kernel_add(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf *m,
+			      bool control, uint64_t now_tsc)
 {
 	struct rtpp_dataplane *dp = w->dp;
+	struct rtpp_kernel_meter *km = &w->kernel_meter[iface];
+	const struct rtpp_kernel_limit *limit = control ? &dp->kernel_control : &dp->kernel_other;
 
 	if (unlikely(!dp->ifaces[iface].has_tap)) {
 		w->iface_counters[iface].kernel_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (limit->on &&
+	    rte_meter_srtcm_color_blind_check(control ? &km->control : &km->other,
+					      (struct rte_meter_srtcm_profile *)&limit->profile,
+					      now_tsc, 1) != RTE_COLOR_GREEN) {
+		w->iface_counters[iface].kernel_rate_limited++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -140,26 +158,199 @@ static __rte_noinline void inspect_rtcp(struct rtpp_worker *w, uint32_t session,
 	}
 }
 
-/* Loss on RTP flows, round trips on RTCP (also RTCP multiplexed on the RTP port). */
-static inline void inspect_media(struct rtpp_worker *w, const uint8_t *frame,
-				 const struct rtpp_udp_view *v, uintptr_t flow,
-				 struct rtpp_flow_counters *fc, uint64_t now_tsc)
+/* Is the packet's source exactly addr:port? */
+static inline bool source_is(const uint8_t *frame, const struct rtpp_udp_view *v,
+			     const struct rtpp_addr *addr, uint16_t port)
 {
-	const uint8_t *payload = frame + v->l4_off + sizeof(struct rte_udp_hdr);
-	uint32_t len = (uint32_t)v->udp_len - (uint32_t)sizeof(struct rte_udp_hdr);
+	const struct rte_udp_hdr *udp = rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v);
 
-	if (likely(!rtpp_flow_rtcp(flow))) {
-		if (likely(rtpp_rtp_is_rtp(payload, len))) {
-			rtpp_rtp_seq_update(&fc->rtp, rtpp_rtp_seq_of(payload));
-			return;
-		}
-		if (!rtpp_rtp_is_rtcp_mux(payload, len))
-			return;
-	}
-	inspect_rtcp(w, rtpp_flow_session(flow), rtpp_flow_leg(flow), payload, len, now_tsc);
+	if (addr->family != v->family || udp->src_port != rte_cpu_to_be_16(port))
+		return false;
+	return memcmp(rtpp_pkt_src_addr(frame, v), addr->bytes,
+		      v->family == RTPP_AF_INET ? 4 : 16) == 0;
 }
 
-/* Forward one packet that matched a session flow. */
+/* Is the packet's source address (any port) addr? */
+static inline bool source_addr_is(const uint8_t *frame, const struct rtpp_udp_view *v,
+				  const struct rtpp_addr *addr)
+{
+	return addr->family == v->family &&
+	       memcmp(rtpp_pkt_src_addr(frame, v), addr->bytes,
+		      v->family == RTPP_AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * Tell the main lcore of a source it should decide on: a learning leg's
+ * candidate, the same SSRC from a new address (NAT rebinding), an RTCP port
+ * that is not remote port + 1. At most one report per flow per worker per
+ * candidate_gap: the main lcore takes the first and ignores the rest.
+ */
+static __rte_noinline void post_candidate(struct rtpp_worker *w, uintptr_t flow, uint32_t leg_seq,
+					  const uint8_t *frame, const struct rtpp_udp_view *v,
+					  uint32_t ssrc, struct rtpp_flow_counters *fc,
+					  uint64_t now_tsc)
+{
+	struct rtpp_dataplane *dp = w->dp;
+	const struct rte_udp_hdr *udp = rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v);
+	struct rtpp_latch_candidate c;
+
+	if (fc->candidate_tsc != 0 && now_tsc - fc->candidate_tsc < dp->candidate_gap_tsc)
+		return;
+	fc->candidate_tsc = now_tsc;
+	memset(&c, 0, sizeof(c));
+	c.flow = (uint32_t)flow;
+	c.leg_seq = leg_seq;
+	c.src.addr.family = v->family;
+	memcpy(c.src.addr.bytes, rtpp_pkt_src_addr(frame, v), v->family == RTPP_AF_INET ? 4 : 16);
+	c.src.port = rte_be_to_cpu_16(udp->src_port);
+	c.ssrc = ssrc;
+	rte_ether_addr_copy(&((const struct rte_ether_hdr *)frame)->src_addr, &c.mac);
+	c.tsc = now_tsc;
+	if (rte_ring_mp_enqueue_elem(dp->latch_ring, &c, sizeof(c)) != 0)
+		__atomic_fetch_add(&dp->events_lost, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * A packet on a leg that is still learning its remote. A source is eligible
+ * when it is the expected address (any port: NAT rewrites ports), or, with
+ * no expected address, while the learning window is open. Eligible RTP is a
+ * candidate for the latch; eligible packets are relayed meanwhile, so the
+ * caller's first words reach the callee. Returns whether the packet is admitted.
+ */
+static __rte_noinline bool learning_source(struct rtpp_worker *w, uintptr_t flow,
+					   const struct rtpp_leg *in, uint32_t sn,
+					   const uint8_t *frame, const struct rtpp_udp_view *v,
+					   enum rtpp_media_kind kind, const uint8_t *payload,
+					   struct rtpp_flow_counters *fc, uint64_t now_tsc)
+{
+	const struct rtpp_session *s =
+		&rtpp_session_array(w->dp->sessions)[rtpp_flow_session(flow)];
+	const struct rtpp_leg *live = &s->leg[rtpp_flow_leg(flow)];
+	const struct rtpp_leg_learn *learn =
+		&rtpp_session_learn_array(w->dp->sessions)[rtpp_flow_session(flow) *
+								   RTPP_LEGS_PER_SESSION +
+							   rtpp_flow_leg(flow)];
+	struct rtpp_leg_learn rules = *learn;
+	bool eligible;
+
+	/* The rules changed while we read them: this packet is refused, the next one sees the new. */
+	if (rte_seqcount_read_retry(&live->seq, sn))
+		return false;
+	if (rules.expected.family != RTPP_AF_NONE)
+		eligible = source_addr_is(frame, v, &rules.expected);
+	else
+		eligible = rules.window_end_tsc == 0 || now_tsc < rules.window_end_tsc;
+	if (eligible && kind == RTPP_MEDIA_RTP && !rtpp_flow_rtcp(flow))
+		post_candidate(w, flow, sn, frame, v, rtpp_rtp_ssrc_of(payload), fc, now_tsc);
+	return eligible || !(in->flags & RTPP_LEG_F_STRICT);
+}
+
+/*
+ * A packet whose source is not the leg's remote, under strict source: it is
+ * refused, but two cases are worth the main lcore's look. RTCP from the
+ * remote's address at another port than remote + 1, before any RTCP came:
+ * admitted, and its port becomes the RTCP remote. The latched SSRC from a
+ * new address: a NAT rebinding if the latched source has gone silent.
+ */
+static __rte_noinline bool foreign_source(struct rtpp_worker *w, uintptr_t flow,
+					  const struct rtpp_leg *in, uint32_t sn,
+					  const uint8_t *frame, const struct rtpp_udp_view *v,
+					  enum rtpp_media_kind kind, const uint8_t *payload,
+					  struct rtpp_flow_counters *fc, uint64_t now_tsc)
+{
+	if (rtpp_flow_rtcp(flow)) {
+		if (!(in->flags & RTPP_LEG_F_RTCP_CONFIRMED) &&
+		    source_addr_is(frame, v, &in->remote.addr)) {
+			post_candidate(w, flow, sn, frame, v, 0, fc, now_tsc);
+			return true;
+		}
+	} else if (kind == RTPP_MEDIA_RTP && in->learning == RTPP_LEARN_LATCHED && in->ssrc != 0 &&
+		   rtpp_rtp_ssrc_of(payload) == in->ssrc) {
+		post_candidate(w, flow, sn, frame, v, in->ssrc, fc, now_tsc);
+	}
+	fc->drop_foreign_source++;
+	return false;
+}
+
+/* May this packet enter through its leg? Counts the refusals of foreign sources. */
+static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_leg *in,
+				   uint32_t sn, const uint8_t *frame,
+				   const struct rtpp_udp_view *v, enum rtpp_media_kind kind,
+				   const uint8_t *payload, struct rtpp_flow_counters *fc,
+				   uint64_t now_tsc)
+{
+	switch (in->learning) {
+	case RTPP_LEARN_GIVEN:
+	case RTPP_LEARN_LATCHED:
+		if (likely(source_is(frame, v, &in->remote.addr,
+				     rtpp_flow_rtcp(flow) ? in->rtcp_port : in->remote.port)) ||
+		    !(in->flags & RTPP_LEG_F_STRICT))
+			return true;
+		return foreign_source(w, flow, in, sn, frame, v, kind, payload, fc, now_tsc);
+	case RTPP_LEARN_OPEN:
+	case RTPP_LEARN_EXPECTED:
+		if (!learning_source(w, flow, in, sn, frame, v, kind, payload, fc, now_tsc)) {
+			fc->drop_foreign_source++;
+			return false;
+		}
+		return true;
+	default: /* the window closed with nothing learnt */
+		if (in->flags & RTPP_LEG_F_STRICT) {
+			fc->drop_foreign_source++;
+			return false;
+		}
+		return true;
+	}
+}
+
+/* The session's rate limit (rte_meter, per flow and worker): packets/s, then bits/s. */
+static inline bool rate_admitted(const struct rtpp_dataplane *dp, uint16_t profile,
+				 struct rtpp_flow_counters *fc, uint32_t ip_len, uint64_t now_tsc)
+{
+	struct rtpp_rate_profile *p = &dp->rate_profiles[profile];
+
+	if (p->pps_limit != 0 &&
+	    rte_meter_srtcm_color_blind_check(&fc->meter_pps, &p->pps, now_tsc, 1) !=
+		    RTE_COLOR_GREEN)
+		return false;
+	return p->bps_limit == 0 ||
+	       rte_meter_srtcm_color_blind_check(&fc->meter_bps, &p->bps, now_tsc, ip_len) ==
+		       RTE_COLOR_GREEN;
+}
+
+/* Loss and jitter of RTP, round trips of RTCP, the count of STUN/DTLS. */
+static inline void inspect_media(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_leg *in,
+				 enum rtpp_media_kind kind, const uint8_t *payload, uint32_t len,
+				 struct rtpp_flow_counters *fc, uint64_t now_tsc)
+{
+	if (likely(kind == RTPP_MEDIA_RTP)) {
+		uint8_t pt = rtpp_rtp_pt_of(payload);
+
+		rtpp_rtp_seq_update(&fc->rtp, rtpp_rtp_seq_of(payload));
+		rtpp_rtp_jitter_update(&fc->jitter, pt, rtpp_rtp_ssrc_of(payload),
+				       rtpp_rtp_ts_of(payload), now_tsc,
+				       pt < RTPP_RTP_PT_DYNAMIC ? w->dp->static_clock_mult[pt]
+								: in->clock_mult);
+	} else if (kind == RTPP_MEDIA_RTCP) {
+		inspect_rtcp(w, rtpp_flow_session(flow), rtpp_flow_leg(flow), payload, len,
+			     now_tsc);
+	} else if (kind != RTPP_MEDIA_NOT_MEDIA && kind != RTPP_MEDIA_MALFORMED) {
+		fc->stun_dtls++;
+	}
+}
+
+static inline void drop(struct rte_mbuf *m, uint64_t *counter)
+{
+	(*counter)++;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Forward one packet that matched a session flow. In order: what it is
+ * (validation), whether its source may send here (strict source, learning),
+ * whether the direction is paused or over its rate; then it counts as media
+ * (timeouts, state, quality) and leaves toward the other leg's remote.
+ */
 static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 			       const struct rtpp_udp_view *v, uintptr_t flow,
 			       const struct rtpp_session *sessions,
@@ -168,51 +359,74 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 	struct rtpp_dataplane *dp = w->dp;
 	const struct rtpp_session *s = &sessions[rtpp_flow_session(flow)];
 	const unsigned int rtcp = rtpp_flow_rtcp(flow);
-	const struct rtpp_leg *out = &s->leg[rtpp_flow_leg(flow) ^ 1];
 	struct rtpp_flow_counters *fc = &w->flow_counters[rtpp_flow_slot(flow)];
-	const struct rte_ether_addr *dst_mac;
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *payload = frame + v->l4_off + sizeof(struct rte_udp_hdr);
+	const uint32_t len = (uint32_t)v->udp_len - (uint32_t)sizeof(struct rte_udp_hdr);
+	const struct rte_ether_addr *dst_mac;
+	struct rtpp_leg in, out;
+	enum rtpp_media_kind kind;
+	uint32_t sn;
 
-	if (unlikely(fc->rx_packets == 0)) {
+	fc->rx_packets++;
+	fc->rx_bytes += m->pkt_len;
+	sn = rtpp_leg_snapshot(&s->leg[rtpp_flow_leg(flow)], &in);
+
+	kind = rtpp_media_classify(payload, len, rtcp != 0);
+	if (unlikely(kind >= RTPP_MEDIA_NOT_MEDIA) && !(in.flags & RTPP_LEG_F_RELAY_ANY)) {
+		drop(m, kind == RTPP_MEDIA_NOT_MEDIA ? &fc->drop_not_media : &fc->drop_malformed);
+		return;
+	}
+	if (unlikely(!source_admitted(w, flow, &in, sn, frame, v, kind, payload, fc, now_tsc))) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Media from where it should come: the session lives (timeouts) even when held or limited. */
+	if (unlikely(fc->last_rx_tsc == 0)) {
 		/* First packet of this flow on this worker: the main lcore decides what it means. */
 		struct rtpp_flow_event ev = { (uint32_t)flow, RTPP_FLOW_EVENT_FIRST_PACKET };
 
 		if (rte_ring_mp_enqueue_elem(dp->event_ring, &ev, sizeof(ev)) != 0)
 			__atomic_fetch_add(&dp->events_lost, 1, __ATOMIC_RELAXED);
 	}
-	fc->rx_packets++;
-	fc->rx_bytes += m->pkt_len;
 	fc->last_rx_tsc = now_tsc;
-	inspect_media(w, frame, v, flow, fc, now_tsc);
-
-	if (unlikely(out->remote.addr.family == RTPP_AF_NONE)) {
-		fc->drop_no_remote++;
-		rte_pktmbuf_free(m);
+	if (unlikely(in.flags & RTPP_LEG_F_PAUSED)) {
+		drop(m, &fc->drop_paused);
 		return;
 	}
-	dst_mac = rtpp_neigh_mac(neigh, out->neigh);
+	if (unlikely(in.meter != 0) &&
+	    !rate_admitted(dp, in.meter, fc, (uint32_t)v->l3_len + v->udp_len, now_tsc)) {
+		drop(m, &fc->drop_rate_limit);
+		return;
+	}
+	inspect_media(w, flow, &in, kind, payload, len, fc, now_tsc);
+
+	rtpp_leg_snapshot(&s->leg[rtpp_flow_leg(flow) ^ 1], &out);
+	if (unlikely(out.remote.addr.family == RTPP_AF_NONE)) {
+		drop(m, &fc->drop_no_remote);
+		return;
+	}
+	dst_mac = rtpp_neigh_mac(neigh, out.neigh);
 	if (unlikely(dst_mac == NULL)) {
-		fc->drop_no_neighbour++;
-		rte_pktmbuf_free(m);
+		drop(m, &fc->drop_no_neighbour);
 		return;
 	}
 	const struct rtpp_rewrite rw = {
-		.src_addr = &out->local.addr,
-		.dst_addr = &out->remote.addr,
-		.src_port = (uint16_t)(out->local.port + rtcp),
-		.dst_port = (uint16_t)(out->remote.port + rtcp),
-		.src_mac = &dp->ifaces[out->iface].mac,
+		.src_addr = &out.local.addr,
+		.dst_addr = &out.remote.addr,
+		.src_port = (uint16_t)(out.local.port + rtcp),
+		.dst_port = rtcp ? out.rtcp_port : out.remote.port,
+		.src_mac = &dp->ifaces[out.iface].mac,
 		.dst_mac = dst_mac,
 	};
-	if (likely(v->family == out->local.addr.family)) {
-		rtpp_pkt_rewrite_same_family(m, frame, v, &rw, dp->ifaces[out->iface].ip_csum_offload);
+	if (likely(v->family == out.local.addr.family)) {
+		rtpp_pkt_rewrite_same_family(m, frame, v, &rw, dp->ifaces[out.iface].ip_csum_offload);
 	} else if (rtpp_pkt_rewrite_cross_family(m, v, &rw) == NULL) {
-		fc->drop_tx_full++; /* no headroom: cannot happen with our pool */
-		rte_pktmbuf_free(m);
+		drop(m, &fc->drop_tx_full); /* no headroom: cannot happen with our pool */
 		return;
 	}
 	fc->tx_bytes += m->pkt_len;
-	wire_add(w, out->iface, m, fc);
+	wire_add(w, out.iface, m, fc);
 }
 
 void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf **pkts,
@@ -247,7 +461,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 		pc->rx_packets++;
 		pc->rx_bytes += m->pkt_len;
 		if (unlikely(m->nb_segs != 1)) {
-			kernel_add(w, iface, m); /* jumbo chains: the kernel copes */
+			kernel_add(w, iface, m, false, now_tsc); /* jumbo chains: the kernel copes */
 			continue;
 		}
 		switch (rtpp_pkt_classify(frame, m->data_len, v)) {
@@ -261,10 +475,10 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 		case RTPP_PKT_ARP:
 		case RTPP_PKT_ICMPV6:
 			snoop_neighbour(w, iface, frame, m->data_len);
-			kernel_add(w, iface, m);
+			kernel_add(w, iface, m, true, now_tsc);
 			break;
 		case RTPP_PKT_KERNEL:
-			kernel_add(w, iface, m);
+			kernel_add(w, iface, m, rtpp_pkt_is_icmp(frame, m->data_len), now_tsc);
 			break;
 		case RTPP_PKT_MALFORMED:
 			pc->malformed++;
@@ -286,9 +500,11 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			if (hits & (1ULL << j)) {
 				uintptr_t f = (uintptr_t)flows[off + j];
 
-				/* The egress leg: the only line of the session a packet reads. */
-				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[rtpp_flow_leg(f) ^ 1]);
+				/* Both legs (source check, egress) and the flow's first two lines. */
+				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[0]);
+				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[1]);
 				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)]);
+				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)].drop_foreign_source);
 			}
 		}
 		for (uint16_t j = 0; j < chunk; j++) {
@@ -296,7 +512,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 
 			if (!(hits & (1ULL << j))) {
 				pc->no_session++;
-				kernel_add(w, iface, media[k]);
+				kernel_add(w, iface, media[k], false, now_tsc);
 				continue;
 			}
 			forward_one(w, media[k], &views[k], (uintptr_t)flows[k], sessions, neigh,

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_meter.h>
 #include <rte_ring.h>
 
 #include "dataplane_private.h"
@@ -25,6 +26,23 @@ struct rtpp_flow_event {
 	uint32_t kind; /* RTPP_FLOW_EVENT_* */
 };
 #define RTPP_FLOW_EVENT_FIRST_PACKET 1
+
+/* A source the main lcore should decide on (latch ring element, 48 bytes). */
+struct rtpp_latch_candidate {
+	uint32_t flow;    /* the lookup value: session index << 2 | leg << 1 | rtcp */
+	uint32_t leg_seq; /* the leg's seqcount when the worker judged: stale if it moved */
+	struct rtpp_endpoint src;
+	uint32_t ssrc;              /* RTP: the packet's SSRC */
+	struct rte_ether_addr mac;  /* who handed us the packet: the next hop back, likely */
+	uint16_t reserved;
+	uint64_t tsc;
+};
+
+/* A worker's meters of what it hands to one interface's TAP. */
+struct rtpp_kernel_meter {
+	struct rte_meter_srtcm control; /* ARP, ND, ICMP */
+	struct rte_meter_srtcm other;
+};
 
 /* One queue a worker polls. */
 struct rtpp_rxq {
@@ -54,6 +72,7 @@ struct rtpp_worker {
 
 	/* This worker's; read by views without locks. */
 	struct rtpp_iface_counters iface_counters[RTPP_MAX_INTERFACES];
+	struct rtpp_kernel_meter kernel_meter[RTPP_MAX_INTERFACES];
 	uint64_t loops;
 	uint64_t sleeps;   /* idle sleeps (dataplane.idle_sleep_us) */
 	uint64_t busy_tsc; /* cycles spent on bursts that carried packets */

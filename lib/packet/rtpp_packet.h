@@ -121,6 +121,16 @@ rtpp_pkt_classify(const uint8_t *frame, uint32_t frame_len, struct rtpp_udp_view
 	return RTPP_PKT_KERNEL;
 }
 
+/* Is a frame that went to the kernel ICMP over IPv4 (control traffic, like ARP and ND)? */
+static inline bool rtpp_pkt_is_icmp(const uint8_t *frame, uint32_t len)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+
+	return len >= sizeof(*eth) + sizeof(struct rte_ipv4_hdr) &&
+	       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	       ((const struct rte_ipv4_hdr *)(eth + 1))->next_proto_id == IPPROTO_ICMP;
+}
+
 /* Pointers to the destination address/port of a classified UDP packet. */
 static inline const uint8_t *rtpp_pkt_dst_addr(const uint8_t *frame, const struct rtpp_udp_view *v)
 {

@@ -24,6 +24,7 @@
 #include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_seqcount.h>
 
 #include "rtpp_addr.h"
 #include "rtpp_session_types.h"
@@ -51,31 +52,80 @@ static inline unsigned int rtpp_flow_rtcp(uintptr_t v) { return (unsigned int)v 
 /* Index of the flow's counters among a worker's counters. */
 static inline uint32_t rtpp_flow_slot(uintptr_t v) { return (uint32_t)v; }
 
+/* Rules of a leg (rtpp_leg.flags). */
+#define RTPP_LEG_F_STRICT 0x01         /* refuse sources other than the remote */
+#define RTPP_LEG_F_PAUSED 0x02         /* what arrives on this leg is not relayed */
+#define RTPP_LEG_F_RELAY_ANY 0x04      /* relay payloads that are not media too */
+#define RTPP_LEG_F_RTCP_CONFIRMED 0x08 /* rtcp_port came from RTCP, not port+1 */
+
 /*
- * What the hot path reads of one leg: a packet arriving on one leg reads only
- * the other (egress) leg, so each leg has a cache line of its own.
+ * What the hot path reads of one leg, one cache line: a packet reads its
+ * ingress leg (whose remote is the only accepted source) and its egress leg
+ * (where it goes). Everything but local and iface may change while workers
+ * read (latching, UpdateSession): the main lcore writes inside seq, workers
+ * copy the line with rtpp_leg_snapshot().
  */
 struct rtpp_leg {
 	struct rtpp_endpoint local;
-	struct rtpp_endpoint remote;  /* addr.family NONE: not known yet */
-	uint16_t iface;               /* interface that owns local */
-	uint32_t neigh;               /* next hop entry toward remote, or RTPP_NEIGH_NONE */
+	struct rtpp_endpoint remote; /* addr.family NONE: not known yet */
+	uint32_t neigh;              /* next hop entry toward remote, or RTPP_NEIGH_NONE */
+	uint16_t iface;              /* interface that owns local */
+	uint8_t learning;            /* enum rtpp_leg_learning */
+	uint8_t flags;               /* RTPP_LEG_F_* */
+	rte_seqcount_t seq;
+	uint16_t rtcp_port;  /* the remote's RTCP port */
+	uint16_t meter;      /* rate limit profile of what arrives here; 0: none */
+	uint32_t ssrc;       /* the SSRC the remote was latched on; 0: none */
+	uint32_t clock_mult; /* dynamic payload types' RTP clock, rtpp_rtp_clock_mult(); 0: none */
 } __rte_cache_aligned;
+_Static_assert(sizeof(struct rtpp_leg) == RTE_CACHE_LINE_SIZE, "a leg is one cache line");
+
+/* A consistent copy of a leg; returns the sequence it was read at. */
+static inline uint32_t rtpp_leg_snapshot(const struct rtpp_leg *l, struct rtpp_leg *out)
+{
+	uint32_t sn;
+
+	do {
+		sn = rte_seqcount_read_begin(&l->seq);
+		*out = *l;
+	} while (rte_seqcount_read_retry(&l->seq, sn));
+	return sn;
+}
+
+/* What a learning leg accepts a source from; read by workers only while learning. */
+struct rtpp_leg_learn {
+	struct rtpp_addr expected; /* family NONE: any address (within the window) */
+	uint64_t window_end_tsc;   /* 0: no window */
+};
+
+/* Why a session is in ERROR (rtpp_session_info.error_kind). */
+#define RTPP_SESSION_ERR_NONE 0
+#define RTPP_SESSION_ERR_LEARNING 1 /* the window closed with nothing learnt */
+#define RTPP_SESSION_ERR_NEXT_HOP 2 /* a next hop does not answer ARP / ND */
 
 /* Hot part: one cache line per leg, read by workers for every packet. */
 struct rtpp_session {
 	struct rtpp_leg leg[2];
 };
 
-/* Cold part: read by the control plane only. */
+/* Cold part: read and written by the control plane only. */
 struct rtpp_session_info {
 	uint64_t id;
 	char name[RTPP_SESSION_NAME_MAX];
 	enum rtpp_session_state state;
 	uint8_t is_static;
 	uint8_t rtcp; /* port+1 of every endpoint relays RTCP */
+	bool media_seen; /* a packet was accepted */
 	uint64_t created_ns; /* CLOCK_REALTIME */
 	uint64_t created_tsc;
+	struct rtpp_media_options media;
+	uint32_t relatches[RTPP_LEGS_PER_SESSION];
+	uint64_t latched_ns[RTPP_LEGS_PER_SESSION];  /* CLOCK_REALTIME, 0: never */
+	uint64_t unresolved_tsc[RTPP_LEGS_PER_SESSION]; /* next hop unresolved since; 0: fine */
+	enum rtpp_close_reason close_reason;
+	uint8_t error_leg;  /* which leg the error is about */
+	uint8_t error_kind; /* RTPP_SESSION_ERR_*: what must change for it to clear */
+	char error[128];    /* state ERROR: why */
 };
 
 struct rtpp_session_table;
@@ -99,6 +149,8 @@ struct rtpp_flow_counters *rtpp_session_worker_counters(struct rtpp_session_tabl
 struct rtpp_rtcp_leg_state *rtpp_session_worker_rtcp(struct rtpp_session_table *t,
 						     uint16_t worker);
 const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t);
+/* Learning rules per leg, [index * 2 + leg]. */
+const struct rtpp_leg_learn *rtpp_session_learn_array(const struct rtpp_session_table *t);
 
 static inline void rtpp_flow_key_make(struct rtpp_flow_key *k, uint8_t family,
 				      const uint8_t *addr, uint16_t port_be, uint8_t proto)
@@ -117,7 +169,9 @@ static inline void rtpp_flow_key_make(struct rtpp_flow_key *k, uint8_t family,
 /* A new session as the control plane describes it. */
 struct rtpp_session_params {
 	const char *name;
-	struct rtpp_leg leg[2]; /* local, remote, iface, neigh */
+	struct rtpp_leg leg[2]; /* every field but seq */
+	struct rtpp_leg_learn learn[2];
+	struct rtpp_media_options media;
 	bool rtcp;
 	bool is_static;
 };
@@ -154,6 +208,16 @@ uint32_t rtpp_session_find_local(const struct rtpp_session_table *t,
 const struct rtpp_session_info *rtpp_session_get_info(const struct rtpp_session_table *t,
 						      uint32_t index);
 const struct rtpp_session *rtpp_session_get(const struct rtpp_session_table *t, uint32_t index);
+/* The control plane's own part of a session, to change (main lcore). */
+struct rtpp_session_info *rtpp_session_info_mut(struct rtpp_session_table *t, uint32_t index);
+/*
+ * Replace what may change of a live leg (everything but local and iface)
+ * and its learning rules, as one change for workers reading it. (main lcore)
+ */
+void rtpp_session_leg_update(struct rtpp_session_table *t, uint32_t index, unsigned int leg,
+			     const struct rtpp_leg *value, const struct rtpp_leg_learn *learn);
+/* Latest accepted packet over the flows of a session (or one flow, flow >= 0) and workers. */
+uint64_t rtpp_session_last_rx_tsc(const struct rtpp_session_table *t, uint32_t index, int flow);
 /* Next live session index at or after *cursor; false at the end. */
 bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor);
 /* Sum one flow's counters over workers. flow = leg * 2 + rtcp. */

@@ -159,7 +159,9 @@ struct rtpp_flow_stats {
 	uint64_t stun_dtls;           /* STUN and DTLS packets relayed (RFC 7983) */
 	uint64_t ssrc_changes;        /* RTP flows: a new SSRC took over */
 	uint64_t last_rx_tsc; /* last accepted packet, the latest of the copies; 0: none */
-	double jitter_ms;     /* RTP flows: RFC 3550 A.8 interarrival jitter; 0: unknown */
+	uint8_t jitter_pt;       /* RTP flows: payload type of the latest packet */
+	uint32_t jitter_units16; /* its RFC 3550 A.8 jitter, in RTP units x 16 */
+	double jitter_ms;        /* the same in ms, once its clock is known; 0: unknown */
 };
 
 /* What RTCP tells of one leg's remote (see lib/rtp). */

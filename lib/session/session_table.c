@@ -30,6 +30,7 @@ struct rtpp_session_table {
 	struct rte_hash *ids;        /* session id -> index (main lcore only) */
 	struct rtpp_session *sessions;
 	struct rtpp_session_info *info;
+	struct rtpp_leg_learn *learn;          /* [index * 2 + leg] */
 	struct rtpp_flow_counters *counters; /* [worker][index * 4 + flow] */
 	struct rtpp_rtcp_leg_state *rtcp;    /* [worker][index * 2 + leg] */
 	uint32_t *free_stack;
@@ -108,6 +109,9 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 					 RTE_CACHE_LINE_SIZE, p->socket_id);
 	t->info = rte_zmalloc_socket("session_info", sizeof(*t->info) * t->capacity, 0,
 				     p->socket_id);
+	t->learn = rte_zmalloc_socket("session_learn",
+				      sizeof(*t->learn) * RTPP_LEGS_PER_SESSION * t->capacity,
+				      RTE_CACHE_LINE_SIZE, p->socket_id);
 	t->counters = rte_zmalloc_socket("flow_counters",
 					 sizeof(*t->counters) * RTPP_FLOWS_PER_SESSION *
 						 (size_t)t->capacity * p->n_workers,
@@ -119,7 +123,7 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 	t->free_stack = rte_malloc_socket("session_free", sizeof(uint32_t) * t->capacity, 0,
 					  p->socket_id);
 	if (t->flows == NULL || t->ids == NULL || t->sessions == NULL || t->info == NULL ||
-	    t->counters == NULL || t->rtcp == NULL || t->free_stack == NULL)
+	    t->learn == NULL || t->counters == NULL || t->rtcp == NULL || t->free_stack == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < t->capacity; i++)
 		t->free_stack[i] = t->capacity - 1 - i;
@@ -166,6 +170,7 @@ void rtpp_session_table_free(struct rtpp_session_table *t)
 	rte_hash_free(t->ids);
 	rte_free(t->sessions);
 	rte_free(t->info);
+	rte_free(t->learn);
 	rte_free(t->counters);
 	rte_free(t->rtcp);
 	rte_free(t->free_stack);
@@ -193,6 +198,11 @@ struct rtpp_rtcp_leg_state *rtpp_session_worker_rtcp(struct rtpp_session_table *
 const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t)
 {
 	return t->flows;
+}
+
+const struct rtpp_leg_learn *rtpp_session_learn_array(const struct rtpp_session_table *t)
+{
+	return t->learn;
 }
 
 void rtpp_session_set_release(struct rtpp_session_table *t, rtpp_session_release_fn fn, void *ctx)
@@ -260,11 +270,17 @@ int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_par
 	struct rtpp_session_info *info = &t->info[index];
 	struct timespec now;
 
-	memset(s, 0, sizeof(*s));
-	s->leg[0] = p->leg[0];
-	s->leg[1] = p->leg[1];
+	/* The slot's seqcount goes on counting: a worker may still be reading it. */
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
+		rte_seqcount_t seq = s->leg[l].seq;
+
+		s->leg[l] = p->leg[l];
+		s->leg[l].seq = seq;
+		t->learn[(size_t)index * RTPP_LEGS_PER_SESSION + l] = p->learn[l];
+	}
 	memset(info, 0, sizeof(*info));
 	info->rtcp = p->rtcp;
+	info->media = p->media;
 	info->id = t->next_id++;
 	if (p->name != NULL)
 		snprintf(info->name, sizeof(info->name), "%s", p->name);
@@ -414,6 +430,50 @@ const struct rtpp_session_info *rtpp_session_get_info(const struct rtpp_session_
 const struct rtpp_session *rtpp_session_get(const struct rtpp_session_table *t, uint32_t index)
 {
 	return index < t->capacity ? &t->sessions[index] : NULL;
+}
+
+struct rtpp_session_info *rtpp_session_info_mut(struct rtpp_session_table *t, uint32_t index)
+{
+	return index < t->capacity ? &t->info[index] : NULL;
+}
+
+void rtpp_session_leg_update(struct rtpp_session_table *t, uint32_t index, unsigned int leg,
+			     const struct rtpp_leg *value, const struct rtpp_leg_learn *learn)
+{
+	struct rtpp_leg *l = &t->sessions[index].leg[leg];
+
+	rte_seqcount_write_begin(&l->seq);
+	l->remote = value->remote;
+	l->neigh = value->neigh;
+	l->learning = value->learning;
+	l->flags = value->flags;
+	l->rtcp_port = value->rtcp_port;
+	l->meter = value->meter;
+	l->ssrc = value->ssrc;
+	l->clock_mult = value->clock_mult;
+	t->learn[(size_t)index * RTPP_LEGS_PER_SESSION + leg] = *learn;
+	rte_seqcount_write_end(&l->seq);
+}
+
+uint64_t rtpp_session_last_rx_tsc(const struct rtpp_session_table *t, uint32_t index, int flow)
+{
+	size_t per_worker = (size_t)t->capacity * RTPP_FLOWS_PER_SESSION;
+	unsigned int first = flow < 0 ? 0 : (unsigned int)flow;
+	unsigned int end = flow < 0 ? RTPP_FLOWS_PER_SESSION : first + 1;
+	uint64_t latest = 0;
+
+	for (uint16_t w = 0; w < t->n_workers; w++) {
+		const struct rtpp_flow_counters *c =
+			t->counters + w * per_worker + (size_t)index * RTPP_FLOWS_PER_SESSION;
+
+		for (unsigned int f = first; f < end; f++) {
+			uint64_t last = __atomic_load_n(&c[f].last_rx_tsc, __ATOMIC_RELAXED);
+
+			if (last > latest)
+				latest = last;
+		}
+	}
+	return latest;
 }
 
 bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor)

@@ -13,28 +13,47 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_meter.h>
 
 #include "rtpp_rtp.h"
 #include "rtpp_session_types.h" /* struct rtpp_flow_stats */
 
 /*
- * One direction of one flow (RTP or RTCP arriving on one leg) on one worker:
- * exactly one cache line, the only line of per-flow state a packet writes.
+ * One direction of one flow (RTP or RTCP arriving on one leg) on one worker.
  * Packets sent are not counted: every packet received is either sent or
  * dropped for one of the reasons below, so sent = received - drops.
+ *
+ * Three cache lines, by how often a packet writes them: the first for every
+ * packet, the second for every RTP packet (jitter) and for refusals, the
+ * third only for a session with a rate limit and for latch candidates.
  */
 struct rtpp_flow_counters {
+	/* Line 0: every packet. */
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
 	uint64_t drop_no_remote;    /* the other leg's remote is not known yet */
 	uint64_t drop_no_neighbour; /* next hop MAC not resolved */
 	uint64_t drop_tx_full;      /* egress queue full */
-	uint64_t last_rx_tsc;       /* 0 = never */
+	uint64_t last_rx_tsc;       /* last packet accepted (source and payload); 0 = never */
 	struct rtpp_rtp_seq rtp;    /* RTP flows: sequence tracking */
+
+	/* Line 1: RTP quality, and refusals. */
+	uint64_t drop_foreign_source __rte_cache_aligned; /* not from the leg's remote */
+	uint64_t drop_not_media;  /* neither RTP/RTCP nor STUN/DTLS/ZRTP */
+	uint64_t drop_malformed;  /* RTP or RTCP whose header does not hold together */
+	uint64_t drop_rate_limit; /* over the session's rate limit */
+	uint64_t drop_paused;     /* the direction is paused */
+	uint64_t stun_dtls;       /* STUN, DTLS and ZRTP relayed */
+	struct rtpp_rtp_jitter jitter; /* RTP flows: RFC 3550 A.8 and SSRC changes */
+
+	/* Line 2: rate limit state and latch candidates. */
+	struct rte_meter_srtcm meter_pps __rte_cache_aligned; /* "bytes" are packets */
+	struct rte_meter_srtcm meter_bps;                     /* bytes of IP packet */
+	uint64_t candidate_tsc; /* when this worker last told the main lcore about a source */
 } __rte_cache_aligned;
-_Static_assert(sizeof(struct rtpp_flow_counters) == RTE_CACHE_LINE_SIZE,
-	       "a packet must write one line of flow state");
+_Static_assert(sizeof(struct rtpp_flow_counters) == 3 * RTE_CACHE_LINE_SIZE,
+	       "flow state is three cache lines, by how often a packet writes them");
 
 /* Per data interface, as seen by one worker. */
 struct rtpp_iface_counters {
@@ -49,6 +68,7 @@ struct rtpp_iface_counters {
 	uint64_t no_session;   /* UDP that matched no session (went to the kernel) */
 	uint64_t malformed;
 	uint64_t kernel_dropped; /* TAP queue full either way */
+	uint64_t kernel_rate_limited; /* over dataplane.kernel_rate_pps / kernel_control_pps */
 } __rte_cache_aligned;
 
 /* Field tables let telemetry and the API export counters without listing them twice. */

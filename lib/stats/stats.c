@@ -11,7 +11,9 @@
 const struct rtpp_counter_field rtpp_flow_counter_fields[] = {
 	FLOW_FIELD(rx_packets), FLOW_FIELD(rx_bytes), FLOW_FIELD(tx_packets),
 	FLOW_FIELD(tx_bytes), FLOW_FIELD(drop_no_remote), FLOW_FIELD(drop_no_neighbour),
-	FLOW_FIELD(drop_tx_full), FLOW_FIELD(rtp_lost),
+	FLOW_FIELD(drop_tx_full), FLOW_FIELD(rtp_lost), FLOW_FIELD(drop_foreign_source),
+	FLOW_FIELD(drop_not_media), FLOW_FIELD(drop_malformed), FLOW_FIELD(drop_rate_limit),
+	FLOW_FIELD(drop_paused), FLOW_FIELD(stun_dtls), FLOW_FIELD(ssrc_changes),
 };
 const unsigned int rtpp_flow_counter_nfields = RTE_DIM(rtpp_flow_counter_fields);
 
@@ -19,7 +21,7 @@ const struct rtpp_counter_field rtpp_iface_counter_fields[] = {
 	IFACE_FIELD(rx_packets), IFACE_FIELD(rx_bytes), IFACE_FIELD(tx_packets),
 	IFACE_FIELD(tx_bytes), IFACE_FIELD(rx_dropped), IFACE_FIELD(tx_dropped),
 	IFACE_FIELD(to_kernel), IFACE_FIELD(from_kernel), IFACE_FIELD(no_session),
-	IFACE_FIELD(malformed), IFACE_FIELD(kernel_dropped),
+	IFACE_FIELD(malformed), IFACE_FIELD(kernel_dropped), IFACE_FIELD(kernel_rate_limited),
 };
 const unsigned int rtpp_iface_counter_nfields = RTE_DIM(rtpp_iface_counter_fields);
 /* clang-format on */
@@ -48,7 +50,7 @@ static inline uint64_t load64(const uint64_t *p)
 void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t stride,
 			    unsigned int n, struct rtpp_flow_stats *out)
 {
-	uint64_t drops;
+	uint64_t drops, latest = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < n; i++) {
@@ -63,12 +65,27 @@ void rtpp_flow_counters_sum(const struct rtpp_flow_counters *first, size_t strid
 		out->drop_no_neighbour += load64(&c->drop_no_neighbour);
 		out->drop_tx_full += load64(&c->drop_tx_full);
 		out->rtp_lost += __atomic_load_n(&c->rtp.lost, __ATOMIC_RELAXED);
+		out->drop_foreign_source += load64(&c->drop_foreign_source);
+		out->drop_not_media += load64(&c->drop_not_media);
+		out->drop_malformed += load64(&c->drop_malformed);
+		out->drop_rate_limit += load64(&c->drop_rate_limit);
+		out->drop_paused += load64(&c->drop_paused);
+		out->stun_dtls += load64(&c->stun_dtls);
+		out->ssrc_changes += __atomic_load_n(&c->jitter.ssrc_changes, __ATOMIC_RELAXED);
 		if (last > out->last_rx_tsc)
 			out->last_rx_tsc = last;
+		/* Jitter is the sender's as the worker that saw its latest packet measured it. */
+		if (last > latest) {
+			latest = last;
+			out->jitter_pt = __atomic_load_n(&c->jitter.pt, __ATOMIC_RELAXED);
+			out->jitter_units16 = __atomic_load_n(&c->jitter.jitter, __ATOMIC_RELAXED);
+		}
 	}
 	/* Received then dropped or sent; a reader racing a worker may see the
 	 * receive before the verdict: never report more sent than received. */
-	drops = out->drop_no_remote + out->drop_no_neighbour + out->drop_tx_full;
+	drops = out->drop_no_remote + out->drop_no_neighbour + out->drop_tx_full +
+		out->drop_foreign_source + out->drop_not_media + out->drop_malformed +
+		out->drop_rate_limit + out->drop_paused;
 	out->tx_packets = out->rx_packets > drops ? out->rx_packets - drops : 0;
 }
 
