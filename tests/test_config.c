@@ -216,6 +216,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->dataplane.rx_desc, 1024);
 	assert_int_equal(cfg->dataplane.tx_desc, 1024);
 	assert_int_equal(cfg->dataplane.idle_sleep_us, 0); /* always poll */
+	assert_int_equal(cfg->dataplane.kernel_rate_pps, 20000);
+	assert_int_equal(cfg->dataplane.kernel_control_pps, 2000);
 	assert_int_equal(cfg->ifaces[1].rx_queues, 0);
 	assert_int_equal(cfg->ifaces[1].mtu, 0);
 	assert_string_equal(cfg->sessions[0].name, "static-0");
@@ -259,6 +261,27 @@ static void test_session_options(void **state)
 	assert_false(cfg->sessions[0].rtcp);
 	assert_string_equal(cfg->sessions[1].name, "static-1");
 	assert_false(cfg->sessions[1].rtcp);
+	rtpp_config_free(cfg);
+}
+
+static void test_dataplane_kernel_rates(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE
+						 "dataplane:\n"
+						 "  kernel_rate_pps: 10000000\n"
+						 "  kernel_control_pps: 1000000\n");
+
+	assert_int_equal(cfg->dataplane.kernel_rate_pps, 10000000);
+	assert_int_equal(cfg->dataplane.kernel_control_pps, 1000000);
+	rtpp_config_free(cfg);
+	/* 0: unlimited */
+	cfg = load_string_ok(ACCESS_IFACE
+			     "dataplane:\n"
+			     "  kernel_rate_pps: 0\n"
+			     "  kernel_control_pps: 0\n");
+	assert_int_equal(cfg->dataplane.kernel_rate_pps, 0);
+	assert_int_equal(cfg->dataplane.kernel_control_pps, 0);
 	rtpp_config_free(cfg);
 }
 
@@ -498,6 +521,8 @@ struct bad_case {
 	const char *expected; /* "LINE: FIELD: start of the reason" after "bad.yaml:" */
 };
 
+/* Each case laid out as its YAML reads, one line of the file per line. */
+/* clang-format off */
 static const struct bad_case bad_cases[] = {
 	{ "unknown key",
 	  ACCESS_IFACE
@@ -777,6 +802,21 @@ static const struct bad_case bad_cases[] = {
 	  "dataplane:\n"
 	  "  tx_desc: -1\n",
 	  "7: dataplane.tx_desc: -1 is out of range (64..16384)" },
+	{ "kernel rate too high",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  kernel_rate_pps: 10000001\n",
+	  "7: dataplane.kernel_rate_pps: 10000001 is out of range (0..10000000)" },
+	{ "kernel control rate too high",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  kernel_control_pps: 1000001\n",
+	  "7: dataplane.kernel_control_pps: 1000001 is out of range (0..1000000)" },
+	{ "kernel rate with a suffix",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  kernel_rate_pps: 20k\n",
+	  "7: dataplane.kernel_rate_pps: \"20k\" is not an integer" },
 	{ "listen address not owned",
 	  TWO_IFACES
 	  "sessions:\n"
@@ -941,6 +981,7 @@ static const struct bad_case bad_cases[] = {
 	  "  max_sessions: 1\n",
 	  "10: sessions: 2 static sessions exceed dataplane.max_sessions (1)" },
 };
+/* clang-format on */
 
 static void test_bad_case(void **state)
 {
@@ -966,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_empty_optional_sections),
 		cmocka_unit_test(test_session_options),
+		cmocka_unit_test(test_dataplane_kernel_rates),
 		cmocka_unit_test(test_iface_owning),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_api_section),

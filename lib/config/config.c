@@ -66,6 +66,8 @@ static const cyaml_schema_field_t dataplane_fields[] = {
 	OPTIONAL_TEXT(struct raw_dataplane, rx_desc),
 	OPTIONAL_TEXT(struct raw_dataplane, tx_desc),
 	OPTIONAL_TEXT(struct raw_dataplane, idle_sleep_us),
+	OPTIONAL_TEXT(struct raw_dataplane, kernel_rate_pps),
+	OPTIONAL_TEXT(struct raw_dataplane, kernel_control_pps),
 	CYAML_FIELD_END,
 };
 

@@ -29,6 +29,9 @@ static const struct uint_field dataplane_uint_fields[] = {
 	DATAPLANE_FIELD(rx_desc, 64, 16384, false, 1024),
 	DATAPLANE_FIELD(tx_desc, 64, 16384, false, 1024),
 	DATAPLANE_FIELD(idle_sleep_us, 0, 1000, false, 0),
+	/* 0 = unlimited; per worker and interface, so a flood costs the kernel a bounded share */
+	DATAPLANE_FIELD(kernel_rate_pps, 0, 10000000, false, 20000),
+	DATAPLANE_FIELD(kernel_control_pps, 0, 1000000, false, 2000),
 #undef DATAPLANE_FIELD
 };
 

@@ -27,13 +27,15 @@ struct raw_interface {
 
 /* "dataplane:", decimal each. */
 struct raw_dataplane {
-	char *workers;       /* worker lcores to use */
-	char *burst;         /* packets per rx/tx burst */
-	char *max_sessions;  /* session table capacity */
-	char *mbufs;         /* mbufs per NUMA socket */
-	char *rx_desc;       /* descriptors per rx queue */
-	char *tx_desc;       /* descriptors per tx queue */
-	char *idle_sleep_us; /* a worker's sleep when idle */
+	char *workers;            /* worker lcores to use */
+	char *burst;              /* packets per rx/tx burst */
+	char *max_sessions;       /* session table capacity */
+	char *mbufs;              /* mbufs per NUMA socket */
+	char *rx_desc;            /* descriptors per rx queue */
+	char *tx_desc;            /* descriptors per tx queue */
+	char *idle_sleep_us;      /* a worker's sleep when idle */
+	char *kernel_rate_pps;    /* packets/s a worker hands one TAP, ARP/ND/ICMP aside */
+	char *kernel_control_pps; /* packets/s of ARP, ND and ICMP a worker hands one TAP */
 };
 
 /* "api:". */
