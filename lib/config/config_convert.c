@@ -50,6 +50,14 @@ bool config_parse_bool(const char *text, bool *value)
 	return false;
 }
 
+int config_convert_bool(const struct config_source *src, const char *base, const char *key,
+			const char *text, bool *value)
+{
+	if (text == NULL || config_parse_bool(text, value))
+		return 0;
+	return config_fail_field(src, base, key, QUOTED " is not a boolean (true or false)", text);
+}
+
 /*
  * An optional minus, digits, and with si_suffix one of k, M, G: the value
  * times 10^3, 10^6 or 10^9. Negative values come back as such (they are out

@@ -126,10 +126,8 @@ static int convert_session(const struct config_source *src, const struct rtpp_co
 
 	snprintf(base, sizeof(base), "sessions[%u]", index);
 	session->rtcp = true;
-	if (raw->rtcp != NULL && !config_parse_bool(raw->rtcp, &session->rtcp))
-		return config_fail_field(src, base, "rtcp",
-					 QUOTED " is not a boolean (true or false)", raw->rtcp);
-	if (convert_session_name(src, base, index, raw->name, session->name) != 0 ||
+	if (config_convert_bool(src, base, "rtcp", raw->rtcp, &session->rtcp) != 0 ||
+	    convert_session_name(src, base, index, raw->name, session->name) != 0 ||
 	    convert_endpoint(src, base, "listen", raw->listen, &session->listen) != 0 ||
 	    check_local_endpoint(src, cfg, base, "listen", &session->listen, session->rtcp) != 0 ||
 	    convert_endpoint(src, base, "forward", raw->forward, &session->forward) != 0 ||

@@ -29,6 +29,10 @@ bool config_parse_decimal(const char *text, long long *value);
 /* true/false, yes/no, on/off in any case. */
 bool config_parse_bool(const char *text, bool *value);
 
+/* BASE.KEY as a boolean into *value; text NULL (key absent) leaves *value as it is. */
+int config_convert_bool(const struct config_source *src, const char *base, const char *key,
+			const char *text, bool *value);
+
 /*
  * Unsigned integer keys, converted from one table so each rule is one line.
  * A value is plain decimal; a field with si_suffix also takes k, M or G

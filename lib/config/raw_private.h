@@ -52,6 +52,20 @@ struct raw_policy {
 	unsigned int allowed_remotes_count; /* entries in allowed_remotes; 0 when absent or "[]" */
 };
 
+/* "media:", the defaults of every API session's media rules. */
+struct raw_media {
+	char *strict_source;         /* boolean: drop other sources once the remote is known */
+	char *relay_unrecognised;    /* boolean: relay what is not RTP, RTCP, STUN or DTLS */
+	char *learning_window_ms;    /* decimal: how long an unannounced source may latch */
+	char *relatch_silence_ms;    /* decimal: silence before a NAT rebinding re-latches */
+	char *inactivity_timeout_s;  /* decimal: close after this long without media */
+	char *first_media_timeout_s; /* decimal: close when no media came this long */
+	char *max_lifetime_s;        /* decimal: close this long after creation */
+	char *rate_limit_pps;        /* decimal: packets/s per direction */
+	char *rate_limit_bps;        /* decimal, or with a k, M or G suffix: bits/s per direction */
+	char *clock_rate;            /* decimal: RTP clock of dynamic payload types */
+};
+
 /* One entry of "sessions:". */
 struct raw_session {
 	char *name;        /* the session's name */
@@ -69,6 +83,7 @@ struct raw_config {
 	struct raw_dataplane *dataplane;  /* NULL when the section is absent or empty */
 	struct raw_api *api;              /* NULL when the section is absent or empty */
 	struct raw_policy *policy;        /* NULL when the section is absent or empty */
+	struct raw_media *media;          /* NULL when the section is absent or empty */
 	struct raw_session *sessions;     /* "sessions:" in order; NULL when absent or empty */
 	unsigned int sessions_count;      /* entries in sessions */
 };
