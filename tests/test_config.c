@@ -264,6 +264,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->sessions[0].name, "static-0");
 	assert_true(cfg->sessions[0].rtcp);
 	assert_int_equal(cfg->sessions[0].source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(cfg->sessions[0].expected_source.family, RTPP_AF_NONE);
 	assert_media_defaults(&cfg->media);
 	rtpp_config_free(cfg);
 }
@@ -399,6 +400,27 @@ static void test_dataplane_kernel_rates(void **state)
 			     "  kernel_control_pps: 0\n");
 	assert_int_equal(cfg->dataplane.kernel_rate_pps, 0);
 	assert_int_equal(cfg->dataplane.kernel_control_pps, 0);
+	rtpp_config_free(cfg);
+}
+
+static void test_expected_source(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(
+		TWO_IFACES
+		"sessions:\n" SESSION_V4
+		"    expected_source: 203.0.113.10\n"
+		"  - listen: \"[2001:db8:a::1]:20002\"\n"
+		"    forward: \"[2001:db8:b::1]:30002\"\n"
+		"    destination: \"[2001:db8:b::20]:40002\"\n"
+		"    expected_source: \"2001:db8:a::10\"\n"
+		"policy:\n"
+		"  allowed_remotes: [198.51.100.0/24, 203.0.113.0/24, \"2001:db8::/32\"]\n");
+
+	assert_int_equal(cfg->n_sessions, 2);
+	assert_addr(&cfg->sessions[0].expected_source, "203.0.113.10");
+	assert_int_equal(cfg->sessions[0].source.addr.family, RTPP_AF_NONE);
+	assert_addr(&cfg->sessions[1].expected_source, "2001:db8:a::10");
 	rtpp_config_free(cfg);
 }
 
@@ -1144,6 +1166,61 @@ static const struct bad_case bad_cases[] = {
 	  SESSION_V4
 	  "    source: \"[2001:db8:a::10]:5000\"\n",
 	  "14: sessions[0].source: IPv6 source does not match the IPv4 listen address" },
+	{ "expected source of the wrong family",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: \"2001:db8:a::10\"\n",
+	  "14: sessions[0].expected_source: IPv6 expected_source does not match the IPv4 listen address" },
+	{ "expected source with source",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    source: 203.0.113.10:5000\n"
+	  "    expected_source: 203.0.113.10\n",
+	  "15: sessions[0].expected_source: expected_source and source exclude each other: source is the remote itself" },
+	{ "expected source before source",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 203.0.113.10\n"
+	  "    source: 203.0.113.10:5000\n",
+	  "14: sessions[0].expected_source: expected_source and source exclude each other: source is the remote itself" },
+	{ "expected source outside the policy",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 203.0.113.10\n"
+	  "policy:\n"
+	  "  allowed_remotes: [198.51.100.0/24]\n",
+	  "14: sessions[0].expected_source: 203.0.113.10 is not in policy.allowed_remotes" },
+	{ "expected source with a port",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 203.0.113.10:5000\n",
+	  "14: sessions[0].expected_source: \"203.0.113.10:5000\" is not an address (no port; IPv6 without brackets)" },
+	{ "expected source in brackets",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: \"[2001:db8:a::1]:20000\"\n"
+	  "    forward: \"[2001:db8:b::1]:30000\"\n"
+	  "    destination: \"[2001:db8:b::20]:40000\"\n"
+	  "    expected_source: \"[2001:db8:a::10]\"\n",
+	  "14: sessions[0].expected_source: \"[2001:db8:a::10]\" is not an address (no port; IPv6 without brackets)" },
+	{ "multicast expected source",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 224.0.0.1\n",
+	  "14: sessions[0].expected_source: 224.0.0.1 is a multicast address, not a usable peer" },
+	{ "unknown session key",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected: 203.0.113.10\n",
+	  "14: sessions[0].expected: unknown key (expected one of: name, listen, forward, destination, "
+	  "source, expected_source, rtcp)" },
 	{ "duplicate session names",
 	  TWO_IFACES
 	  "sessions:\n"
@@ -1252,6 +1329,7 @@ int main(void)
 		cmocka_unit_test(test_dataplane_kernel_rates),
 		cmocka_unit_test(test_media_section),
 		cmocka_unit_test(test_media_bps_suffixes),
+		cmocka_unit_test(test_expected_source),
 		cmocka_unit_test(test_iface_owning),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_api_section),

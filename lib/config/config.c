@@ -106,6 +106,7 @@ static const cyaml_schema_field_t session_fields[] = {
 	REQUIRED_TEXT(struct raw_session, forward),
 	REQUIRED_TEXT(struct raw_session, destination),
 	OPTIONAL_TEXT(struct raw_session, source),
+	OPTIONAL_TEXT(struct raw_session, expected_source),
 	OPTIONAL_TEXT(struct raw_session, rtcp),
 	CYAML_FIELD_END,
 };

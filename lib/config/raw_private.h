@@ -68,12 +68,13 @@ struct raw_media {
 
 /* One entry of "sessions:". */
 struct raw_session {
-	char *name;        /* the session's name */
-	char *listen;      /* required: leg A's local "ADDRESS:PORT" */
-	char *forward;     /* required: leg B's local "ADDRESS:PORT" */
-	char *destination; /* required: leg B's remote "ADDRESS:PORT" */
-	char *source;      /* leg A's remote "ADDRESS:PORT" */
-	char *rtcp;        /* boolean: also relay port+1 */
+	char *name;            /* the session's name */
+	char *listen;          /* required: leg A's local "ADDRESS:PORT" */
+	char *forward;         /* required: leg B's local "ADDRESS:PORT" */
+	char *destination;     /* required: leg B's remote "ADDRESS:PORT" */
+	char *source;          /* leg A's remote "ADDRESS:PORT" */
+	char *expected_source; /* "ADDRESS" leg A's remote is learnt from; not with source */
+	char *rtcp;            /* boolean: also relay port+1 */
 };
 
 /* The whole document. */
