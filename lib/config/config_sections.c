@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Conversion layer of lib/config: the small sections, "dataplane:",
- * "media:", "api:" and "policy:". Each converts its keys with their defaults when absent.
+ * "media:", "api:" and "policy:". Each converts its keys with their defaults
+ * when absent.
  * It calls the shared converters (config_convert.c), the error layer
  * (config_error.c), the queries (config_query.c, for the API's address) and
  * lib/addr; only config_validate.c calls it.
@@ -53,7 +54,7 @@ static const struct uint_field media_uint_fields[] = {
 	MEDIA_FIELD(relatch_silence_ms,    50, 60000,   false, 500),
 	MEDIA_FIELD(inactivity_timeout_s,  0, 86400,    false, 60),    /* 0: never */
 	MEDIA_FIELD(first_media_timeout_s, 0, 86400,    false, 300),   /* 0: never */
-	MEDIA_FIELD(max_lifetime_s,        0, 2592000,  false, 14400), /* 0: never; 30 days */
+	MEDIA_FIELD(max_lifetime_s,        0, 2592000,  false, 14400), /* 0: never; at most 30 days */
 	MEDIA_FIELD(rate_limit_pps,        0, 10000000, false, 5000),  /* 0: unlimited */
 	UINT_FIELD_SI(struct raw_media, struct rtpp_media_options, rate_limit_bps,
 		      0, UINT64_C(100000000000), false, 100000000),    /* 0: unlimited; 100G */

@@ -52,7 +52,7 @@ struct raw_policy {
 	unsigned int allowed_remotes_count; /* entries in allowed_remotes; 0 when absent or "[]" */
 };
 
-/* "media:", the defaults of every API session's media rules. */
+/* "media:", the defaults of the sessions' media rules. */
 struct raw_media {
 	char *strict_source;         /* boolean: drop other sources once the remote is known */
 	char *relay_unrecognised;    /* boolean: relay what is not RTP, RTCP, STUN or DTLS */
