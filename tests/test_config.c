@@ -76,6 +76,21 @@ static void assert_one_line(const char *err)
 
 /* ---- the shipped examples ---- */
 
+/* What an API session gets when "media:" says nothing. */
+static void assert_media_defaults(const struct rtpp_media_options *media)
+{
+	assert_true(media->strict_source);
+	assert_false(media->relay_unrecognised);
+	assert_int_equal(media->learning_window_ms, 10000);
+	assert_int_equal(media->relatch_silence_ms, 500);
+	assert_int_equal(media->inactivity_timeout_s, 60);
+	assert_int_equal(media->first_media_timeout_s, 300);
+	assert_int_equal(media->max_lifetime_s, 14400);
+	assert_int_equal(media->rate_limit_pps, 5000);
+	assert_int_equal(media->rate_limit_bps, 100000000);
+	assert_int_equal(media->clock_rate, 0);
+}
+
 static void test_default_yaml(void **state)
 {
 	(void)state;
@@ -125,8 +140,34 @@ static void test_default_yaml(void **state)
 	assert_endpoint(&cfg->sessions[1].destination, "[2001:db8:b::20]:40002");
 	assert_true(cfg->sessions[1].rtcp);
 	assert_int_equal(cfg->policy.n_allowed_remotes, 0); /* the demo sends anywhere */
+	assert_media_defaults(&cfg->media);                 /* its "media:" is commented out */
 
 	rtpp_config_free(cfg);
+}
+
+static char *read_all(const char *path, size_t *len);
+
+/* The commented "media:" block of default.yaml, uncommented, states the defaults. */
+static void test_default_yaml_media_example(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = read_all(SOURCE_ROOT "/config/default.yaml", &len);
+	char *line = strstr(text, "\n# media:\n");
+	struct rtpp_config *cfg;
+	unsigned int lines = 0;
+
+	assert_non_null(line);
+	/* "# media:" and the "#   key: value" lines under it lose their "# ". */
+	for (line++; strncmp(line, "# media:", 8) == 0 || strncmp(line, "#   ", 4) == 0; lines++) {
+		memmove(line, line + 2, strlen(line + 2) + 1);
+		line = strchr(line, '\n') + 1;
+	}
+	assert_int_equal(lines, 11);
+	cfg = load_string_ok(text);
+	assert_media_defaults(&cfg->media);
+	rtpp_config_free(cfg);
+	free(text);
 }
 
 static void test_two_nics_yaml(void **state)
@@ -216,23 +257,102 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->dataplane.rx_desc, 1024);
 	assert_int_equal(cfg->dataplane.tx_desc, 1024);
 	assert_int_equal(cfg->dataplane.idle_sleep_us, 0); /* always poll */
+	assert_int_equal(cfg->dataplane.kernel_rate_pps, 20000);
+	assert_int_equal(cfg->dataplane.kernel_control_pps, 2000);
 	assert_int_equal(cfg->ifaces[1].rx_queues, 0);
 	assert_int_equal(cfg->ifaces[1].mtu, 0);
 	assert_string_equal(cfg->sessions[0].name, "static-0");
 	assert_true(cfg->sessions[0].rtcp);
 	assert_int_equal(cfg->sessions[0].source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(cfg->sessions[0].expected_source.family, RTPP_AF_NONE);
+	assert_media_defaults(&cfg->media);
 	rtpp_config_free(cfg);
 }
 
 static void test_empty_optional_sections(void **state)
 {
 	(void)state;
-	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE "dataplane:\nsessions:\n");
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE "dataplane:\nsessions:\nmedia:\n");
 
 	assert_int_equal(cfg->dataplane.burst, 32);
 	assert_int_equal(cfg->n_sessions, 0);
 	assert_null(cfg->sessions);
+	assert_media_defaults(&cfg->media);
 	rtpp_config_free(cfg);
+}
+
+static void test_media_section(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE
+						 "media:\n"
+						 "  strict_source: false\n"
+						 "  relay_unrecognised: yes\n"
+						 "  learning_window_ms: 0\n"
+						 "  relatch_silence_ms: 60000\n"
+						 "  inactivity_timeout_s: 0\n"
+						 "  first_media_timeout_s: 86400\n"
+						 "  max_lifetime_s: 2592000\n"
+						 "  rate_limit_pps: 0\n"
+						 "  rate_limit_bps: 100000000000\n"
+						 "  clock_rate: 48000\n");
+	const struct rtpp_media_options *media = &cfg->media;
+
+	assert_false(media->strict_source);
+	assert_true(media->relay_unrecognised);
+	assert_int_equal(media->learning_window_ms, 0);
+	assert_int_equal(media->relatch_silence_ms, 60000);
+	assert_int_equal(media->inactivity_timeout_s, 0);
+	assert_int_equal(media->first_media_timeout_s, 86400);
+	assert_int_equal(media->max_lifetime_s, 2592000);
+	assert_int_equal(media->rate_limit_pps, 0);
+	assert_true(media->rate_limit_bps == UINT64_C(100000000000)); /* past 32 bits */
+	assert_int_equal(media->clock_rate, 48000);
+	rtpp_config_free(cfg);
+
+	/* The other ends of the ranges; keys left out keep their default. */
+	cfg = load_string_ok(ACCESS_IFACE
+			     "media:\n"
+			     "  relatch_silence_ms: 50\n"
+			     "  learning_window_ms: 3600000\n"
+			     "  rate_limit_pps: 10000000\n"
+			     "  rate_limit_bps: 0\n"
+			     "  clock_rate: 1000\n");
+	assert_true(cfg->media.strict_source);
+	assert_int_equal(cfg->media.relatch_silence_ms, 50);
+	assert_int_equal(cfg->media.learning_window_ms, 3600000);
+	assert_int_equal(cfg->media.rate_limit_pps, 10000000);
+	assert_int_equal(cfg->media.rate_limit_bps, 0);
+	assert_int_equal(cfg->media.clock_rate, 1000);
+	assert_int_equal(cfg->media.inactivity_timeout_s, 60);
+	rtpp_config_free(cfg);
+	cfg = load_string_ok(ACCESS_IFACE "media:\n  clock_rate: 200000\n");
+	assert_int_equal(cfg->media.clock_rate, 200000);
+	rtpp_config_free(cfg);
+}
+
+/* rate_limit_bps also takes k, M and G: powers of ten, as bit rates are. */
+static void test_media_bps_suffixes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		uint64_t bps;
+	} cases[] = {
+		{ "64k", 64000 }, { "2M", 2000000 }, { "100G", UINT64_C(100000000000) },
+		{ "0k", 0 },      { "1500", 1500 },
+	};
+	char yaml[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(yaml, sizeof(yaml), ACCESS_IFACE "media:\n  rate_limit_bps: %s\n",
+			 cases[i].text);
+		struct rtpp_config *cfg = load_string_ok(yaml);
+		if (cfg->media.rate_limit_bps != cases[i].bps)
+			fail_msg("%s: got %llu", cases[i].text,
+				 (unsigned long long)cfg->media.rate_limit_bps);
+		rtpp_config_free(cfg);
+	}
 }
 
 static void test_session_options(void **state)
@@ -259,6 +379,48 @@ static void test_session_options(void **state)
 	assert_false(cfg->sessions[0].rtcp);
 	assert_string_equal(cfg->sessions[1].name, "static-1");
 	assert_false(cfg->sessions[1].rtcp);
+	rtpp_config_free(cfg);
+}
+
+static void test_dataplane_kernel_rates(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE
+						 "dataplane:\n"
+						 "  kernel_rate_pps: 10000000\n"
+						 "  kernel_control_pps: 1000000\n");
+
+	assert_int_equal(cfg->dataplane.kernel_rate_pps, 10000000);
+	assert_int_equal(cfg->dataplane.kernel_control_pps, 1000000);
+	rtpp_config_free(cfg);
+	/* 0: unlimited */
+	cfg = load_string_ok(ACCESS_IFACE
+			     "dataplane:\n"
+			     "  kernel_rate_pps: 0\n"
+			     "  kernel_control_pps: 0\n");
+	assert_int_equal(cfg->dataplane.kernel_rate_pps, 0);
+	assert_int_equal(cfg->dataplane.kernel_control_pps, 0);
+	rtpp_config_free(cfg);
+}
+
+static void test_expected_source(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(
+		TWO_IFACES
+		"sessions:\n" SESSION_V4
+		"    expected_source: 203.0.113.10\n"
+		"  - listen: \"[2001:db8:a::1]:20002\"\n"
+		"    forward: \"[2001:db8:b::1]:30002\"\n"
+		"    destination: \"[2001:db8:b::20]:40002\"\n"
+		"    expected_source: \"2001:db8:a::10\"\n"
+		"policy:\n"
+		"  allowed_remotes: [198.51.100.0/24, 203.0.113.0/24, \"2001:db8::/32\"]\n");
+
+	assert_int_equal(cfg->n_sessions, 2);
+	assert_addr(&cfg->sessions[0].expected_source, "203.0.113.10");
+	assert_int_equal(cfg->sessions[0].source.addr.family, RTPP_AF_NONE);
+	assert_addr(&cfg->sessions[1].expected_source, "2001:db8:a::10");
 	rtpp_config_free(cfg);
 }
 
@@ -498,6 +660,8 @@ struct bad_case {
 	const char *expected; /* "LINE: FIELD: start of the reason" after "bad.yaml:" */
 };
 
+/* Each case laid out as its YAML reads, one line of the file per line. */
+/* clang-format off */
 static const struct bad_case bad_cases[] = {
 	{ "unknown key",
 	  ACCESS_IFACE
@@ -506,7 +670,7 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key",
 	  ACCESS_IFACE
 	  "logging: debug\n",
-	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy)" },
+	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy, media)" },
 	{ "api listen not address:port",
 	  ACCESS_IFACE
 	  "api:\n"
@@ -777,6 +941,145 @@ static const struct bad_case bad_cases[] = {
 	  "dataplane:\n"
 	  "  tx_desc: -1\n",
 	  "7: dataplane.tx_desc: -1 is out of range (64..16384)" },
+	{ "kernel rate too high",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  kernel_rate_pps: 10000001\n",
+	  "7: dataplane.kernel_rate_pps: 10000001 is out of range (0..10000000)" },
+	{ "kernel control rate too high",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  kernel_control_pps: 1000001\n",
+	  "7: dataplane.kernel_control_pps: 1000001 is out of range (0..1000000)" },
+	{ "kernel rate with a suffix",
+	  ACCESS_IFACE
+	  "dataplane:\n"
+	  "  kernel_rate_pps: 20k\n",
+	  "7: dataplane.kernel_rate_pps: \"20k\" is not an integer" },
+	{ "unknown media key",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  strict_source: true\n"
+	  "  learning_window: 5000\n",
+	  "8: media.learning_window: unknown key (expected one of: strict_source, "
+	  "relay_unrecognised, learning_window_ms, relatch_silence_ms, inactivity_timeout_s, "
+	  "first_media_timeout_s, max_lifetime_s, rate_limit_pps, rate_limit_bps, clock_rate)" },
+	{ "media not a mapping",
+	  ACCESS_IFACE
+	  "media: strict\n",
+	  "6: media: expected a mapping, found a scalar value" },
+	{ "media duplicate key",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  clock_rate: 8000\n"
+	  "  clock_rate: 16000\n",
+	  "8: media.clock_rate: duplicate key" },
+	{ "strict_source not a boolean",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  strict_source: strict\n",
+	  "7: media.strict_source: \"strict\" is not a boolean (true or false)" },
+	{ "relay_unrecognised not a boolean",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  learning_window_ms: 1000\n"
+	  "  relay_unrecognised: 1\n",
+	  "8: media.relay_unrecognised: \"1\" is not a boolean (true or false)" },
+	{ "learning window too long",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  learning_window_ms: 3600001\n",
+	  "7: media.learning_window_ms: 3600001 is out of range (0..3600000)" },
+	{ "relatch silence too short",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  relatch_silence_ms: 49\n",
+	  "7: media.relatch_silence_ms: 49 is out of range (50..60000)" },
+	{ "relatch silence zero",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  relatch_silence_ms: 0\n",
+	  "7: media.relatch_silence_ms: 0 is out of range (50..60000)" },
+	{ "relatch silence too long",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  relatch_silence_ms: 60001\n",
+	  "7: media.relatch_silence_ms: 60001 is out of range (50..60000)" },
+	{ "inactivity timeout too long",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  inactivity_timeout_s: 86401\n",
+	  "7: media.inactivity_timeout_s: 86401 is out of range (0..86400)" },
+	{ "negative inactivity timeout",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  inactivity_timeout_s: -1\n",
+	  "7: media.inactivity_timeout_s: -1 is out of range (0..86400)" },
+	{ "first media timeout too long",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  first_media_timeout_s: 86401\n",
+	  "7: media.first_media_timeout_s: 86401 is out of range (0..86400)" },
+	{ "max lifetime too long",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  max_lifetime_s: 2592001\n",
+	  "7: media.max_lifetime_s: 2592001 is out of range (0..2592000)" },
+	{ "rate limit pps too high",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_pps: 10000001\n",
+	  "7: media.rate_limit_pps: 10000001 is out of range (0..10000000)" },
+	{ "rate limit pps with a suffix",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_pps: 5k\n",
+	  "7: media.rate_limit_pps: \"5k\" is not an integer" },
+	{ "rate limit bps too high",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_bps: 100000000001\n",
+	  "7: media.rate_limit_bps: 100000000001 is out of range (0..100000000000)" },
+	{ "rate limit bps too high with a suffix",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_bps: 101G\n",
+	  "7: media.rate_limit_bps: 101G is out of range (0..100000000000)" },
+	{ "rate limit bps past 64 bits",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_bps: 99999999999999999999G\n",
+	  "7: media.rate_limit_bps: 99999999999999999999G is out of range (0..100000000000)" },
+	{ "rate limit bps with a fraction",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_bps: 1.5M\n",
+	  "7: media.rate_limit_bps: \"1.5M\" is not an integer (optionally followed by k, M or G)" },
+	{ "rate limit bps with a lower-case m",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_bps: 100m\n",
+	  "7: media.rate_limit_bps: \"100m\" is not an integer (optionally followed by k, M or G)" },
+	{ "rate limit bps with a unit",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_bps: 100Mbps\n",
+	  "7: media.rate_limit_bps: \"100Mbps\" is not an integer (optionally followed by k, M or G)" },
+	{ "rate limit bps suffix alone",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  rate_limit_bps: M\n",
+	  "7: media.rate_limit_bps: \"M\" is not an integer (optionally followed by k, M or G)" },
+	{ "clock rate too low",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  clock_rate: 999\n",
+	  "7: media.clock_rate: 999 is out of range (0 or 1000..200000)" },
+	{ "clock rate too high",
+	  ACCESS_IFACE
+	  "media:\n"
+	  "  clock_rate: 200001\n",
+	  "7: media.clock_rate: 200001 is out of range (0 or 1000..200000)" },
 	{ "listen address not owned",
 	  TWO_IFACES
 	  "sessions:\n"
@@ -863,6 +1166,61 @@ static const struct bad_case bad_cases[] = {
 	  SESSION_V4
 	  "    source: \"[2001:db8:a::10]:5000\"\n",
 	  "14: sessions[0].source: IPv6 source does not match the IPv4 listen address" },
+	{ "expected source of the wrong family",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: \"2001:db8:a::10\"\n",
+	  "14: sessions[0].expected_source: IPv6 expected_source does not match the IPv4 listen address" },
+	{ "expected source with source",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    source: 203.0.113.10:5000\n"
+	  "    expected_source: 203.0.113.10\n",
+	  "15: sessions[0].expected_source: expected_source and source exclude each other: source is the remote itself" },
+	{ "expected source before source",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 203.0.113.10\n"
+	  "    source: 203.0.113.10:5000\n",
+	  "14: sessions[0].expected_source: expected_source and source exclude each other: source is the remote itself" },
+	{ "expected source outside the policy",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 203.0.113.10\n"
+	  "policy:\n"
+	  "  allowed_remotes: [198.51.100.0/24]\n",
+	  "14: sessions[0].expected_source: 203.0.113.10 is not in policy.allowed_remotes" },
+	{ "expected source with a port",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 203.0.113.10:5000\n",
+	  "14: sessions[0].expected_source: \"203.0.113.10:5000\" is not an address (no port; IPv6 without brackets)" },
+	{ "expected source in brackets",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: \"[2001:db8:a::1]:20000\"\n"
+	  "    forward: \"[2001:db8:b::1]:30000\"\n"
+	  "    destination: \"[2001:db8:b::20]:40000\"\n"
+	  "    expected_source: \"[2001:db8:a::10]\"\n",
+	  "14: sessions[0].expected_source: \"[2001:db8:a::10]\" is not an address (no port; IPv6 without brackets)" },
+	{ "multicast expected source",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 224.0.0.1\n",
+	  "14: sessions[0].expected_source: 224.0.0.1 is a multicast address, not a usable peer" },
+	{ "unknown session key",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected: 203.0.113.10\n",
+	  "14: sessions[0].expected: unknown key (expected one of: name, listen, forward, destination, "
+	  "source, expected_source, rtcp)" },
 	{ "duplicate session names",
 	  TWO_IFACES
 	  "sessions:\n"
@@ -941,6 +1299,7 @@ static const struct bad_case bad_cases[] = {
 	  "  max_sessions: 1\n",
 	  "10: sessions: 2 static sessions exceed dataplane.max_sessions (1)" },
 };
+/* clang-format on */
 
 static void test_bad_case(void **state)
 {
@@ -962,10 +1321,15 @@ int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_default_yaml),
+		cmocka_unit_test(test_default_yaml_media_example),
 		cmocka_unit_test(test_two_nics_yaml),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_empty_optional_sections),
 		cmocka_unit_test(test_session_options),
+		cmocka_unit_test(test_dataplane_kernel_rates),
+		cmocka_unit_test(test_media_section),
+		cmocka_unit_test(test_media_bps_suffixes),
+		cmocka_unit_test(test_expected_source),
 		cmocka_unit_test(test_iface_owning),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_api_section),

@@ -66,6 +66,8 @@ static const cyaml_schema_field_t dataplane_fields[] = {
 	OPTIONAL_TEXT(struct raw_dataplane, rx_desc),
 	OPTIONAL_TEXT(struct raw_dataplane, tx_desc),
 	OPTIONAL_TEXT(struct raw_dataplane, idle_sleep_us),
+	OPTIONAL_TEXT(struct raw_dataplane, kernel_rate_pps),
+	OPTIONAL_TEXT(struct raw_dataplane, kernel_control_pps),
 	CYAML_FIELD_END,
 };
 
@@ -84,12 +86,27 @@ static const cyaml_schema_field_t policy_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t media_fields[] = {
+	OPTIONAL_TEXT(struct raw_media, strict_source),
+	OPTIONAL_TEXT(struct raw_media, relay_unrecognised),
+	OPTIONAL_TEXT(struct raw_media, learning_window_ms),
+	OPTIONAL_TEXT(struct raw_media, relatch_silence_ms),
+	OPTIONAL_TEXT(struct raw_media, inactivity_timeout_s),
+	OPTIONAL_TEXT(struct raw_media, first_media_timeout_s),
+	OPTIONAL_TEXT(struct raw_media, max_lifetime_s),
+	OPTIONAL_TEXT(struct raw_media, rate_limit_pps),
+	OPTIONAL_TEXT(struct raw_media, rate_limit_bps),
+	OPTIONAL_TEXT(struct raw_media, clock_rate),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t session_fields[] = {
 	OPTIONAL_TEXT(struct raw_session, name),
 	REQUIRED_TEXT(struct raw_session, listen),
 	REQUIRED_TEXT(struct raw_session, forward),
 	REQUIRED_TEXT(struct raw_session, destination),
 	OPTIONAL_TEXT(struct raw_session, source),
+	OPTIONAL_TEXT(struct raw_session, expected_source),
 	OPTIONAL_TEXT(struct raw_session, rtcp),
 	CYAML_FIELD_END,
 };
@@ -98,7 +115,7 @@ static const cyaml_schema_value_t session_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_session, session_fields),
 };
 
-/* POINTER_NULL: an empty "dataplane:", "api:", "sessions:" or "policy:" reads as absent. */
+/* POINTER_NULL: an empty "dataplane:", "api:", "sessions:", "policy:" or "media:" reads as absent. */
 static const cyaml_schema_field_t root_fields[] = {
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct raw_config, interfaces,
 			     &interface_schema, 0, CYAML_UNLIMITED),
@@ -110,6 +127,8 @@ static const cyaml_schema_field_t root_fields[] = {
 			     struct raw_config, sessions, &session_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_MAPPING_PTR("policy", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
 				struct raw_config, policy, policy_fields),
+	CYAML_FIELD_MAPPING_PTR("media", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
+				struct raw_config, media, media_fields),
 	CYAML_FIELD_END,
 };
 
@@ -257,7 +276,7 @@ static int report_cyaml_error(const struct config_source *src, const struct cyam
 			      cyaml_err_t err)
 {
 	char path[YAML_PATH_LEN] = "";
-	char expected[32], found[32], keys[160];
+	char expected[32], found[32], keys[256]; /* every key of the widest mapping, "media" */
 	unsigned int line = capture->backtrace_line;
 	const char *message = capture->message[0] ? capture->message : cyaml_strerror(err);
 	const char *key;

@@ -6,6 +6,7 @@
  * and lib/addr, never a section file or the loader.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,31 +50,83 @@ bool config_parse_bool(const char *text, bool *value)
 	return false;
 }
 
+int config_convert_bool(const struct config_source *src, const char *base, const char *key,
+			const char *text, bool *value)
+{
+	if (text == NULL || config_parse_bool(text, value))
+		return 0;
+	return config_fail_field(src, base, key, QUOTED " is not a boolean (true or false)", text);
+}
+
+/*
+ * An optional minus, digits, and with si_suffix one of k, M, G: the value
+ * times 10^3, 10^6 or 10^9. Negative values come back as such (they are out
+ * of every range, and the message says so rather than "not an integer"); a
+ * value past UINT64_MAX saturates there.
+ */
+static bool parse_unsigned(const char *text, bool si_suffix, bool *negative, uint64_t *value)
+{
+	static const struct {
+		char suffix;
+		uint64_t scale;
+	} scales[] = { { 'k', 1000 }, { 'M', 1000000 }, { 'G', 1000000000 } };
+	size_t len = strlen(text);
+	uint64_t scale = 1;
+	long long parsed;
+	const char *digits = text + (text[0] == '-');
+
+	for (size_t i = 0; si_suffix && len > 0 && i < sizeof(scales) / sizeof(scales[0]); i++)
+		if (text[len - 1] == scales[i].suffix) {
+			scale = scales[i].scale;
+			len--;
+		}
+	if (digits >= text + len)
+		return false;
+	for (const char *c = digits; c < text + len; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	parsed = strtoll(text, NULL, 10); /* stops at the suffix; saturates on overflow */
+	*negative = parsed < 0;
+	if (*negative)
+		*value = 0;
+	else if ((uint64_t)parsed > UINT64_MAX / scale)
+		*value = UINT64_MAX;
+	else
+		*value = (uint64_t)parsed * scale;
+	return true;
+}
+
 int config_convert_uint_fields(const struct config_source *src, const char *base,
 			       const struct uint_field *fields, size_t count, const void *raw,
 			       void *out)
 {
 	for (const struct uint_field *f = fields; f < fields + count; f++) {
 		const char *text = raw ? *(char *const *)((const char *)raw + f->text_offset) : NULL;
-		uint32_t value = f->default_value;
-		long long parsed;
+		uint64_t value = f->default_value;
+		bool negative;
+		void *member = (char *)out + f->value_offset;
 
 		if (text != NULL) {
-			if (!config_parse_decimal(text, &parsed))
+			if (!parse_unsigned(text, f->si_suffix, &negative, &value))
 				return config_fail_field(src, base, f->key,
-							 QUOTED " is not an integer", text);
-			if (!((parsed >= f->min && parsed <= f->max) ||
-			      (f->zero_allowed && parsed == 0)))
+							 QUOTED " is not an integer%s", text,
+							 f->si_suffix ?
+								 " (optionally followed by k, M or G)" :
+								 "");
+			if (negative || !((value >= f->min && value <= f->max) ||
+					  (f->zero_allowed && value == 0)))
 				return config_fail_field(src, base, f->key,
-							 "%.32s is out of range (%s%u..%u)", text,
-							 f->zero_allowed ? "0 or " : "", f->min,
-							 f->max);
-			value = (uint32_t)parsed;
+							 "%.32s is out of range (%s%" PRIu64
+							 "..%" PRIu64 ")",
+							 text, f->zero_allowed ? "0 or " : "",
+							 f->min, f->max);
 		}
 		if (f->value_size == sizeof(uint16_t))
-			*(uint16_t *)((char *)out + f->value_offset) = (uint16_t)value;
+			*(uint16_t *)member = (uint16_t)value;
+		else if (f->value_size == sizeof(uint32_t))
+			*(uint32_t *)member = (uint32_t)value;
 		else
-			*(uint32_t *)((char *)out + f->value_offset) = value;
+			*(uint64_t *)member = value;
 	}
 	return 0;
 }

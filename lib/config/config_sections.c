@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Conversion layer of lib/config: the small sections, "dataplane:", "api:"
- * and "policy:". Each converts its keys with their defaults when absent.
+ * Conversion layer of lib/config: the small sections, "dataplane:",
+ * "media:", "api:" and "policy:". Each converts its keys with their defaults
+ * when absent.
  * It calls the shared converters (config_convert.c), the error layer
  * (config_error.c), the queries (config_query.c, for the API's address) and
  * lib/addr; only config_validate.c calls it.
@@ -29,6 +30,9 @@ static const struct uint_field dataplane_uint_fields[] = {
 	DATAPLANE_FIELD(rx_desc, 64, 16384, false, 1024),
 	DATAPLANE_FIELD(tx_desc, 64, 16384, false, 1024),
 	DATAPLANE_FIELD(idle_sleep_us, 0, 1000, false, 0),
+	/* 0 = unlimited; per worker and interface, so a flood costs the kernel a bounded share */
+	DATAPLANE_FIELD(kernel_rate_pps, 0, 10000000, false, 20000),
+	DATAPLANE_FIELD(kernel_control_pps, 0, 1000000, false, 2000),
 #undef DATAPLANE_FIELD
 };
 
@@ -39,6 +43,40 @@ int config_convert_dataplane(const struct config_source *src, const struct raw_d
 					  sizeof(dataplane_uint_fields) /
 						  sizeof(dataplane_uint_fields[0]),
 					  raw, dataplane);
+}
+
+/* ---- Media ---- */
+
+/* clang-format off */
+static const struct uint_field media_uint_fields[] = {
+#define MEDIA_FIELD(...) UINT_FIELD(struct raw_media, struct rtpp_media_options, __VA_ARGS__)
+	MEDIA_FIELD(learning_window_ms,    0, 3600000,  false, 10000), /* 0: open until latched */
+	MEDIA_FIELD(relatch_silence_ms,    50, 60000,   false, 500),
+	MEDIA_FIELD(inactivity_timeout_s,  0, 86400,    false, 60),    /* 0: never */
+	MEDIA_FIELD(first_media_timeout_s, 0, 86400,    false, 300),   /* 0: never */
+	MEDIA_FIELD(max_lifetime_s,        0, 2592000,  false, 14400), /* 0: never; at most 30 days */
+	MEDIA_FIELD(rate_limit_pps,        0, 10000000, false, 5000),  /* 0: unlimited */
+	UINT_FIELD_SI(struct raw_media, struct rtpp_media_options, rate_limit_bps,
+		      0, UINT64_C(100000000000), false, 100000000),    /* 0: unlimited; 100G */
+	MEDIA_FIELD(clock_rate,            1000, 200000, true, 0),     /* 0: no jitter of dynamic PTs */
+#undef MEDIA_FIELD
+};
+/* clang-format on */
+
+int config_convert_media(const struct config_source *src, const struct raw_media *raw,
+			 struct rtpp_media_options *media)
+{
+	media->strict_source = true;
+	media->relay_unrecognised = false;
+	if (raw != NULL &&
+	    (config_convert_bool(src, "media", "strict_source", raw->strict_source,
+				 &media->strict_source) != 0 ||
+	     config_convert_bool(src, "media", "relay_unrecognised", raw->relay_unrecognised,
+				 &media->relay_unrecognised) != 0))
+		return -1;
+	return config_convert_uint_fields(src, "media", media_uint_fields,
+					  sizeof(media_uint_fields) / sizeof(media_uint_fields[0]),
+					  raw, media);
 }
 
 /* ---- API ---- */

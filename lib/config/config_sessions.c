@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Conversion layer of lib/config: the "sessions:" section, the static
- * sessions. Each session's endpoints are parsed and checked against the
- * interfaces and the policy already converted; then names and local
- * endpoints (with RTCP's port+1) must be unique across all sessions. It
- * calls the shared converters (config_convert.c), the error layer
- * (config_error.c), the queries (config_query.c) and lib/addr; only
+ * sessions. Each session's endpoints and expected source are parsed and
+ * checked against the interfaces and the policy already converted; then
+ * names and local endpoints (with RTCP's port+1) must be unique across all
+ * sessions. It calls the shared converters (config_convert.c), the error
+ * layer (config_error.c), the queries (config_query.c) and lib/addr; only
  * config_validate.c calls it.
  */
 #include <stdio.h>
@@ -72,28 +72,62 @@ static int check_remote_endpoint(const struct config_source *src, const char *ba
 	return 0;
 }
 
-/* destination and source of a static session fall under the same policy as the API's. */
+/*
+ * The remotes of a static session (destination, source, expected_source)
+ * fall under the same policy as the API's.
+ */
 static int check_remote_allowed(const struct config_source *src, const struct rtpp_config *cfg,
-				const char *base, const char *key,
-				const struct rtpp_endpoint *endpoint)
+				const char *base, const char *key, const struct rtpp_addr *remote)
 {
 	char addr[RTPP_ADDR_STRLEN];
 
-	if (rtpp_config_remote_allowed(cfg, &endpoint->addr))
+	if (rtpp_config_remote_allowed(cfg, remote))
 		return 0;
 	return config_fail_field(src, base, key, "%s is not in " RTPP_ALLOWED_REMOTES_FIELD,
-				 rtpp_addr_format(&endpoint->addr, addr, sizeof(addr)));
+				 rtpp_addr_format(remote, addr, sizeof(addr)));
 }
 
 static int check_same_family(const struct config_source *src, const char *base, const char *key,
-			     const struct rtpp_endpoint *endpoint, const char *other_key,
-			     const struct rtpp_endpoint *other)
+			     const struct rtpp_addr *addr, const char *other_key,
+			     const struct rtpp_addr *other)
 {
-	if (endpoint->addr.family == other->addr.family)
+	if (addr->family == other->family)
 		return 0;
 	return config_fail_field(src, base, key, "%s %s does not match the %s %s address",
-				 config_family_name(endpoint->addr.family), key,
-				 config_family_name(other->addr.family), other_key);
+				 config_family_name(addr->family), key,
+				 config_family_name(other->family), other_key);
+}
+
+/*
+ * expected_source: the address (no port: NATs change it) leg A's remote is
+ * to be learnt from, as the SDP announces it for an API session. A given
+ * source leaves nothing to learn, so the two exclude each other.
+ */
+static int convert_expected_source(const struct config_source *src, const struct rtpp_config *cfg,
+				   const char *base, const struct raw_session *raw,
+				   struct rtpp_static_session_config *session)
+{
+	const char *text = raw->expected_source;
+	char shown[RTPP_ADDR_STRLEN];
+
+	if (text == NULL)
+		return 0; /* family NONE: learn from any source */
+	if (raw->source != NULL)
+		return config_fail_field(src, base, "expected_source",
+					 "expected_source and source exclude each other: source is "
+					 "the remote itself");
+	if (rtpp_addr_parse(text, &session->expected_source) != 0)
+		return config_fail_field(src, base, "expected_source",
+					 QUOTED " is not an address (no port; IPv6 without brackets)",
+					 text);
+	rtpp_addr_format(&session->expected_source, shown, sizeof(shown));
+	if (config_check_unicast(src, base, "expected_source", shown, &session->expected_source,
+				 "a usable peer") != 0 ||
+	    check_same_family(src, base, "expected_source", &session->expected_source, "listen",
+			      &session->listen.addr) != 0 ||
+	    check_remote_allowed(src, cfg, base, "expected_source", &session->expected_source) != 0)
+		return -1;
+	return 0;
 }
 
 static int convert_session_name(const struct config_source *src, const char *base, unsigned int index,
@@ -126,10 +160,8 @@ static int convert_session(const struct config_source *src, const struct rtpp_co
 
 	snprintf(base, sizeof(base), "sessions[%u]", index);
 	session->rtcp = true;
-	if (raw->rtcp != NULL && !config_parse_bool(raw->rtcp, &session->rtcp))
-		return config_fail_field(src, base, "rtcp",
-					 QUOTED " is not a boolean (true or false)", raw->rtcp);
-	if (convert_session_name(src, base, index, raw->name, session->name) != 0 ||
+	if (config_convert_bool(src, base, "rtcp", raw->rtcp, &session->rtcp) != 0 ||
+	    convert_session_name(src, base, index, raw->name, session->name) != 0 ||
 	    convert_endpoint(src, base, "listen", raw->listen, &session->listen) != 0 ||
 	    check_local_endpoint(src, cfg, base, "listen", &session->listen, session->rtcp) != 0 ||
 	    convert_endpoint(src, base, "forward", raw->forward, &session->forward) != 0 ||
@@ -140,18 +172,19 @@ static int convert_session(const struct config_source *src, const struct rtpp_co
 	if (convert_endpoint(src, base, "destination", raw->destination, &session->destination) != 0 ||
 	    check_remote_endpoint(src, base, "destination", &session->destination, session->rtcp) !=
 		    0 ||
-	    check_same_family(src, base, "destination", &session->destination, "forward",
-			      &session->forward) != 0 ||
-	    check_remote_allowed(src, cfg, base, "destination", &session->destination) != 0)
+	    check_same_family(src, base, "destination", &session->destination.addr, "forward",
+			      &session->forward.addr) != 0 ||
+	    check_remote_allowed(src, cfg, base, "destination", &session->destination.addr) != 0)
 		return -1;
-	if (raw->source == NULL)
-		return 0; /* family NONE: the listen side's remote is learnt */
-	if (convert_endpoint(src, base, "source", raw->source, &session->source) != 0 ||
-	    check_remote_endpoint(src, base, "source", &session->source, session->rtcp) != 0 ||
-	    check_same_family(src, base, "source", &session->source, "listen", &session->listen) != 0 ||
-	    check_remote_allowed(src, cfg, base, "source", &session->source) != 0)
+	/* Without source (family NONE) the listen side's remote is learnt. */
+	if (raw->source != NULL &&
+	    (convert_endpoint(src, base, "source", raw->source, &session->source) != 0 ||
+	     check_remote_endpoint(src, base, "source", &session->source, session->rtcp) != 0 ||
+	     check_same_family(src, base, "source", &session->source.addr, "listen",
+			       &session->listen.addr) != 0 ||
+	     check_remote_allowed(src, cfg, base, "source", &session->source.addr) != 0))
 		return -1;
-	return 0;
+	return convert_expected_source(src, cfg, base, raw, session);
 }
 
 /*

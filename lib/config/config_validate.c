@@ -17,6 +17,7 @@ int config_convert_all(const struct config_source *src, const struct raw_config 
 {
 	if (config_convert_interfaces(src, raw, cfg) != 0 ||
 	    config_convert_dataplane(src, raw->dataplane, &cfg->dataplane) != 0 ||
+	    config_convert_media(src, raw->media, &cfg->media) != 0 ||
 	    config_convert_api(src, raw->api, &cfg->api) != 0 ||
 	    /* before the sessions, whose remotes it restricts */
 	    config_convert_policy(src, raw->policy, &cfg->policy) != 0)

@@ -29,22 +29,38 @@ bool config_parse_decimal(const char *text, long long *value);
 /* true/false, yes/no, on/off in any case. */
 bool config_parse_bool(const char *text, bool *value);
 
-/* Unsigned integer keys, converted from one table so each rule is one line. */
+/* BASE.KEY as a boolean into *value; text NULL (key absent) leaves *value as it is. */
+int config_convert_bool(const struct config_source *src, const char *base, const char *key,
+			const char *text, bool *value);
+
+/*
+ * Unsigned integer keys, converted from one table so each rule is one line.
+ * A value is plain decimal; a field with si_suffix also takes k, M or G
+ * (10^3, 10^6, 10^9) right after the digits ("100M"), for rates.
+ */
 struct uint_field {
 	const char *key;
 	size_t text_offset;  /* char * member of the raw struct */
 	size_t value_offset; /* member of the converted struct */
-	size_t value_size;   /* 2 or 4 bytes */
-	uint32_t min, max;
-	bool zero_allowed; /* 0 also accepted: "derive it" / "leave it" */
-	uint32_t default_value;
+	size_t value_size;   /* 2, 4 or 8 bytes */
+	uint64_t min, max;
+	bool zero_allowed; /* 0 also accepted: "derive it" / "leave it" / "no limit" */
+	bool si_suffix;    /* k, M, G accepted after the digits */
+	uint64_t default_value;
 };
 
 /* clang-format 14 mangles a braced initializer in a macro. */
 /* clang-format off */
+#define UINT_FIELD_WITH(raw_type, cfg_type, member, lowest, highest, zero, si, fallback) \
+	{ .key = #member, .text_offset = offsetof(raw_type, member), \
+	  .value_offset = offsetof(cfg_type, member), \
+	  .value_size = sizeof(((cfg_type *)0)->member), .min = lowest, .max = highest, \
+	  .zero_allowed = zero, .si_suffix = si, .default_value = fallback }
 #define UINT_FIELD(raw_type, cfg_type, member, lowest, highest, zero, fallback) \
-	{ #member, offsetof(raw_type, member), offsetof(cfg_type, member), \
-	  sizeof(((cfg_type *)0)->member), lowest, highest, zero, fallback }
+	UINT_FIELD_WITH(raw_type, cfg_type, member, lowest, highest, zero, false, fallback)
+/* An integer that may end with k, M or G: bit rates. */
+#define UINT_FIELD_SI(raw_type, cfg_type, member, lowest, highest, zero, fallback) \
+	UINT_FIELD_WITH(raw_type, cfg_type, member, lowest, highest, zero, true, fallback)
 /* clang-format on */
 
 /* The fields of BASE from raw into out; raw may be NULL (section absent): all defaults. */

@@ -27,13 +27,15 @@ struct raw_interface {
 
 /* "dataplane:", decimal each. */
 struct raw_dataplane {
-	char *workers;       /* worker lcores to use */
-	char *burst;         /* packets per rx/tx burst */
-	char *max_sessions;  /* session table capacity */
-	char *mbufs;         /* mbufs per NUMA socket */
-	char *rx_desc;       /* descriptors per rx queue */
-	char *tx_desc;       /* descriptors per tx queue */
-	char *idle_sleep_us; /* a worker's sleep when idle */
+	char *workers;            /* worker lcores to use */
+	char *burst;              /* packets per rx/tx burst */
+	char *max_sessions;       /* session table capacity */
+	char *mbufs;              /* mbufs per NUMA socket */
+	char *rx_desc;            /* descriptors per rx queue */
+	char *tx_desc;            /* descriptors per tx queue */
+	char *idle_sleep_us;      /* a worker's sleep when idle */
+	char *kernel_rate_pps;    /* packets/s a worker hands one TAP, ARP/ND/ICMP aside */
+	char *kernel_control_pps; /* packets/s of ARP, ND and ICMP a worker hands one TAP */
 };
 
 /* "api:". */
@@ -50,14 +52,29 @@ struct raw_policy {
 	unsigned int allowed_remotes_count; /* entries in allowed_remotes; 0 when absent or "[]" */
 };
 
+/* "media:", the defaults of the sessions' media rules. */
+struct raw_media {
+	char *strict_source;         /* boolean: drop other sources once the remote is known */
+	char *relay_unrecognised;    /* boolean: relay what is not RTP, RTCP, STUN or DTLS */
+	char *learning_window_ms;    /* decimal: how long an unannounced source may latch */
+	char *relatch_silence_ms;    /* decimal: silence before a NAT rebinding re-latches */
+	char *inactivity_timeout_s;  /* decimal: close after this long without media */
+	char *first_media_timeout_s; /* decimal: close when no media came this long */
+	char *max_lifetime_s;        /* decimal: close this long after creation */
+	char *rate_limit_pps;        /* decimal: packets/s per direction */
+	char *rate_limit_bps;        /* decimal, or with a k, M or G suffix: bits/s per direction */
+	char *clock_rate;            /* decimal: RTP clock of dynamic payload types */
+};
+
 /* One entry of "sessions:". */
 struct raw_session {
-	char *name;        /* the session's name */
-	char *listen;      /* required: leg A's local "ADDRESS:PORT" */
-	char *forward;     /* required: leg B's local "ADDRESS:PORT" */
-	char *destination; /* required: leg B's remote "ADDRESS:PORT" */
-	char *source;      /* leg A's remote "ADDRESS:PORT" */
-	char *rtcp;        /* boolean: also relay port+1 */
+	char *name;            /* the session's name */
+	char *listen;          /* required: leg A's local "ADDRESS:PORT" */
+	char *forward;         /* required: leg B's local "ADDRESS:PORT" */
+	char *destination;     /* required: leg B's remote "ADDRESS:PORT" */
+	char *source;          /* leg A's remote "ADDRESS:PORT" */
+	char *expected_source; /* "ADDRESS" leg A's remote is learnt from; not with source */
+	char *rtcp;            /* boolean: also relay port+1 */
 };
 
 /* The whole document. */
@@ -67,6 +84,7 @@ struct raw_config {
 	struct raw_dataplane *dataplane;  /* NULL when the section is absent or empty */
 	struct raw_api *api;              /* NULL when the section is absent or empty */
 	struct raw_policy *policy;        /* NULL when the section is absent or empty */
+	struct raw_media *media;          /* NULL when the section is absent or empty */
 	struct raw_session *sessions;     /* "sessions:" in order; NULL when absent or empty */
 	unsigned int sessions_count;      /* entries in sessions */
 };

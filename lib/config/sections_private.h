@@ -13,10 +13,12 @@ struct config_source;
 struct raw_api;
 struct raw_config;
 struct raw_dataplane;
+struct raw_media;
 struct raw_policy;
 struct rtpp_api_config;
 struct rtpp_config;
 struct rtpp_dataplane_config;
+struct rtpp_media_options;
 struct rtpp_policy_config;
 
 /* "interfaces:" into cfg->ifaces and cfg->n_ifaces. */
@@ -34,6 +36,10 @@ int config_convert_api(const struct config_source *src, const struct raw_api *ra
 /* "policy:"; raw NULL (section absent): no restriction. */
 int config_convert_policy(const struct config_source *src, const struct raw_policy *raw,
 			  struct rtpp_policy_config *policy);
+
+/* "media:"; raw NULL (section absent): every default. */
+int config_convert_media(const struct config_source *src, const struct raw_media *raw,
+			 struct rtpp_media_options *media);
 
 /*
  * "sessions:" into cfg->sessions (malloc'd) and cfg->n_sessions. Needs the
