@@ -483,7 +483,11 @@ static void test_create_status_list_destroy(void **state)
 	assert_int_equal(r.status, RTPP_API_OK);
 	Rtpproxy__SessionStatus *st = rtpproxy__session_status__unpack(NULL, r.reply_len, r.reply);
 	assert_int_equal(st->session_id, id);
-	assert_int_equal(st->state, RTPPROXY__SESSION_STATE__SESSION_STATE_CREATED);
+	/* No source given: leg A learns it from the media, until then CONNECTING. */
+	assert_int_equal(st->state, RTPPROXY__SESSION_STATE__SESSION_STATE_CONNECTING);
+	assert_int_equal(st->leg_a->learning, RTPPROXY__LEARNING__LEARNING_OPEN);
+	assert_int_equal(st->leg_b->learning, RTPPROXY__LEARNING__LEARNING_GIVEN);
+	assert_true(st->media->strict_source);
 	assert_string_equal(st->destination->address, "198.51.100.20");
 	assert_false(st->is_static);
 	rtpproxy__session_status__free_unpacked(st, NULL);

@@ -86,7 +86,7 @@ static void assert_media_defaults(const struct rtpp_media_options *media)
 	assert_int_equal(media->inactivity_timeout_s, 60);
 	assert_int_equal(media->first_media_timeout_s, 300);
 	assert_int_equal(media->max_lifetime_s, 14400);
-	assert_int_equal(media->rate_limit_pps, 5000);
+	assert_int_equal(media->rate_limit_pps, 20000);
 	assert_int_equal(media->rate_limit_bps, 100000000);
 	assert_int_equal(media->clock_rate, 0);
 }

@@ -84,12 +84,32 @@ static struct rte_mbuf *udp_packet_with(const char *src, const char *dst, const 
 	return m;
 }
 
-/* A UDP packet from src to dst carrying 'tag' in every byte of its payload. */
+/*
+ * A media packet from src to dst carrying 'tag' in every byte after its
+ * 12-byte header: RTP (PCMU, SSRC 0x5eed) to an even port, an RTCP receiver
+ * report to an odd one, so that validation lets it through.
+ */
 static struct rte_mbuf *udp_packet(const char *src, const char *dst, uint8_t tag)
 {
+	static uint16_t seq;
 	uint8_t data[172];
 
 	memset(data, tag, sizeof(data));
+	if (ep(dst).port % 2 == 0) {
+		data[0] = 0x80;
+		data[1] = 0; /* PCMU */
+		data[2] = (uint8_t)(seq >> 8);
+		data[3] = (uint8_t)seq;
+		seq++;
+		memset(data + 4, 0, 4);
+	} else {
+		data[0] = 0x80;
+		data[1] = 201; /* RR, no report block: 8 bytes */
+		data[2] = 0;
+		data[3] = 1;
+		memset(data + 4, 0, 4);
+	}
+	memcpy(data + 8, "\0\0\x5e\xed", 4);
 	return udp_packet_with(src, dst, data, sizeof(data));
 }
 
@@ -117,7 +137,7 @@ static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t
 	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), d.port);
 	assert_memory_equal(f, &peer_mac, 6);
 	assert_memory_equal(f + 6, rtpp_dataplane_test_iface_mac(dp, iface), 6);
-	assert_int_equal(((uint8_t *)(udp + 1))[0], tag);
+	assert_int_equal(((uint8_t *)(udp + 1))[12], tag);
 	assert_true(rtpp_pkt_checksums_valid(f, m->data_len));
 	rte_pktmbuf_free(m);
 }
@@ -135,13 +155,18 @@ static uint64_t create(const char *listen, const char *forward, const char *dest
 	uint32_t index;
 	uint64_t id;
 
-	p.leg[0] = (struct rtpp_leg){ .local = ep(listen), .iface = IFACE_A, .neigh = RTPP_NEIGH_NONE };
+	/* As the data plane makes them by default: strict source, A learns when not given. */
+	p.leg[0] = (struct rtpp_leg){ .local = ep(listen), .iface = IFACE_A, .neigh = RTPP_NEIGH_NONE,
+				      .learning = RTPP_LEARN_OPEN, .flags = RTPP_LEG_F_STRICT };
 	p.leg[1] = (struct rtpp_leg){ .local = ep(forward), .remote = ep(destination),
-				      .iface = IFACE_B };
+				      .iface = IFACE_B, .flags = RTPP_LEG_F_STRICT };
+	p.leg[1].rtcp_port = (uint16_t)(p.leg[1].remote.port + 1);
 	p.leg[1].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_B,
 					&p.leg[1].remote.addr);
 	if (source != NULL) {
 		p.leg[0].remote = ep(source);
+		p.leg[0].learning = RTPP_LEARN_GIVEN;
+		p.leg[0].rtcp_port = (uint16_t)(p.leg[0].remote.port + 1);
 		p.leg[0].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_A,
 						&p.leg[0].remote.addr);
 	}
@@ -511,7 +536,9 @@ static void test_first_packet_makes_session_active_once(void **state)
 	struct rtpp_session_status st;
 
 	(void)state;
-	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	/* Both remotes given: no latching, the first packet only makes it active. */
+	uint32_t s = create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000",
+			    "203.0.113.10:5000");
 	uint64_t id = rtpp_session_get_info(rtpp_dataplane_test_sessions(dp), s)->id;
 	resolve(IFACE_B, "198.51.100.20");
 	rtpp_dataplane_set_event_handler(dp, record_event, &log);

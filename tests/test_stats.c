@@ -30,6 +30,14 @@ static void set_flow(struct rtpp_flow_counters *c, uint64_t base)
 	c->rtp.lost = (uint32_t)(base * 10);
 	c->rtp.max_seq = 0xbeef; /* not a counter: never summed */
 	c->rtp.flags = RTPP_RTP_SEQ_SEEN;
+	c->drop_foreign_source = base + 4;
+	c->drop_not_media = base + 5;
+	c->drop_malformed = base + 6;
+	c->drop_rate_limit = base + 7;
+	c->drop_paused = base + 8;
+	c->stun_dtls = base + 9;
+	c->jitter.ssrc_changes = (uint16_t)(base + 10);
+	c->jitter.jitter = (uint32_t)(base * 160); /* the latest copy's is reported */
 }
 
 /* What three copies made by set_flow(1), set_flow(2), set_flow(3) add up to. */
@@ -43,7 +51,12 @@ static void expect_flow_1_2_3(const struct rtpp_flow_stats *s)
 	assert_int_equal(s->drop_tx_full, 15);
 	assert_int_equal(s->rtp_lost, 60);
 	assert_int_equal(s->last_rx_tsc, 3000000); /* the latest, not a sum */
-	assert_int_equal(s->tx_packets, 306 - 36); /* received less dropped */
+	assert_int_equal(s->drop_foreign_source, 5 + 6 + 7);
+	assert_int_equal(s->drop_paused, 9 + 10 + 11);
+	assert_int_equal(s->stun_dtls, 10 + 11 + 12); /* relayed: not a drop */
+	/* received less every drop: base * 8 + 36 per copy */
+	assert_int_equal(s->tx_packets, 306 - (3 * 36 + 6 * 8));
+	assert_int_equal(s->jitter_units16, 3 * 160); /* the latest copy's, not a sum */
 }
 
 static void test_flow_sum_array(void **state)
@@ -64,7 +77,7 @@ static void test_flow_sum_array(void **state)
 	rtpp_flow_counters_sum(c, sizeof(c[0]), 1, &s);
 	assert_int_equal(s.rx_packets, 102);
 	assert_int_equal(s.last_rx_tsc, 2000000);
-	assert_int_equal(s.tx_packets, 102 - 3 - 4 - 5);
+	assert_int_equal(s.tx_packets, 102 - (2 * 8 + 36));
 }
 
 /* A worker's own structure with its flow counters in the middle, as the data
@@ -186,6 +199,7 @@ static void test_flow_sum_is_64_bit(void **state)
 static const char *const port_names[] = {
 	"rx_packets", "rx_bytes",    "tx_packets", "tx_bytes",  "rx_dropped",     "tx_dropped",
 	"to_kernel",  "from_kernel", "no_session", "malformed", "kernel_dropped",
+	"kernel_rate_limited",
 };
 static const size_t port_offsets[] = {
 	offsetof(struct rtpp_iface_counters, rx_packets),
@@ -199,6 +213,7 @@ static const size_t port_offsets[] = {
 	offsetof(struct rtpp_iface_counters, no_session),
 	offsetof(struct rtpp_iface_counters, malformed),
 	offsetof(struct rtpp_iface_counters, kernel_dropped),
+	offsetof(struct rtpp_iface_counters, kernel_rate_limited),
 };
 
 static uint64_t *port_field(struct rtpp_iface_counters *c, size_t offset)
@@ -289,6 +304,13 @@ static void test_flow_field_table(void **state)
 		{ "drop_no_neighbour", offsetof(struct rtpp_flow_stats, drop_no_neighbour) },
 		{ "drop_tx_full", offsetof(struct rtpp_flow_stats, drop_tx_full) },
 		{ "rtp_lost", offsetof(struct rtpp_flow_stats, rtp_lost) },
+		{ "drop_foreign_source", offsetof(struct rtpp_flow_stats, drop_foreign_source) },
+		{ "drop_not_media", offsetof(struct rtpp_flow_stats, drop_not_media) },
+		{ "drop_malformed", offsetof(struct rtpp_flow_stats, drop_malformed) },
+		{ "drop_rate_limit", offsetof(struct rtpp_flow_stats, drop_rate_limit) },
+		{ "drop_paused", offsetof(struct rtpp_flow_stats, drop_paused) },
+		{ "stun_dtls", offsetof(struct rtpp_flow_stats, stun_dtls) },
+		{ "ssrc_changes", offsetof(struct rtpp_flow_stats, ssrc_changes) },
 	};
 
 	(void)state;
@@ -301,8 +323,10 @@ static void test_flow_field_table(void **state)
 	}
 	/* Every uint64_t of struct rtpp_flow_stats is in the table except
 	 * last_rx_tsc, a time stamp rather than a counter (telemetry turns it into
-	 * idle_ms). A field added to the struct fails here until it is listed. */
-	assert_int_equal(sizeof(struct rtpp_flow_stats), (DIM(want) + 1) * sizeof(uint64_t));
+	 * idle_ms); the jitter fields after it are not counters. A counter added
+	 * to the struct fails here until it is listed. */
+	assert_int_equal(offsetof(struct rtpp_flow_stats, jitter_pt),
+			 (DIM(want) + 1) * sizeof(uint64_t));
 	for (unsigned int i = 0; i < rtpp_flow_counter_nfields; i++)
 		assert_int_not_equal(rtpp_flow_counter_fields[i].offset,
 				     offsetof(struct rtpp_flow_stats, last_rx_tsc));
@@ -339,12 +363,20 @@ static void test_tables_read_what_was_summed(void **state)
 	rtpp_flow_counters_sum(c, sizeof(c[0]), 2, &s);
 	const uint64_t flow_want[] = { s.rx_packets,   s.rx_bytes,       s.tx_packets,
 				       s.tx_bytes,     s.drop_no_remote, s.drop_no_neighbour,
-				       s.drop_tx_full, s.rtp_lost };
+				       s.drop_tx_full, s.rtp_lost, s.drop_foreign_source,
+				       s.drop_not_media, s.drop_malformed, s.drop_rate_limit,
+				       s.drop_paused, s.stun_dtls, s.ssrc_changes };
 	assert_int_equal(rtpp_flow_counter_nfields, DIM(flow_want));
 	for (unsigned int i = 0; i < rtpp_flow_counter_nfields; i++)
 		assert_int_equal(rtpp_counter_read(&s, rtpp_flow_counter_fields[i].offset),
 				 flow_want[i]);
 	assert_int_equal(rtpp_counter_read(&s, offsetof(struct rtpp_flow_stats, rtp_lost)), 30);
+	assert_int_equal(s.drop_foreign_source, 5 + 6);
+	assert_int_equal(s.ssrc_changes, 11 + 12);
+	/* Received less every reason to drop: base * 8 + 36 per copy. */
+	assert_int_equal(s.tx_packets, 203 - (8 + 36) - (16 + 36));
+	/* Jitter is the copy that saw the latest packet's (set_flow(2)). */
+	assert_int_equal(s.jitter_units16, 320);
 
 	memset(p, 0, sizeof(p));
 	set_port(&p[0], 0);

@@ -74,12 +74,13 @@ void rtpp_api_parse_media(const Rtpproxy__MediaOptions *pb, struct rtpp_media_ov
 	memset(out, 0, sizeof(*out));
 	if (pb == NULL)
 		return;
-#define TAKE(flag, field)                  \
-	do {                               \
-		if (pb->has_##field) {     \
-			out->set |= (flag); \
-			out->v.field = pb->field; \
-		}                          \
+/* Each rule is a one-field oneof: its case is set when the client gave it. */
+#define TAKE(flag, field)                              \
+	do {                                           \
+		if (pb->field##_set_case != 0) {       \
+			out->set |= (flag);            \
+			out->v.field = pb->field;      \
+		}                                      \
 	} while (0)
 	TAKE(RTPP_MEDIA_STRICT_SOURCE, strict_source);
 	TAKE(RTPP_MEDIA_RELAY_UNRECOGNISED, relay_unrecognised);
@@ -156,7 +157,7 @@ static enum rtpp_api_status parse_leg_update(const char *field, const Rtpproxy__
 			return st;
 		out->set_remote = true;
 	}
-	if (pb->has_expected_address) {
+	if (pb->expected_address_set_case != 0) {
 		snprintf(sub, sizeof(sub), "%s.expected_address", field);
 		st = parse_address(sub, pb->expected_address, &out->expected, err, errlen);
 		if (st != RTPP_API_OK)
@@ -164,7 +165,7 @@ static enum rtpp_api_status parse_leg_update(const char *field, const Rtpproxy__
 		out->set_expected = true;
 	}
 	out->relearn = pb->relearn;
-	if (pb->has_paused) {
+	if (pb->paused_set_case != 0) {
 		out->set_paused = true;
 		out->paused = pb->paused;
 	}
@@ -312,21 +313,21 @@ void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_
 void rtpp_api_media_to_pb(const struct rtpp_media_options *o, Rtpproxy__MediaOptions *pb)
 {
 	rtpproxy__media_options__init(pb);
-#define GIVE(field)                     \
-	do {                            \
-		pb->has_##field = true; \
-		pb->field = o->field;   \
+#define GIVE(field, FIELD)                                                             \
+	do {                                                                           \
+		pb->field##_set_case = RTPPROXY__MEDIA_OPTIONS__##FIELD##_SET_##FIELD; \
+		pb->field = o->field;                                                  \
 	} while (0)
-	GIVE(strict_source);
-	GIVE(relay_unrecognised);
-	GIVE(learning_window_ms);
-	GIVE(relatch_silence_ms);
-	GIVE(inactivity_timeout_s);
-	GIVE(first_media_timeout_s);
-	GIVE(max_lifetime_s);
-	GIVE(rate_limit_pps);
-	GIVE(rate_limit_bps);
-	GIVE(clock_rate);
+	GIVE(strict_source, STRICT_SOURCE);
+	GIVE(relay_unrecognised, RELAY_UNRECOGNISED);
+	GIVE(learning_window_ms, LEARNING_WINDOW_MS);
+	GIVE(relatch_silence_ms, RELATCH_SILENCE_MS);
+	GIVE(inactivity_timeout_s, INACTIVITY_TIMEOUT_S);
+	GIVE(first_media_timeout_s, FIRST_MEDIA_TIMEOUT_S);
+	GIVE(max_lifetime_s, MAX_LIFETIME_S);
+	GIVE(rate_limit_pps, RATE_LIMIT_PPS);
+	GIVE(rate_limit_bps, RATE_LIMIT_BPS);
+	GIVE(clock_rate, CLOCK_RATE);
 #undef GIVE
 }
 

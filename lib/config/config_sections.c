@@ -55,7 +55,7 @@ static const struct uint_field media_uint_fields[] = {
 	MEDIA_FIELD(inactivity_timeout_s,  0, 86400,    false, 60),    /* 0: never */
 	MEDIA_FIELD(first_media_timeout_s, 0, 86400,    false, 300),   /* 0: never */
 	MEDIA_FIELD(max_lifetime_s,        0, 2592000,  false, 14400), /* 0: never; at most 30 days */
-	MEDIA_FIELD(rate_limit_pps,        0, 10000000, false, 5000),  /* 0: unlimited */
+	MEDIA_FIELD(rate_limit_pps,        0, 10000000, false, 20000),  /* 0: unlimited */
 	UINT_FIELD_SI(struct raw_media, struct rtpp_media_options, rate_limit_bps,
 		      0, UINT64_C(100000000000), false, 100000000),    /* 0: unlimited; 100G */
 	MEDIA_FIELD(clock_rate,            1000, 200000, true, 0),     /* 0: no jitter of dynamic PTs */

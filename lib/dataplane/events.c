@@ -3,7 +3,6 @@
 #include <rte_ring.h>
 
 #include "events_private.h"
-#include "media_private.h"
 #include "views_private.h"
 #include "worker_private.h"
 
@@ -60,28 +59,4 @@ void rtpp_dataplane_set_event_handler(struct rtpp_dataplane *dp, rtpp_session_ev
 	dp->event_fn = fn;
 	dp->event_ctx = ctx;
 	pthread_mutex_unlock(&dp->lock);
-}
-
-void rtpp_events_drain_flows_locked(struct rtpp_dataplane *dp)
-{
-	struct rtpp_flow_event ev[64];
-	unsigned int n;
-
-	while ((n = rte_ring_sc_dequeue_burst_elem(dp->event_ring, ev, sizeof(ev[0]), RTE_DIM(ev),
-						   NULL)) > 0) {
-		for (unsigned int i = 0; i < n; i++) {
-			uint32_t index = rtpp_flow_session(ev[i].flow);
-			enum rtpp_session_state state = rtpp_session_state(dp->sessions, index);
-			struct rtpp_session_info *info;
-
-			/* A session destroyed since (or with media already) needs nothing. */
-			if (state == RTPP_SESSION_FREE || state == RTPP_SESSION_CLOSED)
-				continue;
-			info = rtpp_session_info_mut(dp->sessions, index);
-			if (info->media_seen)
-				continue;
-			info->media_seen = true;
-			rtpp_media_restate_locked(dp, index);
-		}
-	}
 }

@@ -30,7 +30,6 @@ static inline bool rtpp_events_wanted_locked(const struct rtpp_dataplane *dp)
 	return dp->event_fn != NULL;
 }
 /* What the workers reported since the last call: sessions that saw media become ACTIVE. */
-void rtpp_events_drain_flows_locked(struct rtpp_dataplane *dp);
 /* A leg's remote was learnt (relatch: a NAT rebinding followed). */
 void rtpp_events_emit_latched_locked(struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,
 				     bool relatch);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "events_private.h"
@@ -246,6 +247,11 @@ static enum rtpp_session_state state_of(const struct rtpp_dataplane *dp, uint32_
 	return info->media_seen ? RTPP_SESSION_ACTIVE : RTPP_SESSION_CREATED;
 }
 
+void rtpp_media_initial_state_locked(struct rtpp_dataplane *dp, uint32_t index)
+{
+	rtpp_session_set_state(dp->sessions, index, state_of(dp, index));
+}
+
 void rtpp_media_restate_locked(struct rtpp_dataplane *dp, uint32_t index)
 {
 	enum rtpp_session_state old = rtpp_session_state(dp->sessions, index);
@@ -304,6 +310,31 @@ void rtpp_media_close_locked(struct rtpp_dataplane *dp, uint32_t index,
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
 		rtpp_media_rate_release_locked(dp, s->leg[l].meter);
 	rtpp_session_del(dp->sessions, index);
+}
+
+/* What workers report of flows: the first accepted packet makes a session's media seen. */
+void rtpp_media_drain_flows_locked(struct rtpp_dataplane *dp)
+{
+	struct rtpp_flow_event ev[64];
+	unsigned int n;
+
+	while ((n = rte_ring_sc_dequeue_burst_elem(dp->event_ring, ev, sizeof(ev[0]), RTE_DIM(ev),
+						   NULL)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t index = rtpp_flow_session(ev[i].flow);
+			enum rtpp_session_state state = rtpp_session_state(dp->sessions, index);
+			struct rtpp_session_info *info;
+
+			/* A session destroyed since (or with media already) needs nothing. */
+			if (state == RTPP_SESSION_FREE || state == RTPP_SESSION_CLOSED)
+				continue;
+			info = rtpp_session_info_mut(dp->sessions, index);
+			if (info->media_seen)
+				continue;
+			info->media_seen = true;
+			rtpp_media_restate_locked(dp, index);
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ latching */

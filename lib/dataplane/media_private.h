@@ -33,12 +33,16 @@ void rtpp_media_rate_release_locked(struct rtpp_dataplane *dp, uint16_t profile)
 void rtpp_media_leg_rules(const struct rtpp_dataplane *dp, const struct rtpp_media_options *opts,
 			  struct rtpp_leg *leg);
 
+/* A new session's first state (CREATED, or CONNECTING while a leg learns), without an event. */
+void rtpp_media_initial_state_locked(struct rtpp_dataplane *dp, uint32_t index);
 /* Recompute a session's state from its legs and media; emits STATE_CHANGED (and ERROR). */
 void rtpp_media_restate_locked(struct rtpp_dataplane *dp, uint32_t index);
 /* End a session: the CLOSED event carries reason, the ports go back after the grace period. */
 void rtpp_media_close_locked(struct rtpp_dataplane *dp, uint32_t index,
 			     enum rtpp_close_reason reason, struct rtpp_session_status *final);
 
+/* The first packets workers saw of flows: media_seen, and the state it brings. */
+void rtpp_media_drain_flows_locked(struct rtpp_dataplane *dp);
 /* Decide on the sources workers reported. */
 void rtpp_media_drain_candidates_locked(struct rtpp_dataplane *dp, uint64_t now_tsc);
 /* A slice of the timeout sweep (called every service round; paces itself). */

@@ -144,9 +144,9 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 	/* Both legs hold a reference to the profile, each released at close. */
 	if (meter != 0)
 		dp->rate_profiles[meter].refs++;
+	rtpp_media_initial_state_locked(dp, index);
 	rtpp_events_emit_locked(dp, RTPP_EVENT_CREATED, index, RTPP_SESSION_FREE,
-				RTPP_SESSION_CREATED);
-	rtpp_media_restate_locked(dp, index);
+				rtpp_session_state(dp->sessions, index));
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
 		if (p.leg[l].neigh != RTPP_NEIGH_NONE)
 			rtpp_neigh_service_probe_new_locked(dp, p.leg[l].neigh);

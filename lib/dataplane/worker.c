@@ -390,6 +390,8 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 			__atomic_fetch_add(&dp->events_lost, 1, __ATOMIC_RELAXED);
 	}
 	fc->last_rx_tsc = now_tsc;
+	/* Loss and jitter are the network's before the proxy: measured before our own drops. */
+	inspect_media(w, flow, &in, kind, payload, len, fc, now_tsc);
 	if (unlikely(in.flags & RTPP_LEG_F_PAUSED)) {
 		drop(m, &fc->drop_paused);
 		return;
@@ -399,7 +401,6 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 		drop(m, &fc->drop_rate_limit);
 		return;
 	}
-	inspect_media(w, flow, &in, kind, payload, len, fc, now_tsc);
 
 	rtpp_leg_snapshot(&s->leg[rtpp_flow_leg(flow) ^ 1], &out);
 	if (unlikely(out.remote.addr.family == RTPP_AF_NONE)) {
