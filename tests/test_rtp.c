@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * RTP loss tracking and RTCP round trips (lib/rtp): the sequence rules of
- * RFC 3550 appendix A.1, compound RTCP parsing and what it refuses, and the
- * round-trip arithmetic of section 6.4.1.
+ * RFC 3550 appendix A.1, compound RTCP parsing and what it refuses, the
+ * round-trip arithmetic of section 6.4.1, and what a payload on a media
+ * port is (RTP, RTCP, STUN, DTLS, ZRTP, not media, malformed).
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -250,6 +252,288 @@ static void test_summary_over_workers(void **state)
 	assert_int_equal(sum.report_cumulative_lost, 9);
 }
 
+/* ---- Payload classification ---- */
+
+static void expect_kind(const uint8_t *p, uint32_t len, bool rtcp_port, enum rtpp_media_kind want,
+			const char *what)
+{
+	enum rtpp_media_kind got = rtpp_media_classify(p, len, rtcp_port);
+
+	if (got != want) {
+		print_error("%s (%u bytes, %s port): %s, expected %s\n", what, len,
+			    rtcp_port ? "RTCP" : "RTP", rtpp_media_kind_name(got),
+			    rtpp_media_kind_name(want));
+		fail();
+	}
+}
+
+/*
+ * RTP, version 2, with cc CSRCs, an extension of ext_words words when
+ * ext_words >= 0, payload_len bytes of 0xff (a padding count no header could
+ * hold) and pad bytes of padding (zeros, the count last) when pad > 0.
+ */
+static uint32_t make_rtp(uint8_t *buf, unsigned int cc, int ext_words, uint32_t payload_len,
+			 uint8_t pad)
+{
+	uint8_t *p = buf;
+
+	*p++ = (uint8_t)(0x80 | (pad ? 0x20 : 0) | (ext_words >= 0 ? 0x10 : 0) | cc);
+	*p++ = 0x80 | 96; /* marker, dynamic payload type */
+	*p++ = 0x12;
+	*p++ = 0x34;
+	p = put32(p, 0xdeadbeef); /* timestamp */
+	p = put32(p, 0x01020304); /* SSRC */
+	for (unsigned int i = 0; i < cc; i++)
+		p = put32(p, 0xc0000000 + i);
+	if (ext_words >= 0) {
+		*p++ = 0xbe; /* RFC 8285 one-byte form */
+		*p++ = 0xde;
+		*p++ = (uint8_t)(ext_words >> 8);
+		*p++ = (uint8_t)ext_words;
+		memset(p, 0x11, 4u * (unsigned int)ext_words);
+		p += 4 * ext_words;
+	}
+	memset(p, 0xff, payload_len);
+	p += payload_len;
+	if (pad) {
+		memset(p, 0, pad);
+		p[pad - 1] = pad;
+		p += pad;
+	}
+	return (uint32_t)(p - buf);
+}
+
+static void test_classify_rtp(void **state)
+{
+	uint8_t buf[256];
+	uint32_t len;
+	(void)state;
+
+	len = make_rtp(buf, 0, -1, 160, 0);
+	buf[0] = 0x80;
+	buf[1] = 0; /* PCMU: the fast path */
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "plain RTP");
+	expect_kind(buf, RTPP_RTP_HDR_LEN, false, RTPP_MEDIA_RTP, "header only");
+	expect_kind(buf, RTPP_RTP_HDR_LEN - 1, false, RTPP_MEDIA_MALFORMED, "short header");
+	buf[1] = 0x80 | 127; /* marker + PT 127: second byte 255, not RTCP's */
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "second byte 255");
+	buf[1] = 191;
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "second byte 191");
+
+	/* CSRCs, extension and padding together, and every truncation of it */
+	len = make_rtp(buf, 2, 2, 10, 4);
+	assert_int_equal(len, 12 + 8 + 4 + 8 + 10 + 4);
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "CC=2, X, P");
+	for (uint32_t l = 1; l < len; l++)
+		expect_kind(buf, l, false, RTPP_MEDIA_MALFORMED, "CC=2, X, P truncated");
+
+	/* Without padding, the header alone decides. */
+	len = make_rtp(buf, 2, 2, 10, 0);
+	for (uint32_t l = 1; l < 12 + 8 + 4 + 8; l++)
+		expect_kind(buf, l, false, RTPP_MEDIA_MALFORMED, "CC=2, X truncated");
+	for (uint32_t l = 12 + 8 + 4 + 8; l <= len; l++)
+		expect_kind(buf, l, false, RTPP_MEDIA_RTP, "CC=2, X, any payload");
+
+	len = make_rtp(buf, 15, -1, 0, 0);
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "CC=15, no payload");
+	expect_kind(buf, len - 1, false, RTPP_MEDIA_MALFORMED, "CC=15, last CSRC cut");
+
+	len = make_rtp(buf, 0, 0, 0, 0);
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "empty extension");
+
+	/* The padding count: 1 up to everything after the header. */
+	len = make_rtp(buf, 1, -1, 20, 1);
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "one byte of padding");
+	buf[len - 1] = 21;
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "padding is the whole payload");
+	buf[len - 1] = 22;
+	expect_kind(buf, len, false, RTPP_MEDIA_MALFORMED, "padding into the header");
+	buf[len - 1] = 0;
+	expect_kind(buf, len, false, RTPP_MEDIA_MALFORMED, "padding count 0");
+	len = make_rtp(buf, 0, -1, 0, 0);
+	buf[0] |= 0x20;
+	expect_kind(buf, len, false, RTPP_MEDIA_MALFORMED, "P set, nothing after the header");
+
+	/* Extension length past the end */
+	len = make_rtp(buf, 0, 3, 0, 0);
+	buf[12 + 3] = 4;
+	expect_kind(buf, len, false, RTPP_MEDIA_MALFORMED, "extension longer than the packet");
+
+	/* Not version 2 */
+	len = make_rtp(buf, 0, -1, 160, 0);
+	buf[0] = 0x40; /* version 1 */
+	expect_kind(buf, len, false, RTPP_MEDIA_NOT_MEDIA, "version 1");
+	expect_kind(buf, len, true, RTPP_MEDIA_NOT_MEDIA, "version 1 on the RTCP port");
+	buf[0] = 0xc0; /* version 3 */
+	expect_kind(buf, len, false, RTPP_MEDIA_NOT_MEDIA, "version 3");
+
+	/* RTP on an RTCP port */
+	len = make_rtp(buf, 0, -1, 160, 0);
+	expect_kind(buf, len, false, RTPP_MEDIA_RTP, "RTP on its port");
+	expect_kind(buf, len, true, RTPP_MEDIA_MALFORMED, "RTP on the RTCP port");
+	buf[0] = 0x80;
+	buf[1] = 0;
+	expect_kind(buf, len, true, RTPP_MEDIA_MALFORMED, "plain RTP on the RTCP port");
+	expect_kind(buf, 1, false, RTPP_MEDIA_MALFORMED, "one byte of version 2");
+}
+
+static void test_classify_rtcp(void **state)
+{
+	uint8_t buf[160], *p;
+	size_t len;
+	(void)state;
+
+	len = make_sr(buf, 1, 2);
+	expect_kind(buf, (uint32_t)len, true, RTPP_MEDIA_RTCP, "SR + SDES");
+	expect_kind(buf, (uint32_t)len, false, RTPP_MEDIA_RTCP, "SR + SDES multiplexed");
+	/* Only the first packet's length is held to the payload: SDES cut, SR whole. */
+	expect_kind(buf, 52, true, RTPP_MEDIA_RTCP, "SR alone");
+	expect_kind(buf, 51, true, RTPP_MEDIA_MALFORMED, "SR cut");
+	expect_kind(buf, 7, true, RTPP_MEDIA_MALFORMED, "7 bytes");
+	expect_kind(buf, 7, false, RTPP_MEDIA_MALFORMED, "7 bytes multiplexed");
+	/* SRTCP: index and tag after the packets */
+	memset(buf + len, 0x5a, 14);
+	expect_kind(buf, (uint32_t)len + 14, true, RTPP_MEDIA_RTCP, "SRTCP");
+	expect_kind(buf, (uint32_t)len + 14, false, RTPP_MEDIA_RTCP, "SRTCP multiplexed");
+
+	p = rtcp_header(buf, 0, RTPP_RTCP_PT_RR, 8);
+	put32(p, 0xbbbb0002);
+	expect_kind(buf, 8, true, RTPP_MEDIA_RTCP, "empty RR");
+	expect_kind(buf, 8, false, RTPP_MEDIA_RTCP, "empty RR multiplexed");
+	buf[0] |= 0x20;
+	expect_kind(buf, 8, true, RTPP_MEDIA_MALFORMED, "padding in the first packet");
+	/* Empty RR + SDES: first byte 0x80 as in plain RTP, told apart by the second. */
+	p = rtcp_header(buf, 0, RTPP_RTCP_PT_RR, 8);
+	p = put32(p, 0xbbbb0002);
+	p = rtcp_header(p, 1, 202, 12);
+	p = put32(p, 0xbbbb0002);
+	put32(p, 0);
+	assert_int_equal(buf[0], 0x80);
+	expect_kind(buf, 20, false, RTPP_MEDIA_RTCP, "empty RR + SDES multiplexed");
+	buf[3] = 5; /* the RR claims 24 bytes */
+	expect_kind(buf, 20, false, RTPP_MEDIA_MALFORMED, "RR longer than the payload, mux");
+	expect_kind(buf, 20, true, RTPP_MEDIA_MALFORMED, "RR longer than the payload");
+
+	/* RFC 5506 reduced size: a lone PLI (PSFB, FMT 1) */
+	p = rtcp_header(buf, 1, 206, 12);
+	p = put32(p, 0xbbbb0002);
+	put32(p, 0xaaaa0001);
+	expect_kind(buf, 12, false, RTPP_MEDIA_RTCP, "reduced-size PLI");
+	rtcp_header(buf, 1, 207, 12); /* XR, the last type that may come first */
+	expect_kind(buf, 12, true, RTPP_MEDIA_RTCP, "reduced-size XR");
+	/* Types that start nothing: 192 (RFC 2032 FIR), 199, 208 (IEEE 1733), 223 */
+	const uint8_t bad_first[] = { 192, 199, 208, 223 };
+	for (size_t i = 0; i < sizeof(bad_first); i++) {
+		rtcp_header(buf, 1, bad_first[i], 12);
+		expect_kind(buf, 12, true, RTPP_MEDIA_MALFORMED, "first type not 200..207");
+		expect_kind(buf, 12, false, RTPP_MEDIA_MALFORMED, "first type not 200..207, mux");
+	}
+}
+
+static void test_classify_stun_dtls_zrtp(void **state)
+{
+	uint8_t buf[128], *p;
+	(void)state;
+
+	/* STUN binding request, no attributes */
+	memset(buf, 0, sizeof(buf));
+	buf[1] = 0x01;
+	put32(buf + 4, 0x2112a442);
+	memset(buf + 8, 0x77, 12); /* transaction ID */
+	expect_kind(buf, 20, false, RTPP_MEDIA_STUN, "binding request");
+	expect_kind(buf, 20, true, RTPP_MEDIA_STUN, "binding request on the RTCP port");
+	expect_kind(buf, 19, false, RTPP_MEDIA_MALFORMED, "binding request cut");
+	expect_kind(buf, 24, false, RTPP_MEDIA_MALFORMED, "4 bytes the length does not cover");
+	/* with an attribute: PRIORITY (0x0024), 4 bytes */
+	buf[3] = 8;
+	p = put32(buf + 20, 0x00240004);
+	put32(p, 0x6e7f00ff);
+	expect_kind(buf, 28, false, RTPP_MEDIA_STUN, "binding request with PRIORITY");
+	expect_kind(buf, 27, false, RTPP_MEDIA_MALFORMED, "attribute cut");
+	buf[3] = 6;
+	expect_kind(buf, 26, false, RTPP_MEDIA_MALFORMED, "length not a multiple of 4");
+	buf[3] = 8;
+	buf[0] = 0x01; /* success response 0x0101 */
+	expect_kind(buf, 28, false, RTPP_MEDIA_STUN, "binding response");
+	put32(buf + 4, 0x2112a443);
+	expect_kind(buf, 28, false, RTPP_MEDIA_MALFORMED, "bad magic cookie");
+	expect_kind(buf, 0, false, RTPP_MEDIA_NOT_MEDIA, "empty payload");
+	expect_kind(NULL, 0, true, RTPP_MEDIA_NOT_MEDIA, "empty payload on the RTCP port");
+
+	/* DTLS 1.2 ClientHello record: handshake (22), version 254.255, epoch 0,
+	 * sequence 0, 40 bytes of handshake message. */
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 22;
+	buf[1] = 254;
+	buf[2] = 255;
+	buf[11] = 0;
+	buf[12] = 40;
+	buf[13] = 1; /* ClientHello */
+	expect_kind(buf, 53, false, RTPP_MEDIA_DTLS, "ClientHello");
+	expect_kind(buf, 53, true, RTPP_MEDIA_DTLS, "ClientHello on the RTCP port");
+	expect_kind(buf, 60, false, RTPP_MEDIA_DTLS, "ClientHello and more");
+	expect_kind(buf, 52, false, RTPP_MEDIA_MALFORMED, "ClientHello cut");
+	expect_kind(buf, 12, false, RTPP_MEDIA_MALFORMED, "record header cut");
+	buf[1] = 3; /* TLS, not DTLS */
+	expect_kind(buf, 53, false, RTPP_MEDIA_MALFORMED, "TLS record");
+	buf[1] = 254;
+	buf[0] = 20; /* ChangeCipherSpec, one byte */
+	buf[12] = 1;
+	expect_kind(buf, 14, false, RTPP_MEDIA_DTLS, "ChangeCipherSpec");
+
+	/* DTLS 1.3 unified header: 001CSLEE */
+	memset(buf, 0xab, sizeof(buf));
+	buf[0] = 0x2c; /* no CID, 16-bit sequence, length, epoch 0 */
+	buf[3] = 0;
+	buf[4] = 40;
+	expect_kind(buf, 45, false, RTPP_MEDIA_DTLS, "DTLS 1.3 record");
+	expect_kind(buf, 44, false, RTPP_MEDIA_MALFORMED, "DTLS 1.3 record cut");
+	expect_kind(buf, 4, false, RTPP_MEDIA_MALFORMED, "DTLS 1.3 header cut");
+	buf[0] = 0x23; /* no length: the record runs to the end; epoch 3 */
+	expect_kind(buf, 3, false, RTPP_MEDIA_DTLS, "DTLS 1.3, 8-bit sequence, 1 byte");
+	expect_kind(buf, 2, false, RTPP_MEDIA_MALFORMED, "DTLS 1.3 header alone");
+	buf[0] = 0x3f; /* CID (1 byte at least), 16-bit sequence, length: 6 bytes */
+	expect_kind(buf, 6, false, RTPP_MEDIA_MALFORMED, "DTLS 1.3 CID header alone");
+	expect_kind(buf, 7, false, RTPP_MEDIA_DTLS, "DTLS 1.3 with a CID");
+
+	/* ZRTP Hello: 0x10, sequence, magic cookie, source identifier */
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 0x10;
+	buf[3] = 1;
+	put32(buf + 4, 0x5a525450);
+	put32(buf + 8, 0x01020304);
+	expect_kind(buf, 12, false, RTPP_MEDIA_ZRTP, "ZRTP");
+	expect_kind(buf, 100, true, RTPP_MEDIA_ZRTP, "ZRTP on the RTCP port");
+	expect_kind(buf, 11, false, RTPP_MEDIA_MALFORMED, "ZRTP cut");
+	buf[7] = 'Q';
+	expect_kind(buf, 100, false, RTPP_MEDIA_MALFORMED, "ZRTP, bad magic");
+
+	/* Outside every range */
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 0x40; /* TURN channel 0x4000, 4 bytes of data */
+	buf[3] = 4;
+	expect_kind(buf, 8, false, RTPP_MEDIA_NOT_MEDIA, "TURN channel data");
+	expect_kind(buf, 8, true, RTPP_MEDIA_NOT_MEDIA, "TURN channel data on the RTCP port");
+	const uint8_t others[] = { 4, 15, 64, 79, 127, 192, 255 };
+	for (size_t i = 0; i < sizeof(others); i++) {
+		buf[0] = others[i];
+		expect_kind(buf, 100, false, RTPP_MEDIA_NOT_MEDIA, "first byte outside the ranges");
+	}
+}
+
+static void test_media_kind_names(void **state)
+{
+	(void)state;
+	assert_string_equal(rtpp_media_kind_name(RTPP_MEDIA_RTP), "rtp");
+	assert_string_equal(rtpp_media_kind_name(RTPP_MEDIA_RTCP), "rtcp");
+	assert_string_equal(rtpp_media_kind_name(RTPP_MEDIA_STUN), "stun");
+	assert_string_equal(rtpp_media_kind_name(RTPP_MEDIA_DTLS), "dtls");
+	assert_string_equal(rtpp_media_kind_name(RTPP_MEDIA_ZRTP), "zrtp");
+	assert_string_equal(rtpp_media_kind_name(RTPP_MEDIA_NOT_MEDIA), "not_media");
+	assert_string_equal(rtpp_media_kind_name(RTPP_MEDIA_MALFORMED), "malformed");
+	assert_string_equal(rtpp_media_kind_name((enum rtpp_media_kind)99), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +547,10 @@ int main(void)
 		cmocka_unit_test(test_sr_record_and_find),
 		cmocka_unit_test(test_round_trip_arithmetic),
 		cmocka_unit_test(test_summary_over_workers),
+		cmocka_unit_test(test_classify_rtp),
+		cmocka_unit_test(test_classify_rtcp),
+		cmocka_unit_test(test_classify_stun_dtls_zrtp),
+		cmocka_unit_test(test_media_kind_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,3 +162,24 @@ void rtpp_rtcp_summarize(const struct rtpp_rtcp_leg_state *const *copies, unsign
 		}
 	}
 }
+
+const char *rtpp_media_kind_name(enum rtpp_media_kind k)
+{
+	switch (k) {
+	case RTPP_MEDIA_RTP:
+		return "rtp";
+	case RTPP_MEDIA_RTCP:
+		return "rtcp";
+	case RTPP_MEDIA_STUN:
+		return "stun";
+	case RTPP_MEDIA_DTLS:
+		return "dtls";
+	case RTPP_MEDIA_ZRTP:
+		return "zrtp";
+	case RTPP_MEDIA_NOT_MEDIA:
+		return "not_media";
+	case RTPP_MEDIA_MALFORMED:
+		return "malformed";
+	}
+	return "unknown";
+}
