@@ -5,6 +5,8 @@
  * - RTP loss: gaps in the sequence numbers of each flow as it reaches the
  *   proxy (loss between the sender and the proxy). Kept in a few bytes of the
  *   flow's per-worker counters, so the hot path touches no extra cache line.
+ * - Interarrival jitter of each RTP flow as it reaches the proxy (RFC 3550
+ *   appendix A.8), in 16 bytes of the same line.
  * - Round-trip time between the proxy and each leg's remote, from RTCP
  *   (RFC 3550 section 6.4.1): when a sender report (SR) from one side passes
  *   through, the proxy notes when; when the other side's receiver report
@@ -45,6 +47,17 @@ struct rtpp_rtp_seq {
 /* The RTP header's first bytes, as far as loss tracking needs them. */
 #define RTPP_RTP_HDR_LEN 12
 
+/* Big-endian fields of packets, in host order. */
+static inline uint32_t rtpp_rtp_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint32_t rtpp_rtp_be16(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
 /*
  * Is this UDP payload RTP (version 2, room for the fixed header) and not
  * RTCP multiplexed on the RTP port (RFC 5761: second byte 192..223)?
@@ -63,6 +76,23 @@ static inline bool rtpp_rtp_is_rtcp_mux(const uint8_t *payload, uint32_t len)
 static inline uint16_t rtpp_rtp_seq_of(const uint8_t *payload)
 {
 	return (uint16_t)((payload[2] << 8) | payload[3]);
+}
+
+/* The payload type (marker bit left out), timestamp and SSRC of an RTP
+ * header of at least RTPP_RTP_HDR_LEN bytes, in host order. */
+static inline uint8_t rtpp_rtp_pt_of(const uint8_t *payload)
+{
+	return payload[1] & 0x7f;
+}
+
+static inline uint32_t rtpp_rtp_ts_of(const uint8_t *payload)
+{
+	return rtpp_rtp_be32(payload + 4);
+}
+
+static inline uint32_t rtpp_rtp_ssrc_of(const uint8_t *payload)
+{
+	return rtpp_rtp_be32(payload + 8);
 }
 
 /* Account one RTP packet with sequence number seq. */
@@ -95,6 +125,117 @@ static inline void rtpp_rtp_seq_update(struct rtpp_rtp_seq *s, uint16_t seq)
 	/* A jump: the sender restarted its numbering (new SSRC, re-INVITE). */
 	s->max_seq = seq;
 }
+
+/* ---- Interarrival jitter (RFC 3550 appendix A.8) ---- */
+
+/*
+ * For each RTP packet i of a source, D = (R_i - R_i-1) - (S_i - S_i-1), R the
+ * arrival and S the RTP timestamp, both in RTP clock units, and
+ * J += (|D| - J) / 16. A.8's integer form keeps J * 16, four bits finer than
+ * the unit: J16 += |D| - ((J16 + 8) >> 4); the figure an RTCP report would
+ * carry is J16 >> 4.
+ *
+ * The arrival R is the TSC converted to the clock of the packet's payload
+ * type, kept modulo 2^32 as RTP timestamps are: (tsc * mult) >> 32, where
+ * mult = clock_rate * 2^32 / tsc_hz (rtpp_rtp_clock_mult). Both wrap
+ * harmlessly: only differences modulo 2^32 are used, and a 64-bit TSC wrap
+ * takes 2^64 * mult off the product, which is 0 modulo 2^32 once shifted.
+ *
+ * State of one flow on one worker, 16 bytes inside the flow's counter line.
+ * Written by that worker only; a reader on another lcore (the control plane)
+ * takes the copy of the worker that saw the latest packet.
+ */
+#define RTPP_RTP_JITTER_SEEN 0x1    /* ssrc and pt hold a packet's */
+#define RTPP_RTP_JITTER_TRANSIT 0x2 /* transit holds a packet's of this ssrc and pt */
+
+/*
+ * A transit difference bigger than this many RTP units is not network
+ * jitter but the sender jumping its timestamps (a new source behind the same
+ * SSRC, a clock change): the packet is left out of the estimate, which goes
+ * on from it. 2^18 units: 2.9 s at 90 kHz, 32 s at 8 kHz; a random jump is
+ * this small once in 8,192. It also bounds J * 16 to 2^22, far from
+ * overflowing 32 bits.
+ */
+#define RTPP_RTP_JITTER_MAX_D (1u << 18)
+
+struct rtpp_rtp_jitter {
+	uint32_t ssrc;         /* the sender being measured */
+	uint32_t transit;      /* previous packet's arrival - RTP timestamp, in RTP units */
+	uint32_t jitter;       /* J * 16 (A.8's integer form), RTP units */
+	uint16_t ssrc_changes; /* times a new SSRC took over (wraps) */
+	uint8_t flags;         /* RTPP_RTP_JITTER_* */
+	uint8_t pt;            /* latest packet's payload type: its clock converts jitter to ms */
+};
+_Static_assert(sizeof(struct rtpp_rtp_jitter) == 16, "the jitter state has 16 bytes of a line");
+
+/*
+ * RTP clock ticks per TSC cycle, times 2^32, rounded: the arrival of a packet
+ * in RTP units is (tsc * mult) >> 32. 0 when clock_rate or tsc_hz is 0 (an
+ * unknown clock). Any thread; compute it once per clock, not per packet.
+ */
+uint64_t rtpp_rtp_clock_mult(uint32_t clock_rate, uint64_t tsc_hz);
+
+/*
+ * RFC 3551's clock rate of a static payload type: 8000 for 0 PCMU, 3 GSM,
+ * 4 G723, 5 DVI4, 7 LPC, 8 PCMA, 9 G722 (8000 though G.722 samples at 16 kHz,
+ * RFC 3551 section 4.5.2), 12 QCELP, 13 CN, 15 G728, 18 G729; 16000 for
+ * 6 DVI4; 11025 and 22050 for 16 and 17 DVI4; 44100 for 10 and 11 L16;
+ * 90000 for 14 MPA, 25 CelB, 26 JPEG, 28 nv, 31 H261, 32 MPV, 33 MP2T,
+ * 34 H263. 0 for dynamic types (96..127; the session's clock_rate is theirs),
+ * for reserved and unassigned ones, and above 127. Any thread.
+ */
+uint32_t rtpp_rtp_static_clock_rate(uint8_t pt);
+
+/*
+ * Account one RTP packet (header fields in host order) that arrived at tsc.
+ * mult: rtpp_rtp_clock_mult of its payload type's clock; 0 when the clock
+ * is unknown, which follows the SSRC and payload type but measures nothing.
+ *
+ * A new SSRC (not the first one) counts a change and restarts the estimate.
+ * A new payload type keeps J but starts transit afresh: its clock may differ.
+ * A difference over RTPP_RTP_JITTER_MAX_D is left out (see above). The flow's
+ * worker only.
+ */
+static inline void rtpp_rtp_jitter_update(struct rtpp_rtp_jitter *j, uint8_t pt, uint32_t ssrc,
+					  uint32_t rtp_ts, uint64_t tsc, uint64_t mult)
+{
+	uint32_t transit, d, jitter;
+
+	if (unlikely(j->ssrc != ssrc || !(j->flags & RTPP_RTP_JITTER_SEEN))) {
+		if (j->flags & RTPP_RTP_JITTER_SEEN)
+			j->ssrc_changes++;
+		j->ssrc = ssrc;
+		j->flags = RTPP_RTP_JITTER_SEEN;
+		__atomic_store_n(&j->jitter, 0, __ATOMIC_RELAXED);
+	} else if (unlikely(j->pt != pt)) {
+		j->flags &= (uint8_t)~RTPP_RTP_JITTER_TRANSIT;
+	}
+	j->pt = pt;
+	if (unlikely(mult == 0))
+		return;
+	/* Bits 32..63 of the 64-bit product are those of the 128-bit one: what
+	 * the multiplication loses is a multiple of 2^64, 0 modulo 2^32 once
+	 * shifted. */
+	transit = (uint32_t)((tsc * mult) >> 32) - rtp_ts;
+	if (unlikely(!(j->flags & RTPP_RTP_JITTER_TRANSIT))) {
+		j->transit = transit;
+		j->flags |= RTPP_RTP_JITTER_TRANSIT;
+		return;
+	}
+	d = transit - j->transit;
+	j->transit = transit;
+	if ((int32_t)d < 0)
+		d = -d;
+	if (unlikely(d > RTPP_RTP_JITTER_MAX_D))
+		return;
+	jitter = j->jitter;
+	jitter += d - ((jitter + 8) >> 4);
+	__atomic_store_n(&j->jitter, jitter, __ATOMIC_RELAXED);
+}
+
+/* j's jitter in milliseconds, clock_rate being that of j->pt; 0.0 when
+ * clock_rate is 0. Any thread. */
+double rtpp_rtp_jitter_ms(const struct rtpp_rtp_jitter *j, uint32_t clock_rate);
 
 /* ---- RTCP ---- */
 
@@ -238,16 +379,6 @@ enum rtpp_media_kind {
 #define RTPP_MEDIA_DTLS_MAJOR 254
 #define RTPP_MEDIA_RTCP_MIN_LEN 8
 
-static inline uint32_t rtpp_media_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint32_t rtpp_media_be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
 /* Version 2 on an RTP port, not multiplexed RTCP: does the header hold together? */
 static inline enum rtpp_media_kind rtpp_media_check_rtp(const uint8_t *p, uint32_t len)
 {
@@ -260,7 +391,7 @@ static inline enum rtpp_media_kind rtpp_media_check_rtp(const uint8_t *p, uint32
 
 		if (len - hdr < 4)
 			return RTPP_MEDIA_MALFORMED;
-		ext = 4u * rtpp_media_be16(p + hdr + 2);
+		ext = 4u * rtpp_rtp_be16(p + hdr + 2);
 		hdr += 4;
 		if (len - hdr < ext)
 			return RTPP_MEDIA_MALFORMED;
@@ -285,7 +416,7 @@ static inline enum rtpp_media_kind rtpp_media_check_rtcp(const uint8_t *p, uint3
 	 * feedback packets, RTPFB and PSFB, that way). */
 	if (p[1] < RTPP_RTCP_PT_SR || p[1] > RTPP_RTCP_PT_SR + 7)
 		return RTPP_MEDIA_MALFORMED;
-	if ((rtpp_media_be16(p + 2) + 1u) * 4u > len)
+	if ((rtpp_rtp_be16(p + 2) + 1u) * 4u > len)
 		return RTPP_MEDIA_MALFORMED;
 	return RTPP_MEDIA_RTCP;
 }
@@ -300,7 +431,7 @@ static inline enum rtpp_media_kind rtpp_media_check_dtls13(const uint8_t *p, uin
 			return RTPP_MEDIA_MALFORMED;
 		/* Where the length is depends on the connection ID's length. */
 		if (!(p[0] & 0x10)) {
-			uint32_t rec = rtpp_media_be16(p + hdr);
+			uint32_t rec = rtpp_rtp_be16(p + hdr);
 
 			if (rec == 0 || rec > len - hdr - 2)
 				return RTPP_MEDIA_MALFORMED;
@@ -334,21 +465,21 @@ static inline enum rtpp_media_kind rtpp_media_classify_slow(const uint8_t *p, ui
 	if (b0 < 4) {
 		uint32_t msg;
 
-		if (len < RTPP_MEDIA_STUN_HDR_LEN || rtpp_media_be32(p + 4) != RTPP_MEDIA_STUN_COOKIE)
+		if (len < RTPP_MEDIA_STUN_HDR_LEN || rtpp_rtp_be32(p + 4) != RTPP_MEDIA_STUN_COOKIE)
 			return RTPP_MEDIA_MALFORMED;
-		msg = rtpp_media_be16(p + 2);
+		msg = rtpp_rtp_be16(p + 2);
 		if ((msg & 3) != 0 || RTPP_MEDIA_STUN_HDR_LEN + msg != len)
 			return RTPP_MEDIA_MALFORMED;
 		return RTPP_MEDIA_STUN;
 	}
 	if (b0 >= 16 && b0 < 20) {
-		if (len < RTPP_MEDIA_ZRTP_HDR_LEN || rtpp_media_be32(p + 4) != RTPP_MEDIA_ZRTP_MAGIC)
+		if (len < RTPP_MEDIA_ZRTP_HDR_LEN || rtpp_rtp_be32(p + 4) != RTPP_MEDIA_ZRTP_MAGIC)
 			return RTPP_MEDIA_MALFORMED;
 		return RTPP_MEDIA_ZRTP;
 	}
 	if (b0 >= 20 && b0 < 32) {
 		if (len < RTPP_MEDIA_DTLS_HDR_LEN || p[1] != RTPP_MEDIA_DTLS_MAJOR ||
-		    RTPP_MEDIA_DTLS_HDR_LEN + rtpp_media_be16(p + 11) > len)
+		    RTPP_MEDIA_DTLS_HDR_LEN + rtpp_rtp_be16(p + 11) > len)
 			return RTPP_MEDIA_MALFORMED;
 		return RTPP_MEDIA_DTLS;
 	}
