@@ -649,31 +649,36 @@ static void test_jitter_paced_is_zero(void **state)
 static const int hand_offsets_ms[] = { 0, 1, -1, 2, 0, 0 };
 static const uint32_t hand_j16[] = { 0, 8, 23, 46, 59, 55 };
 
-static void hand_sequence(uint32_t ts0, uint64_t tsc0)
+/* Feeds the six packets into a fresh *j, checking each step; the state is
+ * left for more. */
+static void hand_sequence(struct rtpp_rtp_jitter *j, uint32_t ts0, uint64_t tsc0)
 {
-	struct rtpp_rtp_jitter j = { 0 };
 	const uint64_t mult = rtpp_rtp_clock_mult(8000, EXACT_HZ);
 
+	memset(j, 0, sizeof(*j));
 	for (unsigned int i = 0; i < 6; i++) {
-		paced(&j, ts0, tsc0, mult, i, 8 * hand_offsets_ms[i]);
-		assert_int_equal(j.jitter, hand_j16[i]);
+		paced(j, ts0, tsc0, mult, i, 8 * hand_offsets_ms[i]);
+		assert_int_equal(j->jitter, hand_j16[i]);
 	}
-	assert_true(rtpp_rtp_jitter_ms(&j, 8000) == 0.4296875);
-	assert_true(rtpp_rtp_jitter_ms(&j, 0) == 0.0);
+	assert_true(rtpp_rtp_jitter_ms(j, 8000) == 0.4296875);
+	assert_true(rtpp_rtp_jitter_ms(j, 0) == 0.0);
+	assert_int_equal(j->ssrc_changes, 0); /* the first SSRC is no change */
 }
 
 static void test_jitter_hand_worked(void **state)
 {
+	struct rtpp_rtp_jitter j;
 	(void)state;
-	hand_sequence(0x12345678, 1000 * UNIT_CYCLES);
+	hand_sequence(&j, 0x12345678, 1000 * UNIT_CYCLES);
 }
 
 /* The same across the wrap of the RTP timestamp, then of the TSC. */
 static void test_jitter_wraps(void **state)
 {
+	struct rtpp_rtp_jitter h;
 	(void)state;
-	hand_sequence(0xffffffffu - 2 * 160, 1000 * UNIT_CYCLES);
-	hand_sequence(0x12345678, UINT64_MAX - 3 * 160 * UNIT_CYCLES);
+	hand_sequence(&h, 0xffffffffu - 2 * 160, 1000 * UNIT_CYCLES);
+	hand_sequence(&h, 0x12345678, UINT64_MAX - 3 * 160 * UNIT_CYCLES);
 
 	/*
 	 * With a TSC whose conversion rounds (3.7 GHz, 48 kHz), a TSC that wraps
@@ -750,15 +755,12 @@ static void test_jitter_against_float_reference(void **state)
 
 static void test_jitter_ssrc_changes(void **state)
 {
-	struct rtpp_rtp_jitter j = { 0 };
+	struct rtpp_rtp_jitter j;
 	const uint64_t mult = rtpp_rtp_clock_mult(8000, EXACT_HZ);
 	const uint64_t tsc0 = 1000 * UNIT_CYCLES;
 	(void)state;
 
-	for (unsigned int i = 0; i < 6; i++)
-		paced(&j, 0, tsc0, mult, i, 8 * hand_offsets_ms[i]);
-	assert_int_equal(j.jitter, 55);
-	assert_int_equal(j.ssrc_changes, 0); /* the first SSRC is no change */
+	hand_sequence(&j, 0, tsc0); /* J * 16 = 55 */
 
 	/* Another sender, its timestamps 100 ms (800 units) off the first's:
 	 * restart, no D across them. */
@@ -803,14 +805,12 @@ static void test_jitter_ssrc_changes(void **state)
 
 static void test_jitter_payload_type_and_jumps(void **state)
 {
-	struct rtpp_rtp_jitter j = { 0 };
+	struct rtpp_rtp_jitter j;
 	const uint64_t mult = rtpp_rtp_clock_mult(8000, EXACT_HZ);
 	const uint64_t tsc0 = 1000 * UNIT_CYCLES;
 	(void)state;
 
-	for (unsigned int i = 0; i < 6; i++)
-		paced(&j, 0, tsc0, mult, i, 8 * hand_offsets_ms[i]);
-	assert_int_equal(j.jitter, 55);
+	hand_sequence(&j, 0, tsc0); /* J * 16 = 55 */
 
 	/* Comfort noise (PT 13), 5 ms late: a new payload type starts transit
 	 * afresh, so no D; the next one, as late, gives D = 0. */
