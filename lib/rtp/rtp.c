@@ -4,11 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-static inline uint32_t be32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 #define RTCP_HDR_LEN 4
 #define RTCP_SSRC_LEN 4
 #define RTCP_SENDER_INFO_LEN 20 /* NTP (8), RTP timestamp, packet and octet counts */
@@ -19,16 +14,16 @@ static void parse_reports(const uint8_t *p, unsigned int count, struct rtpp_rtcp
 	for (unsigned int i = 0; i < count && out->n_reports < RTPP_RTCP_MAX_REPORTS; i++) {
 		const uint8_t *b = p + (size_t)i * RTCP_REPORT_LEN;
 		struct rtpp_rtcp_report *r = &out->reports[out->n_reports++];
-		uint32_t lost24 = be32_at(b + 4) & 0xffffff;
+		uint32_t lost24 = rtpp_rtp_be32(b + 4) & 0xffffff;
 
-		r->ssrc = be32_at(b);
+		r->ssrc = rtpp_rtp_be32(b);
 		r->fraction_lost = b[4];
 		/* 24-bit two's complement */
 		r->cumulative_lost = (int32_t)(lost24 ^ 0x800000) - 0x800000;
-		r->ext_max_seq = be32_at(b + 8);
-		r->jitter = be32_at(b + 12);
-		r->lsr = be32_at(b + 16);
-		r->dlsr = be32_at(b + 20);
+		r->ext_max_seq = rtpp_rtp_be32(b + 8);
+		r->jitter = rtpp_rtp_be32(b + 12);
+		r->lsr = rtpp_rtp_be32(b + 16);
+		r->dlsr = rtpp_rtp_be32(b + 20);
 	}
 }
 
@@ -58,9 +53,10 @@ int rtpp_rtcp_parse(const uint8_t *payload, uint32_t len, struct rtpp_rtcp_info 
 				return -EINVAL;
 			if (!out->has_sr) {
 				out->has_sr = true;
-				out->sr_ssrc = be32_at(p + 4);
+				out->sr_ssrc = rtpp_rtp_be32(p + 4);
 				/* middle 32 bits of the 64-bit NTP timestamp */
-				out->sr_lsr = (uint32_t)(be32_at(p + 8) << 16 | be32_at(p + 12) >> 16);
+				out->sr_lsr = (uint32_t)(rtpp_rtp_be32(p + 8) << 16 |
+							 rtpp_rtp_be32(p + 12) >> 16);
 			}
 			parse_reports(p + 8 + RTCP_SENDER_INFO_LEN, count, out);
 		} else if (p[1] == RTPP_RTCP_PT_RR) {
@@ -161,4 +157,76 @@ void rtpp_rtcp_summarize(const struct rtpp_rtcp_leg_state *const *copies, unsign
 				out->rtt_last_tsc = s->rtt_last_tsc;
 		}
 	}
+}
+
+const char *rtpp_media_kind_name(enum rtpp_media_kind k)
+{
+	switch (k) {
+	case RTPP_MEDIA_RTP:
+		return "rtp";
+	case RTPP_MEDIA_RTCP:
+		return "rtcp";
+	case RTPP_MEDIA_STUN:
+		return "stun";
+	case RTPP_MEDIA_DTLS:
+		return "dtls";
+	case RTPP_MEDIA_ZRTP:
+		return "zrtp";
+	case RTPP_MEDIA_NOT_MEDIA:
+		return "not_media";
+	case RTPP_MEDIA_MALFORMED:
+		return "malformed";
+	}
+	return "unknown";
+}
+
+uint64_t rtpp_rtp_clock_mult(uint32_t clock_rate, uint64_t tsc_hz)
+{
+	if (clock_rate == 0 || tsc_hz == 0)
+		return 0;
+	return (uint64_t)((((unsigned __int128)clock_rate << 32) + tsc_hz / 2) / tsc_hz);
+}
+
+/* clang-format off */
+static const uint32_t static_clock_rate[] = {
+	[0] = 8000,	/* PCMU */
+	[3] = 8000,	/* GSM */
+	[4] = 8000,	/* G723 */
+	[5] = 8000,	/* DVI4 */
+	[6] = 16000,	/* DVI4 */
+	[7] = 8000,	/* LPC */
+	[8] = 8000,	/* PCMA */
+	[9] = 8000,	/* G722: 8000 by RFC 3551's own error, kept for compatibility */
+	[10] = 44100,	/* L16 stereo */
+	[11] = 44100,	/* L16 mono */
+	[12] = 8000,	/* QCELP */
+	[13] = 8000,	/* CN */
+	[14] = 90000,	/* MPA */
+	[15] = 8000,	/* G728 */
+	[16] = 11025,	/* DVI4 */
+	[17] = 22050,	/* DVI4 */
+	[18] = 8000,	/* G729 */
+	[25] = 90000,	/* CelB */
+	[26] = 90000,	/* JPEG */
+	[28] = 90000,	/* nv */
+	[31] = 90000,	/* H261 */
+	[32] = 90000,	/* MPV */
+	[33] = 90000,	/* MP2T */
+	[34] = 90000,	/* H263 */
+};
+/* clang-format on */
+
+uint32_t rtpp_rtp_static_clock_rate(uint8_t pt)
+{
+	if (pt >= sizeof(static_clock_rate) / sizeof(static_clock_rate[0]))
+		return 0;
+	return static_clock_rate[pt];
+}
+
+double rtpp_rtp_jitter_ms(const struct rtpp_rtp_jitter *j, uint32_t clock_rate)
+{
+	if (clock_rate == 0)
+		return 0.0;
+	return (double)__atomic_load_n(&j->jitter, __ATOMIC_RELAXED) * 1000.0 /
+	       (16.0 * (double)clock_rate);
 }
