@@ -160,8 +160,8 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 	    rtpp_rpc_register_unary(s->rpc, METHOD("GetSessionStatus"), status_rpc, s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, METHOD("ListSessions"), list_rpc, s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, METHOD("UpdateSession"), update_rpc, s) != 0 ||
-	    rtpp_rpc_register_stream(s->rpc, METHOD("StreamSessionEvents"), events_rpc,
-				     events_gone, s) != 0 ||
+	    rtpp_rpc_register_stream(s->rpc, METHOD("StreamSessionEvents"), events_rpc, events_gone,
+				     s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, "/grpc.health.v1.Health/Check", health_rpc, s) != 0 ||
 	    rtpp_rpc_register_stream(s->rpc, "/grpc.health.v1.Health/Watch", health_watch_rpc,
 				     health_watch_gone, s) != 0 ||

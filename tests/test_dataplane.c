@@ -156,10 +156,15 @@ static uint64_t create(const char *listen, const char *forward, const char *dest
 	uint64_t id;
 
 	/* As the data plane makes them by default: strict source, A learns when not given. */
-	p.leg[0] = (struct rtpp_leg){ .local = ep(listen), .iface = IFACE_A, .neigh = RTPP_NEIGH_NONE,
-				      .learning = RTPP_LEARN_OPEN, .flags = RTPP_LEG_F_STRICT };
-	p.leg[1] = (struct rtpp_leg){ .local = ep(forward), .remote = ep(destination),
-				      .iface = IFACE_B, .flags = RTPP_LEG_F_STRICT };
+	p.leg[0] = (struct rtpp_leg){ .local = ep(listen),
+				      .iface = IFACE_A,
+				      .neigh = RTPP_NEIGH_NONE,
+				      .learning = RTPP_LEARN_OPEN,
+				      .flags = RTPP_LEG_F_STRICT };
+	p.leg[1] = (struct rtpp_leg){ .local = ep(forward),
+				      .remote = ep(destination),
+				      .iface = IFACE_B,
+				      .flags = RTPP_LEG_F_STRICT };
 	p.leg[1].rtcp_port = (uint16_t)(p.leg[1].remote.port + 1);
 	p.leg[1].neigh = rtpp_neigh_ref(rtpp_dataplane_test_neigh(dp), IFACE_B,
 					&p.leg[1].remote.addr);

@@ -197,9 +197,9 @@ static void test_flow_sum_is_64_bit(void **state)
 /* ---- port counters ---- */
 
 static const char *const port_names[] = {
-	"rx_packets", "rx_bytes",    "tx_packets", "tx_bytes",  "rx_dropped",     "tx_dropped",
-	"to_kernel",  "from_kernel", "no_session", "malformed", "kernel_dropped",
-	"kernel_rate_limited",
+	"rx_packets", "rx_bytes",   "tx_packets",     "tx_bytes",
+	"rx_dropped", "tx_dropped", "to_kernel",      "from_kernel",
+	"no_session", "malformed",  "kernel_dropped", "kernel_rate_limited",
 };
 static const size_t port_offsets[] = {
 	offsetof(struct rtpp_iface_counters, rx_packets),
@@ -361,11 +361,11 @@ static void test_tables_read_what_was_summed(void **state)
 	set_flow(&c[0], 1);
 	set_flow(&c[1], 2);
 	rtpp_flow_counters_sum(c, sizeof(c[0]), 2, &s);
-	const uint64_t flow_want[] = { s.rx_packets,   s.rx_bytes,       s.tx_packets,
-				       s.tx_bytes,     s.drop_no_remote, s.drop_no_neighbour,
-				       s.drop_tx_full, s.rtp_lost, s.drop_foreign_source,
+	const uint64_t flow_want[] = { s.rx_packets,     s.rx_bytes,       s.tx_packets,
+				       s.tx_bytes,       s.drop_no_remote, s.drop_no_neighbour,
+				       s.drop_tx_full,   s.rtp_lost,       s.drop_foreign_source,
 				       s.drop_not_media, s.drop_malformed, s.drop_rate_limit,
-				       s.drop_paused, s.stun_dtls, s.ssrc_changes };
+				       s.drop_paused,    s.stun_dtls,      s.ssrc_changes };
 	assert_int_equal(rtpp_flow_counter_nfields, DIM(flow_want));
 	for (unsigned int i = 0; i < rtpp_flow_counter_nfields; i++)
 		assert_int_equal(rtpp_counter_read(&s, rtpp_flow_counter_fields[i].offset),

@@ -75,12 +75,12 @@ void rtpp_api_parse_media(const Rtpproxy__MediaOptions *pb, struct rtpp_media_ov
 	if (pb == NULL)
 		return;
 /* Each rule is a one-field oneof: its case is set when the client gave it. */
-#define TAKE(flag, field)                              \
-	do {                                           \
-		if (pb->field##_set_case != 0) {       \
-			out->set |= (flag);            \
-			out->v.field = pb->field;      \
-		}                                      \
+#define TAKE(flag, field)                         \
+	do {                                      \
+		if (pb->field##_set_case != 0) {  \
+			out->set |= (flag);       \
+			out->v.field = pb->field; \
+		}                                 \
 	} while (0)
 	TAKE(RTPP_MEDIA_STRICT_SOURCE, strict_source);
 	TAKE(RTPP_MEDIA_RELAY_UNRECOGNISED, relay_unrecognised);
@@ -141,8 +141,7 @@ enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest 
 }
 
 static enum rtpp_api_status parse_leg_update(const char *field, const Rtpproxy__LegUpdate *pb,
-					     struct rtpp_leg_update *out, char *err,
-					     size_t errlen)
+					     struct rtpp_leg_update *out, char *err, size_t errlen)
 {
 	char sub[48];
 	enum rtpp_api_status st;
@@ -173,8 +172,7 @@ static enum rtpp_api_status parse_leg_update(const char *field, const Rtpproxy__
 }
 
 enum rtpp_api_status rtpp_api_parse_update(const Rtpproxy__UpdateSessionRequest *req,
-					   struct rtpp_session_update *out, char *err,
-					   size_t errlen)
+					   struct rtpp_session_update *out, char *err, size_t errlen)
 {
 	enum rtpp_api_status st;
 

@@ -72,8 +72,7 @@ void rtpp_api_media_to_pb(const struct rtpp_media_options *o, Rtpproxy__MediaOpt
 void rtpp_api_parse_media(const Rtpproxy__MediaOptions *pb, struct rtpp_media_override *out);
 /* UpdateSessionRequest into an update; INVALID_ARGUMENT naming the field. */
 enum rtpp_api_status rtpp_api_parse_update(const Rtpproxy__UpdateSessionRequest *req,
-					   struct rtpp_session_update *out, char *err,
-					   size_t errlen);
+					   struct rtpp_session_update *out, char *err, size_t errlen);
 
 /* Paging limits of ListSessions. */
 #define RTPP_API_PAGE_DEFAULT 100

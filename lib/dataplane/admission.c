@@ -149,7 +149,8 @@ int rtpp_admission_remote(const struct rtpp_admission *a, const char *field,
 		/* Detached (tests, bench): every remote is on-link and allowed. */
 		if (remote->addr.family != local->addr.family || remote->port == 0 ||
 		    addr_unusable_remote(&remote->addr)) {
-			snprintf(err, errlen, "%s: not a unicast address and port of the family", field);
+			snprintf(err, errlen, "%s: not a unicast address and port of the family",
+				 field);
 			return -EINVAL;
 		}
 		*nh = remote->addr;
@@ -167,8 +168,9 @@ int rtpp_admission_expected(const struct rtpp_admission *a, const char *field,
 	if (expected->family == RTPP_AF_NONE)
 		return 0;
 	if (expected->family != local->addr.family || addr_unusable_remote(expected)) {
-		snprintf(err, errlen, "%s: %s is not a unicast address of the local endpoint's family",
-			 field, rtpp_addr_format(expected, s, sizeof(s)));
+		snprintf(err, errlen,
+			 "%s: %s is not a unicast address of the local endpoint's family", field,
+			 rtpp_addr_format(expected, s, sizeof(s)));
 		return -EINVAL;
 	}
 	if (a->cfg != NULL && !rtpp_config_remote_allowed(a->cfg, expected)) {
@@ -211,8 +213,8 @@ int rtpp_admission_check(const struct rtpp_admission *a, const struct rtpp_sessi
 		rc = -EINVAL;
 	}
 	if (rc == 0)
-		rc = rtpp_admission_expected(a, "source_expected_address", &req->expected[RTPP_LEG_A],
-					     &req->listen, err, errlen);
+		rc = rtpp_admission_expected(a, "source_expected_address",
+					     &req->expected[RTPP_LEG_A], &req->listen, err, errlen);
 	return rc;
 }
 

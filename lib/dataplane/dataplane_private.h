@@ -120,9 +120,9 @@ struct rtpp_dataplane {
 	volatile int stop;
 	bool started;
 	uint64_t started_tsc;
-	uint64_t next_neigh_timer_tsc; /* main only */
-	uint32_t sweep_cursor;         /* main only: where the timeout sweep goes on */
-	uint64_t next_sweep_tsc;       /* main only */
+	uint64_t next_neigh_timer_tsc;              /* main only */
+	uint32_t sweep_cursor;                      /* main only: where the timeout sweep goes on */
+	uint64_t next_sweep_tsc;                    /* main only */
 	uint64_t latches, relatches, latch_refused; /* main only: what candidates came to */
 
 	pthread_mutex_t lock; /* see the top of this file */

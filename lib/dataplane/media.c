@@ -67,8 +67,9 @@ int rtpp_media_init(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	static unsigned int generation;
 
 	for (unsigned int pt = 0; pt < RTPP_RTP_PT_DYNAMIC; pt++)
-		dp->static_clock_mult[pt] = (uint32_t)rtpp_rtp_clock_mult(
-			rtpp_rtp_static_clock_rate((uint8_t)pt), rte_get_tsc_hz());
+		dp->static_clock_mult[pt] =
+			(uint32_t)rtpp_rtp_clock_mult(rtpp_rtp_static_clock_rate((uint8_t)pt),
+						      rte_get_tsc_hz());
 	dp->candidate_gap_tsc = rte_get_tsc_hz() / (1000000 / CANDIDATE_GAP_US);
 	if (dp->cfg != NULL) {
 		kernel_limit(&dp->kernel_control, dp->cfg->dataplane.kernel_control_pps);
@@ -140,9 +141,9 @@ int rtpp_media_apply(struct rtpp_media_options *opts, const struct rtpp_media_ov
 			v = *(const uint32_t *)(const void *)src;
 		if (v < r->min || v > r->max ||
 		    (r->bit == RTPP_MEDIA_CLOCK_RATE && v != 0 && v < 1000)) {
-			snprintf(err, errlen, "media.%s: %" PRIu64 " is out of range (%s%" PRIu64
-				 "..%" PRIu64 ")", r->name, v,
-				 r->bit == RTPP_MEDIA_CLOCK_RATE ? "0 or " : "",
+			snprintf(err, errlen,
+				 "media.%s: %" PRIu64 " is out of range (%s%" PRIu64 "..%" PRIu64 ")",
+				 r->name, v, r->bit == RTPP_MEDIA_CLOCK_RATE ? "0 or " : "",
 				 r->bit == RTPP_MEDIA_CLOCK_RATE ? 1000 : r->min, r->max);
 			return -EINVAL;
 		}
@@ -181,7 +182,8 @@ int rtpp_media_rate_acquire_locked(struct rtpp_dataplane *dp, uint32_t pps, uint
 			free_slot = i;
 	}
 	if (free_slot == 0) {
-		snprintf(err, errlen, "media: %u distinct rate limits are in use, no room for another",
+		snprintf(err, errlen,
+			 "media: %u distinct rate limits are in use, no room for another",
 			 RTPP_RATE_PROFILES - 1);
 		return -ENOSPC;
 	}
@@ -218,7 +220,7 @@ void rtpp_media_rate_release_locked(struct rtpp_dataplane *dp, uint16_t profile)
 void rtpp_media_leg_rules(const struct rtpp_dataplane *dp, const struct rtpp_media_options *opts,
 			  struct rtpp_leg *leg)
 {
-	leg->flags &= (uint8_t)~(RTPP_LEG_F_STRICT | RTPP_LEG_F_RELAY_ANY);
+	leg->flags &= (uint8_t) ~(RTPP_LEG_F_STRICT | RTPP_LEG_F_RELAY_ANY);
 	if (opts->strict_source)
 		leg->flags |= RTPP_LEG_F_STRICT;
 	if (opts->relay_unrecognised)
@@ -303,8 +305,7 @@ void rtpp_media_close_locked(struct rtpp_dataplane *dp, uint32_t index,
 	if (final != NULL || rtpp_events_wanted_locked(dp))
 		rtpp_views_session_status_locked(dp, index, snap);
 	if (rtpp_events_wanted_locked(dp))
-		rtpp_events_emit_status_locked(dp, RTPP_EVENT_CLOSED, snap, old,
-					       RTPP_SESSION_CLOSED);
+		rtpp_events_emit_status_locked(dp, RTPP_EVENT_CLOSED, snap, old, RTPP_SESSION_CLOSED);
 	if (final != NULL)
 		final->state = RTPP_SESSION_CLOSED;
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
@@ -348,8 +349,8 @@ static void latch(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno,
 	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
 	const struct rtpp_leg *leg = &s->leg[legno];
 	struct rtpp_session_info *info = rtpp_session_info_mut(dp->sessions, index);
-	const struct rtpp_leg_learn *learn =
-		&rtpp_session_learn_array(dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno];
+	const struct rtpp_leg_learn *learn = &rtpp_session_learn_array(
+		dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno];
 	struct rtpp_leg v = *leg;
 	struct rtpp_addr nh;
 	char why[160], shown[RTPP_ENDPOINT_STRLEN];
@@ -399,9 +400,8 @@ static void latch(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno,
 	else
 		dp->latches++;
 	DP_LOG(INFO, "session %" PRIu64 ": %s %s %s (SSRC %08x)\n", info->id, leg_names[legno],
-	       relatch ? "re-latched to" : "latched", rtpp_endpoint_format(&c->src, shown,
-									sizeof(shown)),
-	       c->ssrc);
+	       relatch ? "re-latched to" : "latched",
+	       rtpp_endpoint_format(&c->src, shown, sizeof(shown)), c->ssrc);
 	rtpp_neigh_service_probe_new_locked(dp, neigh);
 	rtpp_events_emit_latched_locked(dp, index, legno, relatch);
 	rtpp_media_restate_locked(dp, index);
@@ -419,8 +419,8 @@ static void confirm_rtcp_port(struct rtpp_dataplane *dp, uint32_t index, unsigne
 	v.rtcp_port = c->src.port;
 	v.flags |= RTPP_LEG_F_RTCP_CONFIRMED;
 	rtpp_session_leg_update(dp->sessions, index, legno, &v,
-				&rtpp_session_learn_array(dp->sessions)[index * RTPP_LEGS_PER_SESSION +
-									legno]);
+				&rtpp_session_learn_array(
+					dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno]);
 }
 
 static void decide(struct rtpp_dataplane *dp, const struct rtpp_latch_candidate *c)
@@ -454,8 +454,7 @@ static void decide(struct rtpp_dataplane *dp, const struct rtpp_latch_candidate 
 		break;
 	case RTPP_LEARN_LATCHED: {
 		/* A NAT rebinding: the latched SSRC, and the latched source silent long enough. */
-		uint64_t last = rtpp_session_last_rx_tsc(dp->sessions, index,
-							 (int)(legno * 2));
+		uint64_t last = rtpp_session_last_rx_tsc(dp->sessions, index, (int)(legno * 2));
 		uint64_t silence = c->tsc > last ? c->tsc - last : 0;
 
 		if (c->ssrc != 0 && c->ssrc == leg->ssrc &&
@@ -489,8 +488,8 @@ static void close_window(struct rtpp_dataplane *dp, uint32_t index, unsigned int
 {
 	const struct rtpp_leg *leg = &rtpp_session_get(dp->sessions, index)->leg[legno];
 	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
-	struct rtpp_leg_learn learn =
-		rtpp_session_learn_array(dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno];
+	struct rtpp_leg_learn learn = rtpp_session_learn_array(
+		dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno];
 	struct rtpp_leg v = *leg;
 	char why[128];
 
@@ -560,8 +559,8 @@ static bool sweep_one(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_ts
 		}
 	}
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
-		const struct rtpp_leg_learn *learn =
-			&rtpp_session_learn_array(dp->sessions)[index * RTPP_LEGS_PER_SESSION + l];
+		const struct rtpp_leg_learn *learn = &rtpp_session_learn_array(
+			dp->sessions)[index * RTPP_LEGS_PER_SESSION + l];
 
 		if (s->leg[l].learning == RTPP_LEARN_OPEN && learn->window_end_tsc != 0 &&
 		    now_tsc >= learn->window_end_tsc)

@@ -109,7 +109,7 @@ struct rtpp_dataplane_info {
 	uint32_t neighbours;
 	uint64_t uptime_s; /* since start; 0 before */
 	unsigned int mbufs_free;
-	uint64_t events_lost; /* worker reports lost to a full event ring */
+	uint64_t events_lost;   /* worker reports lost to a full event ring */
 	uint64_t latches;       /* remotes learnt from the media */
 	uint64_t relatches;     /* NAT rebindings followed */
 	uint64_t latch_refused; /* learnt remotes refused by policy or route */

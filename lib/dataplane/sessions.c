@@ -79,8 +79,8 @@ static void leg_learning(const struct rtpp_session_request *req, unsigned int l,
 	p->leg[l].learning = RTPP_LEARN_OPEN;
 	/* Static sessions are provisioned for as long as the proxy runs: no window. */
 	if (!req->is_static && m->learning_window_ms != 0)
-		p->learn[l].window_end_tsc =
-			rte_rdtsc() + m->learning_window_ms * rte_get_tsc_hz() / 1000;
+		p->learn[l].window_end_tsc = rte_rdtsc() +
+					     m->learning_window_ms * rte_get_tsc_hz() / 1000;
 }
 
 int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
@@ -225,16 +225,15 @@ static int plan_leg(struct rtpp_dataplane *dp, uint32_t index, unsigned int l,
 		c->v.learning = RTPP_LEARN_GIVEN;
 		c->v.ssrc = 0;
 		c->v.neigh = c->new_neigh;
-	} else if (u->relearn ||
-		   (u->set_expected && c->v.learning != RTPP_LEARN_GIVEN &&
-		    c->v.learning != RTPP_LEARN_LATCHED)) {
+	} else if (u->relearn || (u->set_expected && c->v.learning != RTPP_LEARN_GIVEN &&
+				  c->v.learning != RTPP_LEARN_LATCHED)) {
 		/* Learning (again): from the expected address, or within a new window. */
 		memset(&c->v.remote, 0, sizeof(c->v.remote));
 		c->v.flags &= (uint8_t)~RTPP_LEG_F_RTCP_CONFIRMED;
 		c->v.ssrc = 0;
 		c->v.neigh = RTPP_NEIGH_NONE;
-		c->v.learning = c->learn.expected.family != RTPP_AF_NONE ? RTPP_LEARN_EXPECTED
-									 : RTPP_LEARN_OPEN;
+		c->v.learning = c->learn.expected.family != RTPP_AF_NONE ? RTPP_LEARN_EXPECTED :
+									   RTPP_LEARN_OPEN;
 		c->learn.window_end_tsc =
 			c->v.learning == RTPP_LEARN_OPEN && m->learning_window_ms != 0 &&
 					!rtpp_session_get_info(dp->sessions, index)->is_static ?

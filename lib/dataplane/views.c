@@ -73,8 +73,8 @@ void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
 	}
 	for (unsigned int leg = 0; leg < RTPP_LEGS_PER_SESSION; leg++) {
 		const struct rtpp_leg *l = &s->leg[leg];
-		const struct rtpp_leg_learn *learn =
-			&rtpp_session_learn_array(dp->sessions)[index * RTPP_LEGS_PER_SESSION + leg];
+		const struct rtpp_leg_learn *learn = &rtpp_session_learn_array(
+			dp->sessions)[index * RTPP_LEGS_PER_SESSION + leg];
 		struct rtpp_leg_state *ls = &out->leg_state[leg];
 
 		leg_quality(dp, index, leg, &out->legs[leg]);

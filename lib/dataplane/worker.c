@@ -174,9 +174,8 @@ static inline bool source_is(const uint8_t *frame, const struct rtpp_udp_view *v
 static inline bool source_addr_is(const uint8_t *frame, const struct rtpp_udp_view *v,
 				  const struct rtpp_addr *addr)
 {
-	return addr->family == v->family &&
-	       memcmp(rtpp_pkt_src_addr(frame, v), addr->bytes,
-		      v->family == RTPP_AF_INET ? 4 : 16) == 0;
+	return addr->family == v->family && memcmp(rtpp_pkt_src_addr(frame, v), addr->bytes,
+						   v->family == RTPP_AF_INET ? 4 : 16) == 0;
 }
 
 /*
@@ -223,13 +222,10 @@ static __rte_noinline bool learning_source(struct rtpp_worker *w, uintptr_t flow
 					   enum rtpp_media_kind kind, const uint8_t *payload,
 					   struct rtpp_flow_counters *fc, uint64_t now_tsc)
 {
-	const struct rtpp_session *s =
-		&rtpp_session_array(w->dp->sessions)[rtpp_flow_session(flow)];
+	const struct rtpp_session *s = &rtpp_session_array(w->dp->sessions)[rtpp_flow_session(flow)];
 	const struct rtpp_leg *live = &s->leg[rtpp_flow_leg(flow)];
-	const struct rtpp_leg_learn *learn =
-		&rtpp_session_learn_array(w->dp->sessions)[rtpp_flow_session(flow) *
-								   RTPP_LEGS_PER_SESSION +
-							   rtpp_flow_leg(flow)];
+	const struct rtpp_leg_learn *learn = &rtpp_session_learn_array(
+		w->dp->sessions)[rtpp_flow_session(flow) * RTPP_LEGS_PER_SESSION + rtpp_flow_leg(flow)];
 	struct rtpp_leg_learn rules = *learn;
 	bool eligible;
 
@@ -274,10 +270,9 @@ static __rte_noinline bool foreign_source(struct rtpp_worker *w, uintptr_t flow,
 
 /* May this packet enter through its leg? Counts the refusals of foreign sources. */
 static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_leg *in,
-				   uint32_t sn, const uint8_t *frame,
-				   const struct rtpp_udp_view *v, enum rtpp_media_kind kind,
-				   const uint8_t *payload, struct rtpp_flow_counters *fc,
-				   uint64_t now_tsc)
+				   uint32_t sn, const uint8_t *frame, const struct rtpp_udp_view *v,
+				   enum rtpp_media_kind kind, const uint8_t *payload,
+				   struct rtpp_flow_counters *fc, uint64_t now_tsc)
 {
 	switch (in->learning) {
 	case RTPP_LEARN_GIVEN:
@@ -309,9 +304,8 @@ static inline bool rate_admitted(const struct rtpp_dataplane *dp, uint16_t profi
 {
 	struct rtpp_rate_profile *p = &dp->rate_profiles[profile];
 
-	if (p->pps_limit != 0 &&
-	    rte_meter_srtcm_color_blind_check(&fc->meter_pps, &p->pps, now_tsc, 1) !=
-		    RTE_COLOR_GREEN)
+	if (p->pps_limit != 0 && rte_meter_srtcm_color_blind_check(&fc->meter_pps, &p->pps, now_tsc,
+								   1) != RTE_COLOR_GREEN)
 		return false;
 	return p->bps_limit == 0 ||
 	       rte_meter_srtcm_color_blind_check(&fc->meter_bps, &p->bps, now_tsc, ip_len) ==
@@ -329,11 +323,10 @@ static inline void inspect_media(struct rtpp_worker *w, uintptr_t flow, const st
 		rtpp_rtp_seq_update(&fc->rtp, rtpp_rtp_seq_of(payload));
 		rtpp_rtp_jitter_update(&fc->jitter, pt, rtpp_rtp_ssrc_of(payload),
 				       rtpp_rtp_ts_of(payload), now_tsc,
-				       pt < RTPP_RTP_PT_DYNAMIC ? w->dp->static_clock_mult[pt]
-								: in->clock_mult);
+				       pt < RTPP_RTP_PT_DYNAMIC ? w->dp->static_clock_mult[pt] :
+								  in->clock_mult);
 	} else if (kind == RTPP_MEDIA_RTCP) {
-		inspect_rtcp(w, rtpp_flow_session(flow), rtpp_flow_leg(flow), payload, len,
-			     now_tsc);
+		inspect_rtcp(w, rtpp_flow_session(flow), rtpp_flow_leg(flow), payload, len, now_tsc);
 	} else if (kind != RTPP_MEDIA_NOT_MEDIA && kind != RTPP_MEDIA_MALFORMED) {
 		fc->stun_dtls++;
 	}
@@ -505,7 +498,8 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[0]);
 				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[1]);
 				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)]);
-				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)].drop_foreign_source);
+				rte_prefetch0(
+					&w->flow_counters[rtpp_flow_slot(f)].drop_foreign_source);
 			}
 		}
 		for (uint16_t j = 0; j < chunk; j++) {

@@ -115,12 +115,12 @@ struct rtpp_session_info {
 	enum rtpp_session_state state;
 	uint8_t is_static;
 	uint8_t rtcp; /* port+1 of every endpoint relays RTCP */
-	bool media_seen; /* a packet was accepted */
+	bool media_seen;     /* a packet was accepted */
 	uint64_t created_ns; /* CLOCK_REALTIME */
 	uint64_t created_tsc;
 	struct rtpp_media_options media;
 	uint32_t relatches[RTPP_LEGS_PER_SESSION];
-	uint64_t latched_ns[RTPP_LEGS_PER_SESSION];  /* CLOCK_REALTIME, 0: never */
+	uint64_t latched_ns[RTPP_LEGS_PER_SESSION];     /* CLOCK_REALTIME, 0: never */
 	uint64_t unresolved_tsc[RTPP_LEGS_PER_SESSION]; /* next hop unresolved since; 0: fine */
 	enum rtpp_close_reason close_reason;
 	uint8_t error_leg;  /* which leg the error is about */

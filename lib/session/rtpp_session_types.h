@@ -49,9 +49,9 @@ enum rtpp_session_state {
 struct rtpp_media_options {
 	bool strict_source;      /* once a leg's remote is known, refuse every other source */
 	bool relay_unrecognised; /* relay payloads that are not RTP, RTCP, STUN or DTLS */
-	uint32_t learning_window_ms;    /* after learning opens, how long an unannounced source may latch */
-	uint32_t relatch_silence_ms;    /* a NAT rebinding re-latches after this much silence */
-	uint32_t inactivity_timeout_s;  /* no media either way this long: close; 0 never */
+	uint32_t learning_window_ms; /* after learning opens, how long an unannounced source may latch */
+	uint32_t relatch_silence_ms;   /* a NAT rebinding re-latches after this much silence */
+	uint32_t inactivity_timeout_s; /* no media either way this long: close; 0 never */
 	uint32_t first_media_timeout_s; /* no media at all this long after creation: close; 0 never */
 	uint32_t max_lifetime_s;        /* close this long after creation; 0 never */
 	uint32_t rate_limit_pps;        /* per direction; 0 unlimited */
@@ -123,11 +123,11 @@ enum rtpp_leg_learning {
 /* Why a session ended. The values are the API's CloseReason. */
 enum rtpp_close_reason {
 	RTPP_CLOSE_NONE = 0,
-	RTPP_CLOSE_DESTROYED,     /* DestroySession */
-	RTPP_CLOSE_INACTIVITY,    /* media stopped (inactivity_timeout_s) */
-	RTPP_CLOSE_NO_MEDIA,      /* media never started (first_media_timeout_s) */
-	RTPP_CLOSE_LIFETIME,      /* max_lifetime_s reached */
-	RTPP_CLOSE_SHUTDOWN,      /* the proxy stopped */
+	RTPP_CLOSE_DESTROYED,  /* DestroySession */
+	RTPP_CLOSE_INACTIVITY, /* media stopped (inactivity_timeout_s) */
+	RTPP_CLOSE_NO_MEDIA,   /* media never started (first_media_timeout_s) */
+	RTPP_CLOSE_LIFETIME,   /* max_lifetime_s reached */
+	RTPP_CLOSE_SHUTDOWN,   /* the proxy stopped */
 };
 
 /* One leg's learning and forwarding, as reported. */
@@ -150,7 +150,7 @@ struct rtpp_flow_stats {
 	uint64_t drop_no_remote;
 	uint64_t drop_no_neighbour;
 	uint64_t drop_tx_full;
-	uint64_t rtp_lost;    /* sequence gaps (RTP flows) */
+	uint64_t rtp_lost;            /* sequence gaps (RTP flows) */
 	uint64_t drop_foreign_source; /* from an address:port that is not the leg's remote */
 	uint64_t drop_not_media;      /* neither RTP/RTCP nor STUN/DTLS */
 	uint64_t drop_malformed;      /* RTP or RTCP whose header does not hold together */
@@ -158,10 +158,10 @@ struct rtpp_flow_stats {
 	uint64_t drop_paused;         /* the direction is paused (hold) */
 	uint64_t stun_dtls;           /* STUN and DTLS packets relayed (RFC 7983) */
 	uint64_t ssrc_changes;        /* RTP flows: a new SSRC took over */
-	uint64_t last_rx_tsc; /* last accepted packet, the latest of the copies; 0: none */
-	uint8_t jitter_pt;       /* RTP flows: payload type of the latest packet */
-	uint32_t jitter_units16; /* its RFC 3550 A.8 jitter, in RTP units x 16 */
-	double jitter_ms;        /* the same in ms, once its clock is known; 0: unknown */
+	uint64_t last_rx_tsc;         /* last accepted packet, the latest of the copies; 0: none */
+	uint8_t jitter_pt;            /* RTP flows: payload type of the latest packet */
+	uint32_t jitter_units16;      /* its RFC 3550 A.8 jitter, in RTP units x 16 */
+	double jitter_ms;             /* the same in ms, once its clock is known; 0: unknown */
 };
 
 /* What RTCP tells of one leg's remote (see lib/rtp). */

@@ -30,7 +30,7 @@ struct rtpp_session_table {
 	struct rte_hash *ids;        /* session id -> index (main lcore only) */
 	struct rtpp_session *sessions;
 	struct rtpp_session_info *info;
-	struct rtpp_leg_learn *learn;          /* [index * 2 + leg] */
+	struct rtpp_leg_learn *learn;        /* [index * 2 + leg] */
 	struct rtpp_flow_counters *counters; /* [worker][index * 4 + flow] */
 	struct rtpp_rtcp_leg_state *rtcp;    /* [worker][index * 2 + leg] */
 	uint32_t *free_stack;
@@ -463,8 +463,8 @@ uint64_t rtpp_session_last_rx_tsc(const struct rtpp_session_table *t, uint32_t i
 	uint64_t latest = 0;
 
 	for (uint16_t w = 0; w < t->n_workers; w++) {
-		const struct rtpp_flow_counters *c =
-			t->counters + w * per_worker + (size_t)index * RTPP_FLOWS_PER_SESSION;
+		const struct rtpp_flow_counters *c = t->counters + w * per_worker +
+						     (size_t)index * RTPP_FLOWS_PER_SESSION;
 
 		for (unsigned int f = first; f < end; f++) {
 			uint64_t last = __atomic_load_n(&c[f].last_rx_tsc, __ATOMIC_RELAXED);

@@ -40,11 +40,11 @@ struct rtpp_flow_counters {
 
 	/* Line 1: RTP quality, and refusals. */
 	uint64_t drop_foreign_source __rte_cache_aligned; /* not from the leg's remote */
-	uint64_t drop_not_media;  /* neither RTP/RTCP nor STUN/DTLS/ZRTP */
-	uint64_t drop_malformed;  /* RTP or RTCP whose header does not hold together */
-	uint64_t drop_rate_limit; /* over the session's rate limit */
-	uint64_t drop_paused;     /* the direction is paused */
-	uint64_t stun_dtls;       /* STUN, DTLS and ZRTP relayed */
+	uint64_t drop_not_media;                          /* neither RTP/RTCP nor STUN/DTLS/ZRTP */
+	uint64_t drop_malformed;       /* RTP or RTCP whose header does not hold together */
+	uint64_t drop_rate_limit;      /* over the session's rate limit */
+	uint64_t drop_paused;          /* the direction is paused */
+	uint64_t stun_dtls;            /* STUN, DTLS and ZRTP relayed */
 	struct rtpp_rtp_jitter jitter; /* RTP flows: RFC 3550 A.8 and SSRC changes */
 
 	/* Line 2: rate limit state and latch candidates. */

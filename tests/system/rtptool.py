@@ -33,6 +33,7 @@ import select
 import socket
 import struct
 import sys
+import threading
 import time
 
 # Linux constants that Python's socket module does not always export.
@@ -191,6 +192,30 @@ def cmd_send(args):
     s = make_socket(fam, src)
     set_buf(s, SO_SNDBUFFORCE, socket.SO_SNDBUF, 4 << 20)
     dst = sockaddr(fam, host, port)
+    # A symmetric RTP endpoint (a phone): what comes back to the sending
+    # socket is counted by a thread, with the sources it came from.
+    back = {"received": 0, "sources": {}, "seqs": set()}
+    stop_reading = threading.Event()
+
+    def read_back():
+        s.settimeout(0.1)
+        while not stop_reading.is_set():
+            try:
+                data, addr = s.recvfrom(65535)
+            except (socket.timeout, ConnectionRefusedError):
+                continue
+            except OSError:
+                return
+            back["received"] += 1
+            src_text = sockaddr_to_text(fam, addr)
+            back["sources"][src_text] = back["sources"].get(src_text, 0) + 1
+            seq_no = parse_seq(data, False)
+            if seq_no is not None:
+                back["seqs"].add(seq_no)
+    reader = None
+    if args.receive_back:
+        reader = threading.Thread(target=read_back, daemon=True)
+        reader.start()
     interval = 1.0 / args.rate
     # Send in small bursts so that the pacing stays accurate at high rates
     # without a syscall-heavy sleep per packet.
@@ -231,6 +256,13 @@ def cmd_send(args):
                 raise
             seq += 1
     elapsed = time.monotonic() - start
+    if reader is not None:
+        # Let what the other side sends after our last packet come in too.
+        linger_end = time.monotonic() + min(args.receive_linger, MAX_TIME)
+        while time.monotonic() < linger_end and back["received"] < args.receive_back:
+            time.sleep(0.05)
+        stop_reading.set()
+        reader.join(1.0)
     s.close()
     summary = {
         "sent": sent, "requested": args.count, "skipped": skipped, "errors": errors,
@@ -240,6 +272,9 @@ def cmd_send(args):
         "timed_out": seq < end_seq,
         "ok": sent + skipped == args.count,
     }
+    if reader is not None:
+        summary["back"] = {"received": back["received"], "distinct": len(back["seqs"]),
+                           "sources": back["sources"]}
     if not args.quiet:
         print(json.dumps(summary), flush=True)
     return 0 if summary["ok"] else 1
@@ -651,6 +686,10 @@ def main(argv=None):
     sp.add_argument("--dst", required=True, help="ADDR:PORT or [ADDR6]:PORT")
     sp.add_argument("--src", help="bind to this ADDR:PORT first")
     sp.add_argument("--rate", type=int, default=10000, help="packets per second (default 10000)")
+    sp.add_argument("--receive-back", type=int, default=0, metavar="N",
+                    help="also count what comes back to the sending socket (expect N)")
+    sp.add_argument("--receive-linger", type=float, default=3.0,
+                    help="after sending, wait this long for the N packets to come back")
     stream_opts(sp)
     sp.set_defaults(func=cmd_send)
 

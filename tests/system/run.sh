@@ -28,7 +28,7 @@ fi
 
 rtpp_require_root || exit 77
 
-RUN_BUDGET=${RTPP_RUN_BUDGET:-420} # seconds for the whole run (< 8 min)
+RUN_BUDGET=${RTPP_RUN_BUDGET:-540} # seconds for the whole run (< 10 min)
 CASE_LIMIT=${RTPP_CASE_LIMIT:-60}  # seconds for one case
 READY_TIMEOUT=20
 
@@ -371,7 +371,7 @@ ctl() { in_ns "$NS_PX" "$HERE/../../usertools/rtpproxyctl" --json "$@"; }
 case_grpc() {
 	case_start "$SESSION_V4" "$B_V4" # resolves B; the gRPC session shares that next hop
 	local out id ev_pid p1 n=2000
-	ctl watch --count 3 --seconds 30 >"$RTPP_DIR/events.json" 2>"$RTPP_DIR/events.err" &
+	ctl watch --count 4 --seconds 30 >"$RTPP_DIR/events.json" 2>"$RTPP_DIR/events.err" &
 	ev_pid=$!
 
 	out=$(ctl health)
@@ -414,7 +414,7 @@ case_grpc() {
 	evs=$(python3 -c 'import json,sys
 print(" ".join("%s/%s/%s" % (e["type"], e["session"], e["sequence"])
                for e in map(json.loads, sys.stdin) if e))' <"$RTPP_DIR/events.json" 2>&1)
-	[[ $evs == "created/$id/1 state_changed/$id/2 closed/$id/3" ]] ||
+	[[ $evs == "created/$id/1 latched/$id/2 state_changed/$id/3 closed/$id/4" ]] ||
 		fail "events: got '$evs' ($(head -c 300 "$RTPP_DIR/events.err"))"
 	case_stop
 }
@@ -552,7 +552,7 @@ case_reflection() {
 			if "services" in r else r)(d[os.environ["V"]])' <<<"$out" 2>&1)
 		want="-|grpc.health.v1.Health grpc.reflection.v1.ServerReflection"
 		want+=" grpc.reflection.v1alpha.ServerReflection rtpproxy.RtpProxy|rtpproxy.proto"
-		want+="|CreateSession DestroySession GetSessionStatus ListSessions StreamSessionEvents"
+		want+="|CreateSession DestroySession GetSessionStatus ListSessions StreamSessionEvents UpdateSession"
 		want+="|1|t-v4|rtpproxy.proto|health.proto|health.proto"
 		want+="|grpc/reflection/$v/reflection.proto|5|5|0|OK"
 		[[ $got == "$want" ]] || {
@@ -564,7 +564,7 @@ case_reflection() {
 	out=$(ctl services)
 	got=$(rtpp_json '" ".join("%s:%s" % (s["name"], ",".join(m["name"] + ("*" if m["server_streaming"] else "")
 		for m in s.get("methods", []))) for s in d["services"])' <<<"$out" 2>&1)
-	want="rtpproxy.RtpProxy:CreateSession,DestroySession,GetSessionStatus,ListSessions,StreamSessionEvents*"
+	want="rtpproxy.RtpProxy:CreateSession,DestroySession,GetSessionStatus,ListSessions,StreamSessionEvents*,UpdateSession"
 	want+=" grpc.health.v1.Health:Check,Watch*"
 	want+=" grpc.reflection.v1.ServerReflection:ServerReflectionInfo*"
 	want+=" grpc.reflection.v1alpha.ServerReflection:ServerReflectionInfo*"
@@ -880,10 +880,207 @@ check_bad_line() {
 	grep -q 'listen' <<<"$hit" || fail "$what: error does not name the field (listen): $hit"
 }
 
+
+# ------------------------------------------------------------------ media
+
+# attacker_up: a third host X (203.0.113.66) on A's segment, in a namespace
+# of its own: A's eth0 and X's link are bridged inside A.
+ATTACKER_V4=203.0.113.66
+attacker_up() {
+	NS_X=rtpp-$RTPP_TAG-x
+	ip netns add "$NS_X" || return 1
+	ip -n "$NS_X" link set lo up
+	ip -n "$NS_A" link add br0 type bridge || return 1
+	ip -n "$NS_A" addr flush dev eth0
+	ip -n "$NS_A" link set eth0 master br0
+	ip -n "$NS_A" link add xa type veth peer name eth0 netns "$NS_X" || return 1
+	ip -n "$NS_A" link set xa master br0
+	in_ns "$NS_X" ethtool -K eth0 tx off >/dev/null 2>&1
+	in_ns "$NS_A" ethtool -K xa tx off >/dev/null 2>&1
+	ip -n "$NS_A" link set xa up
+	ip -n "$NS_A" link set br0 up
+	ip -n "$NS_A" addr add "$A_V4/24" dev br0 || return 1
+	ip -n "$NS_X" addr add "$ATTACKER_V4/24" dev eth0 || return 1
+	ip -n "$NS_X" link set eth0 up
+}
+attacker_down() { [[ -n ${NS_X:-} ]] && { _rtpp_kill_ns_pids "$NS_X"; ip netns del "$NS_X" 2>/dev/null; }; }
+
+# spray NAME PORTS...: X sends 300 RTP packets of its own SSRC to each of the
+# proxy's access ports, at 1000 packets/s, in the background (SPRAY_PIDS).
+spray() {
+	local name=$1 p
+	shift
+	for p in "$@"; do
+		ip netns exec "$NS_X" "$PYTHON" "$RTPTOOL" send --dst "$PX_A_V4:$p" \
+			--src "$ATTACKER_V4:7000" --count 300 --rate 1000 --ssrc 0x0bad0bad \
+			--pattern 66 --receive-back 1 --receive-linger 1 --timeout 10 \
+			>"$RTPP_DIR/$name-$p.json" 2>&1 &
+		SPRAY_PIDS+=($!)
+	done
+}
+
+# The caller is behind a NAT (A rewrites its source port 50300 -> 61300) and
+# announces A's address; the callee's address is given. X sprays the
+# session's access ports before, during and after the call. The call must
+# lose nothing either way, X must receive nothing, and every refused packet
+# must show as dropped_foreign_source.
+case_media_attack() {
+	case_start "$SESSION_V4" "$B_V4"
+	local out id n=800 st back x_got
+	SPRAY_PIDS=()
+	attacker_up || fail "could not add the attacker's namespace"
+	in_ns "$NS_A" iptables -t nat -A POSTROUTING -p udp -s "$A_V4" --sport 50300 \
+		-j SNAT --to-source "$A_V4:61300" || fail "iptables SNAT in A (is iptables installed?)"
+	rtpp_host_resolve "$NS_X" "$PX_A_V4" || rtpp_host_pin "$NS_X" "$PX_A_V4" "$(rtpp_px_mac pxa)"
+
+	out=$(ctl create $PX_A_V4:20300 $PX_B_V4:30300 $B_V4:40300 --expect-source "$A_V4" \
+		--name call)
+	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	# Before the call: nothing from X may latch.
+	spray before 20300 20301
+	for p in "${SPRAY_PIDS[@]}"; do rtpp_wait_pid "$p" 15; done
+	SPRAY_PIDS=()
+	st=$(ctl status "$id")
+	[[ $(rtpp_json '"%s %s" % (d["state"], d["leg_a"]["learning"])' <<<"$st") == "connecting learning from expected" ]] ||
+		fail "after X's spray the session moved: $st"
+
+	# The call: B answers once A's first packets are through; X sprays meanwhile.
+	rtpp_recv_start "$NS_B" callee --bind $B_V4:40300 --expect-src $PX_B_V4:30300 --count $n \
+		--pattern 31 --timeout 30 --idle-timeout 4 || fail "receiver callee"
+	local callee_rx=$RECV_PID
+	ip netns exec "$NS_A" "$PYTHON" "$RTPTOOL" send --dst $PX_A_V4:20300 --src $A_V4:50300 \
+		--count $n --rate 100 --pattern 31 --ssrc 0xca11e5 --receive-back $n \
+		--receive-linger 4 --timeout 25 >"$RTPP_DIR/caller.json" 2>&1 &
+	local caller=$!
+	sleep 0.5
+	spray during 20300 20301
+	sender callee-tx "$NS_B" --dst $PX_B_V4:30300 --src $B_V4:40300 --count $n --rate 100 \
+		--pattern 32 --ssrc 0xca11ee --timeout 20
+	sender_ok callee-tx
+	wait_recv callee "$callee_rx" 30
+	rtpp_wait_pid "$caller" 30
+	back=$(rtpp_json '"%d %s" % (d["back"]["distinct"], ",".join(d["back"]["sources"]))' <"$RTPP_DIR/caller.json")
+	[[ $back == "$n $PX_A_V4:20300" ]] ||
+		fail "the caller got back '$back', want all $n from $PX_A_V4:20300: $(head -c 400 "$RTPP_DIR/caller.json")"
+	for p in "${SPRAY_PIDS[@]}"; do rtpp_wait_pid "$p" 15; done
+	SPRAY_PIDS=()
+	# After the call: still nothing.
+	spray after 20300 20301
+	for p in "${SPRAY_PIDS[@]}"; do rtpp_wait_pid "$p" 15; done
+	for f in before-20300 before-20301 during-20300 during-20301 after-20300 after-20301; do
+		x_got=$(rtpp_json 'd["back"]["received"]' <"$RTPP_DIR/$f.json") ||
+			fail "spray $f: $(head -c 300 "$RTPP_DIR/$f.json")"
+		[[ $x_got == 0 ]] || fail "the attacker received $x_got packets (spray $f)"
+	done
+	st=$(ctl status "$id")
+	[[ $(rtpp_json '"%s %s %s" % (d["state"], d["leg_a"]["learning"], d["source"])' <<<"$st") == "active latched $A_V4:61300" ]] ||
+		fail "leg A did not latch to the caller's NAT address: $st"
+	local refused
+	refused=$(rtpp_json 'd["a_to_b"]["dropped_foreign_source"] + d["rtcp_a_to_b"]["dropped_foreign_source"]' <<<"$st")
+	((refused >= 1800)) || fail "dropped_foreign_source $refused, want >= 1800 (6 sprays of 300): $st"
+	attacker_down
+	case_stop
+}
+
+# NAT rebinding: the caller's mapping changes port mid-call (same SSRC). The
+# call goes on to the new port once the old one has been silent.
+case_media_rebind() {
+	case_start "$SESSION_V4" "$B_V4"
+	local out id st
+	in_ns "$NS_A" iptables -t nat -A POSTROUTING -p udp -s "$A_V4" --sport 50400 \
+		-j SNAT --to-source "$A_V4:61400" || fail "iptables SNAT in A"
+	out=$(ctl create $PX_A_V4:20400 $PX_B_V4:30400 $B_V4:40400 --expect-source "$A_V4" \
+		--no-rtcp --relatch-silence-ms 300)
+	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	rtpp_recv_start "$NS_B" callee --bind $B_V4:40400 --expect-src $PX_B_V4:30400 --count 400 \
+		--pattern 41 --timeout 30 --idle-timeout 5 || fail "receiver callee"
+	local callee_rx=$RECV_PID
+	sender first "$NS_A" --dst $PX_A_V4:20400 --src $A_V4:50400 --count 200 --rate 100 \
+		--pattern 41 --ssrc 0x5a5a --timeout 10
+	sender_ok first
+	# The NAT forgets the mapping and makes a new one: a new source port.
+	in_ns "$NS_A" iptables -t nat -F POSTROUTING
+	in_ns "$NS_A" iptables -t nat -A POSTROUTING -p udp -s "$A_V4" --sport 50400 \
+		-j SNAT --to-source "$A_V4:61401"
+	in_ns "$NS_A" conntrack -F >/dev/null 2>&1 || true
+	sleep 0.5
+	sender second "$NS_A" --dst $PX_A_V4:20400 --src $A_V4:50400 --count 200 --rate 100 \
+		--start-seq 200 --pattern 41 --ssrc 0x5a5a --timeout 10
+	sender_ok second
+	rtpp_wait_pid "$callee_rx" 30
+	st=$(ctl status "$id")
+	[[ $(rtpp_json '"%s %d" % (d["source"], d["leg_a"]["relatches"])' <<<"$st") == "$A_V4:61401 1" ]] ||
+		fail "leg A did not follow the rebinding: $st"
+	local got
+	got=$(rtpp_json 'd["received"]' <"$RTPP_DIR/callee.json")
+	((got >= 390)) || fail "the callee got $got of 400 across the rebinding: $(recv_line callee)"
+	case_stop
+}
+
+# A session whose media never comes, and one whose media stops, are closed
+# by their timeouts with the reason, and their ports return.
+case_media_timeout() {
+	case_start "$SESSION_V4" "$B_V4"
+	local out id1 id2 ev_pid free0 free1
+	free0=$(rtpp_tq 'q("/rtpproxy/ports")["access"]["media_ports_free"]')
+	ctl watch --count 8 --seconds 20 >"$RTPP_DIR/events.json" 2>"$RTPP_DIR/events.err" &
+	ev_pid=$!
+	sleep 0.5
+	out=$(ctl create $PX_A_V4:0 $PX_B_V4:0 $B_V4:40500 --source $A_V4:50500 \
+		--first-media-timeout 2 --inactivity-timeout 1)
+	id1=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	out=$(ctl create $PX_A_V4:20510 $PX_B_V4:30510 $B_V4:40510 --source $A_V4:50510 \
+		--first-media-timeout 30 --inactivity-timeout 2)
+	id2=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	sender brief "$NS_A" --dst $PX_A_V4:20510 --src $A_V4:50510 --count 50 --rate 100 --timeout 5
+	sender_ok brief
+	sleep 5
+	[[ $(rtpp_json 'd["code"]' <<<"$(ctl status "$id1")") == NOT_FOUND ]] ||
+		fail "the session without media is still there after its 2 s: $(ctl status "$id1")"
+	[[ $(rtpp_json 'd["code"]' <<<"$(ctl status "$id2")") == NOT_FOUND ]] ||
+		fail "the silent session is still there after its 2 s: $(ctl status "$id2")"
+	rtpp_wait_pid "$ev_pid" 25
+	local evs
+	evs=$(python3 -c 'import json,sys
+print(" ".join("%s/%s/%s" % (e["type"], e["session"], e.get("close_reason", ""))
+               for e in map(json.loads, sys.stdin) if e and e["type"] == "closed"))' <"$RTPP_DIR/events.json" 2>&1)
+	[[ $evs == *"closed/$id1/no_media"* && $evs == *"closed/$id2/inactivity"* ]] ||
+		fail "CLOSED events with reasons: got '$evs'"
+	sleep 0.5
+	free1=$(rtpp_tq 'q("/rtpproxy/ports")["access"]["media_ports_free"]')
+	[[ $free1 == "$free0" ]] || fail "access media ports free: $free0 before, $free1 after the expiries"
+	case_stop
+}
+
+# Non-RTP at a session's port is dropped and counted; RTP beside it passes.
+case_media_validation() {
+	case_start "$SESSION_V4" "$B_V4"
+	local st
+	rtpp_recv_start "$NS_B" rtp --bind $B_V4:40000 --expect-src $PX_B_V4:30000 --count 500 \
+		--pattern 61 --timeout 20 --idle-timeout 3 || fail "receiver"
+	local rp=$RECV_PID
+	sender rtp "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 500 --rate 1000 --pattern 61 --timeout 10
+	sender_ok rtp
+	# Plain text from the same source: not media.
+	in_ns "$NS_A" "$PYTHON" -c 'import socket
+s = socket.socket(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("'"$A_V4"'", 50000))
+for i in range(100): s.sendto(b"GET / HTTP/1.0\r\n\r\n", ("'"$PX_A_V4"'", 20000))'
+	wait_recv rtp "$rp" 20
+	sleep 0.3
+	st=$(session_dump)
+	local nm
+	nm=$(rtpp_tq 'q("/rtpproxy/session,1")["a_to_b"]["drop_not_media"]')
+	[[ $nm == 100 ]] || fail "drop_not_media $nm, want 100: $st"
+	case_stop
+}
+
 # ================================================================== runner
 
 ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc quality scale
-	mtls reflection policy events_slow_subscriber idle_sleep unix_api)
+	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
+	media_timeout media_validation)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
