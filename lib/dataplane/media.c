@@ -392,6 +392,8 @@ static void latch(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno,
 	 */
 	if (old_neigh != RTPP_NEIGH_NONE)
 		rtpp_neigh_unref(dp->neigh, old_neigh);
+	/* The latch came from an accepted packet: the session has media. */
+	info->media_seen = true;
 	if (relatch)
 		info->relatches[legno]++;
 	info->latched_ns[legno] = realtime_ns();

@@ -216,6 +216,11 @@ def cmd_send(args):
     if args.receive_back:
         reader = threading.Thread(target=read_back, daemon=True)
         reader.start()
+    if args.ready_file:
+        with open(args.ready_file, "w") as f:
+            f.write("%d\n" % os.getpid())
+    # Bound (and reading) already: the other side may start now.
+    time.sleep(min(max(args.start_delay, 0.0), MAX_TIME))
     interval = 1.0 / args.rate
     # Send in small bursts so that the pacing stays accurate at high rates
     # without a syscall-heavy sleep per packet.
@@ -688,6 +693,9 @@ def main(argv=None):
     sp.add_argument("--rate", type=int, default=10000, help="packets per second (default 10000)")
     sp.add_argument("--receive-back", type=int, default=0, metavar="N",
                     help="also count what comes back to the sending socket (expect N)")
+    sp.add_argument("--start-delay", type=float, default=0.0,
+                    help="seconds between binding (and reading) and the first packet")
+    sp.add_argument("--ready-file", help="create this file once the socket is bound")
     sp.add_argument("--receive-linger", type=float, default=3.0,
                     help="after sending, wait this long for the N packets to come back")
     stream_opts(sp)

@@ -944,24 +944,31 @@ case_media_attack() {
 	[[ $(rtpp_json '"%s %s" % (d["state"], d["leg_a"]["learning"])' <<<"$st") == "connecting learning from expected" ]] ||
 		fail "after X's spray the session moved: $st"
 
-	# The call: B answers once A's first packets are through; X sprays meanwhile.
-	rtpp_recv_start "$NS_B" callee --bind $B_V4:40300 --expect-src $PX_B_V4:30300 --count $n \
-		--pattern 31 --timeout 30 --idle-timeout 4 || fail "receiver callee"
-	local callee_rx=$RECV_PID
+	# The call: B answers once A's first packets are through; X sprays
+	# meanwhile. Each end sends from the port it receives on (symmetric RTP)
+	# and counts what comes back to it.
+	rm -f "$RTPP_DIR/callee.ready"
+	ip netns exec "$NS_B" "$PYTHON" "$RTPTOOL" send --dst $PX_B_V4:30300 --src $B_V4:40300 \
+		--count $n --rate 100 --pattern 32 --ssrc 0xca11ee --receive-back $n \
+		--receive-linger 4 --start-delay 1.5 --ready-file "$RTPP_DIR/callee.ready" \
+		--timeout 30 >"$RTPP_DIR/callee.send.json" 2>&1 &
+	local callee=$!
+	for _ in $(seq 1 60); do [[ -e $RTPP_DIR/callee.ready ]] && break; sleep 0.05; done
 	ip netns exec "$NS_A" "$PYTHON" "$RTPTOOL" send --dst $PX_A_V4:20300 --src $A_V4:50300 \
 		--count $n --rate 100 --pattern 31 --ssrc 0xca11e5 --receive-back $n \
-		--receive-linger 4 --timeout 25 >"$RTPP_DIR/caller.json" 2>&1 &
+		--receive-linger 4 --timeout 30 >"$RTPP_DIR/caller.json" 2>&1 &
 	local caller=$!
 	sleep 0.5
 	spray during 20300 20301
-	sender callee-tx "$NS_B" --dst $PX_B_V4:30300 --src $B_V4:40300 --count $n --rate 100 \
-		--pattern 32 --ssrc 0xca11ee --timeout 20
-	sender_ok callee-tx
-	wait_recv callee "$callee_rx" 30
+	rtpp_wait_pid "$callee" 35
+	sender_ok callee
 	rtpp_wait_pid "$caller" 30
 	back=$(rtpp_json '"%d %s" % (d["back"]["distinct"], ",".join(d["back"]["sources"]))' <"$RTPP_DIR/caller.json")
 	[[ $back == "$n $PX_A_V4:20300" ]] ||
 		fail "the caller got back '$back', want all $n from $PX_A_V4:20300: $(head -c 400 "$RTPP_DIR/caller.json")"
+	back=$(rtpp_json '"%d %s" % (d["back"]["distinct"], ",".join(d["back"]["sources"]))' <"$RTPP_DIR/callee.send.json")
+	[[ $back == "$n $PX_B_V4:30300" ]] ||
+		fail "the callee got back '$back', want all $n from $PX_B_V4:30300: $(head -c 400 "$RTPP_DIR/callee.send.json")"
 	for p in "${SPRAY_PIDS[@]}"; do rtpp_wait_pid "$p" 15; done
 	SPRAY_PIDS=()
 	# After the call: still nothing.
@@ -975,9 +982,18 @@ case_media_attack() {
 	st=$(ctl status "$id")
 	[[ $(rtpp_json '"%s %s %s" % (d["state"], d["leg_a"]["learning"], d["source"])' <<<"$st") == "active latched $A_V4:61300" ]] ||
 		fail "leg A did not latch to the caller's NAT address: $st"
-	local refused
-	refused=$(rtpp_json 'd["a_to_b"]["dropped_foreign_source"] + d["rtcp_a_to_b"]["dropped_foreign_source"]' <<<"$st")
-	((refused >= 1800)) || fail "dropped_foreign_source $refused, want >= 1800 (6 sprays of 300): $st"
+	# Every sprayed packet was refused and counted: as a foreign source on the
+	# RTP port, and as malformed on the RTCP port (RTP there is not RTCP).
+	local refused sent_rtp=0 sent_rtcp=0 k
+	for f in before during after; do
+		k=$(rtpp_json 'd["sent"]' <"$RTPP_DIR/$f-20300.json") && sent_rtp=$((sent_rtp + k))
+		k=$(rtpp_json 'd["sent"]' <"$RTPP_DIR/$f-20301.json") && sent_rtcp=$((sent_rtcp + k))
+	done
+	refused=$(rtpp_json '"%d %d" % (d["a_to_b"]["dropped_foreign_source"], d["rtcp_a_to_b"]["dropped_malformed"] + d["rtcp_a_to_b"]["dropped_foreign_source"])' <<<"$st")
+	[[ $refused == "$sent_rtp $sent_rtcp" ]] ||
+		fail "refused (RTP, RTCP port) $refused, X sent $sent_rtp $sent_rtcp: $st"
+	[[ $(rtpp_json '"%d %d" % (d["a_to_b"]["packets_sent"], d["b_to_a"]["packets_sent"])' <<<"$st") == "$n $n" ]] ||
+		fail "the call's counters: $st"
 	attacker_down
 	case_stop
 }
@@ -993,18 +1009,18 @@ case_media_rebind() {
 		--no-rtcp --relatch-silence-ms 300)
 	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
 	rtpp_recv_start "$NS_B" callee --bind $B_V4:40400 --expect-src $PX_B_V4:30400 --count 400 \
-		--pattern 41 --timeout 30 --idle-timeout 5 || fail "receiver callee"
+		--pattern 41 --ssrc 0x5a5a --timeout 30 --idle-timeout 5 || fail "receiver callee"
 	local callee_rx=$RECV_PID
 	sender first "$NS_A" --dst $PX_A_V4:20400 --src $A_V4:50400 --count 200 --rate 100 \
 		--pattern 41 --ssrc 0x5a5a --timeout 10
 	sender_ok first
-	# The NAT forgets the mapping and makes a new one: a new source port.
-	in_ns "$NS_A" iptables -t nat -F POSTROUTING
-	in_ns "$NS_A" iptables -t nat -A POSTROUTING -p udp -s "$A_V4" --sport 50400 \
+	# The NAT drops the mapping and makes a new one: the same stream (SSRC,
+	# sequence) now leaves from another port. (A second SNAT rule on a second
+	# local port: conntrack keeps the first mapping for as long as it lives.)
+	in_ns "$NS_A" iptables -t nat -A POSTROUTING -p udp -s "$A_V4" --sport 50401 \
 		-j SNAT --to-source "$A_V4:61401"
-	in_ns "$NS_A" conntrack -F >/dev/null 2>&1 || true
 	sleep 0.5
-	sender second "$NS_A" --dst $PX_A_V4:20400 --src $A_V4:50400 --count 200 --rate 100 \
+	sender second "$NS_A" --dst $PX_A_V4:20400 --src $A_V4:50401 --count 200 --rate 100 \
 		--start-seq 200 --pattern 41 --ssrc 0x5a5a --timeout 10
 	sender_ok second
 	rtpp_wait_pid "$callee_rx" 30
