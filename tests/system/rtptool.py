@@ -29,6 +29,7 @@ import errno
 import functools
 import json
 import os
+import random
 import select
 import socket
 import struct
@@ -212,6 +213,12 @@ def cmd_send(args):
             seq_no = parse_seq(data, False)
             if seq_no is not None:
                 back["seqs"].add(seq_no)
+    # --jitter-ms: each packet leaves up to that much after its due time,
+    # uniformly at random (seeded), and the RFC 3550 A.8 jitter of the times
+    # it really left at is computed here, to compare with the proxy's figure.
+    rng = random.Random(args.seed)
+    jitter_offsets = [rng.uniform(0.0, args.jitter_ms / 1000.0) for _ in range(args.count)]
+    send_times = []
     reader = None
     if args.receive_back:
         reader = threading.Thread(target=read_back, daemon=True)
@@ -236,6 +243,8 @@ def cmd_send(args):
         if now >= deadline:
             break
         due = start + (seq - args.start_seq) * interval
+        if args.jitter_ms:
+            due += jitter_offsets[seq - args.start_seq]
         if due > now:
             time.sleep(min(due - now, deadline - now))
             continue
@@ -248,6 +257,8 @@ def cmd_send(args):
             pkt = build(args, seq)
             try:
                 s.sendto(pkt, dst)
+                if args.jitter_ms:
+                    send_times.append((time.monotonic(), seq))
                 sent += 1
             except ConnectionRefusedError:
                 # A previous ICMP unreachable: the datagram was not sent.
@@ -277,6 +288,16 @@ def cmd_send(args):
         "timed_out": seq < end_seq,
         "ok": sent + skipped == args.count,
     }
+    if args.jitter_ms and len(send_times) > 1:
+        clock = args.ts_step * args.rate  # RTP units per second
+        j = 0.0
+        prev = None
+        for t, q in send_times:
+            transit = t * clock - q * args.ts_step
+            if prev is not None:
+                j += (abs(transit - prev) - j) / 16.0
+            prev = transit
+        summary["sent_jitter_ms"] = round(j / clock * 1000.0, 4)
     if reader is not None:
         summary["back"] = {"received": back["received"], "distinct": len(back["seqs"]),
                            "sources": back["sources"]}
@@ -693,6 +714,9 @@ def main(argv=None):
     sp.add_argument("--rate", type=int, default=10000, help="packets per second (default 10000)")
     sp.add_argument("--receive-back", type=int, default=0, metavar="N",
                     help="also count what comes back to the sending socket (expect N)")
+    sp.add_argument("--jitter-ms", type=float, default=0.0,
+                    help="send each packet up to this late, uniformly (RFC 3550 jitter)")
+    sp.add_argument("--seed", type=int, default=7, help="of --jitter-ms's draws")
     sp.add_argument("--start-delay", type=float, default=0.0,
                     help="seconds between binding (and reading) and the first packet")
     sp.add_argument("--ready-file", help="create this file once the socket is bound")
