@@ -529,6 +529,8 @@ dataplane:
 EOF
 		# PROXY_IDLE_SLEEP: dataplane.idle_sleep_us for cases that need one
 		[[ -n ${PROXY_IDLE_SLEEP:-} ]] && printf '  idle_sleep_us: %s\n' "$PROXY_IDLE_SLEEP"
+		# PROXY_KERNEL_PPS: dataplane.kernel_rate_pps for cases that need one
+		[[ -n ${PROXY_KERNEL_PPS:-} ]] && printf '  kernel_rate_pps: %s\n' "$PROXY_KERNEL_PPS"
 		# PROXY_API_YAML: an api: section for cases that need one
 		[[ -n ${PROXY_API_YAML:-} ]] && printf '%s\n' "$PROXY_API_YAML"
 		# PROXY_POLICY_YAML: a policy: section (allowed_remotes) for cases that need one

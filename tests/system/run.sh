@@ -1205,11 +1205,52 @@ case_media_jitter() {
 	case_stop
 }
 
+# A flood at a port no session has is metered on its way to the kernel
+# (kernel_rate_pps 500); ARP/ND and ping have their own budget and keep
+# working, and so does the API.
+case_kernel_limit() {
+	PROXY_KERNEL_PPS=500 case_start "$SESSION_V4" "$B_V4"
+	local lim0 lim1 tk0 tk1 sent out
+	read -r lim0 tk0 <<<"$(port_counters access/kernel_rate_limited access/to_kernel)"
+	sender flood "$NS_A" --dst $PX_A_V4:25000 --src $A_V4:55000 --count 10000 --rate 5000 \
+		--timeout 10
+	sent=$(rtpp_json 'd["sent"]' <"$RTPP_DIR/flood.send.json")
+	out=$(in_ns "$NS_A" ping -c 3 -i 0.2 -W 1 "$PX_A_V4" 2>&1) ||
+		fail "ping during/after the flood: $out"
+	read -r lim1 tk1 <<<"$(port_counters access/kernel_rate_limited access/to_kernel)"
+	# 2 s at 5,000/s against 500/s with a bucket of 50: about 9,000 refused.
+	((lim1 - lim0 >= 8000 && lim1 - lim0 <= sent)) ||
+		fail "kernel_rate_limited grew by $((lim1 - lim0)) for $sent flooded packets (want about 9,000)"
+	((tk1 - tk0 <= 1500)) || fail "to_kernel grew by $((tk1 - tk0)): the flood was not held to 500/s"
+	[[ $(rtpp_json 'd["status"]' <<<"$(ctl health)") == SERVING ]] || fail "health after the flood"
+	case_stop
+}
+
+# A next hop that never answers ARP puts its session in ERROR with a reason,
+# reported as STATE_CHANGED and ERROR events.
+case_media_error() {
+	case_start "$SESSION_V4" "$B_V4"
+	local out id ev_pid st evs
+	ctl watch --count 3 --seconds 15 >"$RTPP_DIR/events.json" 2>"$RTPP_DIR/events.err" &
+	ev_pid=$!
+	sleep 0.5
+	out=$(ctl create $PX_A_V4:20900 $PX_B_V4:30900 198.51.100.99:40900 --source $A_V4:50900)
+	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	rtpp_wait_pid "$ev_pid" 20
+	st=$(ctl status "$id")
+	[[ $(rtpp_json '"%s|%s" % (d["state"], d["error"])' <<<"$st") == "error|leg B: next hop 198.51.100.99 on core does not answer ARP" ]] ||
+		fail "status: $st"
+	evs=$(python3 -c 'import json,sys
+print(" ".join("%s/%s" % (e["type"], e.get("state", "")) for e in map(json.loads, sys.stdin) if e))' <"$RTPP_DIR/events.json" 2>&1)
+	[[ $evs == "created/created state_changed/error error/error" ]] || fail "events: $evs"
+	case_stop
+}
+
 # ================================================================== runner
 
 ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
-	media_timeout media_validation media_update media_flood media_jitter)
+	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
