@@ -317,7 +317,6 @@ const char *rtpp_dataplane_close_reason_name(enum rtpp_close_reason reason)
 		[RTPP_CLOSE_INACTIVITY] = "inactivity",
 		[RTPP_CLOSE_NO_MEDIA] = "no_media",
 		[RTPP_CLOSE_LIFETIME] = "lifetime",
-		[RTPP_CLOSE_SHUTDOWN] = "shutdown",
 	};
 
 	return (unsigned int)reason < RTE_DIM(names) ? names[reason] : "unknown";

@@ -127,7 +127,6 @@ enum rtpp_close_reason {
 	RTPP_CLOSE_INACTIVITY, /* media stopped (inactivity_timeout_s) */
 	RTPP_CLOSE_NO_MEDIA,   /* media never started (first_media_timeout_s) */
 	RTPP_CLOSE_LIFETIME,   /* max_lifetime_s reached */
-	RTPP_CLOSE_SHUTDOWN,   /* the proxy stopped */
 };
 
 /* One leg's learning and forwarding, as reported. */

@@ -90,6 +90,9 @@ static int info_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_te
 	rte_tel_data_add_dict_u64(d, "uptime_s", info.uptime_s);
 	rte_tel_data_add_dict_u64(d, "mbufs_free", info.mbufs_free);
 	rte_tel_data_add_dict_u64(d, "events_lost", info.events_lost);
+	rte_tel_data_add_dict_u64(d, "latches", info.latches);
+	rte_tel_data_add_dict_u64(d, "relatches", info.relatches);
+	rte_tel_data_add_dict_u64(d, "latch_refused", info.latch_refused);
 	return 0;
 }
 
