@@ -53,6 +53,8 @@ static struct rte_mbuf *udp_packet_with(const char *src, const char *dst, const 
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(f + 14 + l3);
 
 	memset(f, 0, 14 + l3 + 8 + payload);
+	/* From the peer's MAC: what a latch seeds the next hop with. */
+	rte_ether_addr_copy(&peer_mac, &((struct rte_ether_hdr *)f)->src_addr);
 	((struct rte_ether_hdr *)f)->ether_type =
 		v6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	udp->src_port = rte_cpu_to_be_16(s.port);
@@ -119,8 +121,12 @@ static void process(uint16_t iface, struct rte_mbuf **pkts, uint16_t n)
 	rtpp_worker_flush(w);
 }
 
-/* What left a port, checked for addresses, ports, MACs, payload and checksums. */
-static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t tag)
+/*
+ * What left a port, checked for addresses, ports, MACs and checksums; its
+ * UDP payload is returned (the mbuf is the caller's to free).
+ */
+static struct rte_mbuf *dequeue_out(uint16_t iface, const char *src, const char *dst,
+				    const uint8_t **payload, uint16_t *len)
 {
 	struct rte_mbuf *m = NULL;
 	struct rtpp_endpoint s = ep(src), d = ep(dst);
@@ -137,8 +143,21 @@ static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t
 	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), d.port);
 	assert_memory_equal(f, &peer_mac, 6);
 	assert_memory_equal(f + 6, rtpp_dataplane_test_iface_mac(dp, iface), 6);
-	assert_int_equal(((uint8_t *)(udp + 1))[12], tag);
 	assert_true(rtpp_pkt_checksums_valid(f, m->data_len));
+	*payload = (const uint8_t *)(udp + 1);
+	*len = (uint16_t)(v.udp_len - sizeof(*udp));
+	return m;
+}
+
+/* A media packet of udp_packet() left: its tag is the first byte after the 12-byte header. */
+static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t tag)
+{
+	const uint8_t *payload;
+	uint16_t len;
+	struct rte_mbuf *m = dequeue_out(iface, src, dst, &payload, &len);
+
+	assert_true(len > 12);
+	assert_int_equal(payload[12], tag);
 	rte_pktmbuf_free(m);
 }
 
@@ -434,16 +453,44 @@ static void test_list_pages_every_session_once(void **state)
 	assert_int_equal(rtpp_dataplane_session_list(dp, &on_b, &cursor, page, 10), 10);
 }
 
+/* One event as the handler saw it, with what its status said. */
+struct event_record {
+	enum rtpp_session_event_type type;
+	uint64_t session_id;
+	enum rtpp_session_state old_state, new_state;
+	unsigned int leg;
+	bool relatch;
+	struct rtpp_endpoint source; /* leg A's remote */
+	enum rtpp_close_reason close_reason;
+	char error[128];
+};
+
+#define EVENT_LOG_MAX 32
+
 struct event_log {
 	unsigned int n;
 	struct rtpp_session_event last;
 	uint64_t last_rx_packets;
+	struct event_record ev[EVENT_LOG_MAX]; /* the first EVENT_LOG_MAX events, in order */
 };
 
 static void record_event(void *ctx, const struct rtpp_session_event *ev)
 {
 	struct event_log *log = ctx;
 
+	if (log->n < EVENT_LOG_MAX) {
+		struct event_record *r = &log->ev[log->n];
+
+		r->type = ev->type;
+		r->session_id = ev->session_id;
+		r->old_state = ev->old_state;
+		r->new_state = ev->new_state;
+		r->leg = ev->leg;
+		r->relatch = ev->relatch;
+		r->source = ev->status->source;
+		r->close_reason = ev->status->close_reason;
+		snprintf(r->error, sizeof(r->error), "%s", ev->status->error);
+	}
 	log->n++;
 	log->last = *ev;
 	log->last.status = NULL;
