@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -158,6 +159,19 @@ static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t
 
 	assert_true(len > 12);
 	assert_int_equal(payload[12], tag);
+	rte_pktmbuf_free(m);
+}
+
+/* A packet left carrying exactly data. */
+static void expect_out_payload(uint16_t iface, const char *src, const char *dst,
+			       const uint8_t *data, uint16_t n)
+{
+	const uint8_t *payload;
+	uint16_t len;
+	struct rte_mbuf *m = dequeue_out(iface, src, dst, &payload, &len);
+
+	assert_int_equal(len, n);
+	assert_memory_equal(payload, data, n);
 	rte_pktmbuf_free(m);
 }
 
@@ -831,6 +845,408 @@ static void test_admission_takes_all_or_nothing(void **state)
 	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a);
 }
 
+/* ---- media rules (docs/media-security.md), through the data plane's own functions ---- */
+
+/*
+ * Sessions are made as the API makes them (rtpp_dataplane_session_create), in
+ * a data plane whose configuration owns these addresses and ports; remotes
+ * are on-link, and 203.0.113.128/25 is outside the policy. Timeouts are off
+ * unless a test asks for one, and each packet carries the TSC its test
+ * chooses; the main lcore's side runs when a test calls rtpp_dataplane_service.
+ */
+static const char media_yaml[] =
+	"interfaces:\n"
+	"  - name: access\n"
+	"    device: net_ring_t0\n"
+	"    addresses: [203.0.113.1/24, \"2001:db8:a::1/64\"]\n"
+	"    ports: 20000-29999\n"
+	"  - name: core\n"
+	"    device: net_ring_t1\n"
+	"    addresses: [198.51.100.1/24]\n"
+	"    ports: 30000-39999\n"
+	"policy:\n"
+	"  allowed_remotes: [203.0.113.0/25, 198.51.100.0/24, 192.0.2.0/24]\n"
+	"media:\n"
+	"  inactivity_timeout_s: 0\n"
+	"  first_media_timeout_s: 0\n"
+	"  max_lifetime_s: 0\n";
+
+#define LISTEN "203.0.113.1:20000"
+#define LISTEN_RTCP "203.0.113.1:20001"
+#define FORWARD "198.51.100.1:30000"
+#define FORWARD_RTCP "198.51.100.1:30001"
+#define DEST "198.51.100.20:40000"
+#define DEST_RTCP "198.51.100.20:40001"
+#define CALLER "203.0.113.10:5000" /* leg A's remote, when given or learnt */
+
+static struct rtpp_config *media_cfg;
+static struct event_log media_log;
+
+static int media_setup(void **state)
+{
+	(void)state;
+	memset(&media_log, 0, sizeof(media_log));
+	dp = rtpp_dataplane_create_detached(port, 2, 64, 1, pool, media_cfg);
+	if (dp == NULL)
+		return -1;
+	w = rtpp_dataplane_test_worker(dp, 0);
+	rtpp_dataplane_set_event_handler(dp, record_event, &media_log);
+	return 0;
+}
+
+static int media_teardown(void **state)
+{
+	teardown(state);
+	/* Every packet was sent, dropped or freed with the data plane (neighbour probes too). */
+	return rte_mempool_in_use_count(pool) == 0 ? 0 : -1;
+}
+
+static uint64_t ms_tsc(uint64_t ms)
+{
+	return ms * rte_get_tsc_hz() / 1000;
+}
+
+static uint64_t create_request(const struct rtpp_session_request *r)
+{
+	char err[256] = "";
+	uint64_t id = 0;
+	int rc = rtpp_dataplane_session_create(dp, r, &id, err, sizeof(err));
+
+	if (rc != 0)
+		fail_msg("session_create: %d: %s", rc, err);
+	return id;
+}
+
+/* LISTEN, FORWARD -> DEST; leg A's remote given (source), expected or learnt. */
+static uint64_t media_session(const char *source, const char *expected,
+			      const struct rtpp_media_override *media)
+{
+	struct rtpp_session_request r = request(LISTEN, FORWARD, DEST, source);
+
+	if (expected != NULL)
+		assert_int_equal(rtpp_addr_parse(expected, &r.expected[RTPP_LEG_A]), 0);
+	if (media != NULL)
+		r.media = *media;
+	return create_request(&r);
+}
+
+static struct rtpp_session_status status_of(uint64_t id)
+{
+	struct rtpp_session_status st;
+
+	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
+	return st;
+}
+
+static int update(uint64_t id, struct rtpp_session_update *u, char *err, size_t errlen)
+{
+	u->id = id;
+	return rtpp_dataplane_session_update(dp, u, NULL, err, errlen);
+}
+
+static void assert_endpoint(struct rtpp_endpoint e, const char *want)
+{
+	char s[RTPP_ENDPOINT_STRLEN];
+
+	assert_int_not_equal(e.addr.family, RTPP_AF_NONE);
+	assert_string_equal(rtpp_endpoint_format(&e, s, sizeof(s)), want);
+}
+
+/* The next hop answered ARP now (not at TSC 1: the neighbour timer would find it stale). */
+static void resolve_now(uint16_t iface, const char *addr)
+{
+	struct rtpp_neigh_learn l = { .iface = iface, .mac = peer_mac };
+
+	assert_int_equal(rtpp_addr_parse(addr, &l.addr), 0);
+	rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, rte_rdtsc());
+}
+
+static const struct event_record *event_at(unsigned int i)
+{
+	assert_true(i < media_log.n && i < EVENT_LOG_MAX);
+	return &media_log.ev[i];
+}
+
+/* The events of a type that a session had; the last one in *last (may be NULL). */
+static unsigned int events_of(uint64_t id, enum rtpp_session_event_type type,
+			      const struct event_record **last)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < media_log.n && i < EVENT_LOG_MAX; i++) {
+		if (media_log.ev[i].session_id == id && media_log.ev[i].type == type) {
+			n++;
+			if (last != NULL)
+				*last = &media_log.ev[i];
+		}
+	}
+	return n;
+}
+
+static struct rtpp_dataplane_info dp_info(void)
+{
+	struct rtpp_dataplane_info info;
+
+	rtpp_dataplane_info(dp, &info);
+	return info;
+}
+
+/* A STUN binding request (an ICE connectivity check): 20 bytes of header, no attribute. */
+static const uint8_t stun_binding[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
+					  3,    4,    5,    6,    7,    8,    9,    10,   11, 12 };
+
+/*
+ * Open learning: leg A, given no remote, takes the first RTP packet's source
+ * once the main lcore has decided. Until then nothing goes toward it.
+ */
+static void test_media_open_learning_latches_first_rtp(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t0;
+
+	(void)state;
+	id = media_session(NULL, NULL, NULL);
+	resolve_now(IFACE_B, "198.51.100.20");
+	st = status_of(id);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(media_log.n, 1);
+	assert_int_equal(event_at(0)->type, RTPP_EVENT_CREATED);
+	assert_int_equal(event_at(0)->new_state, RTPP_SESSION_CONNECTING);
+
+	t0 = rte_rdtsc();
+	/* Toward the learning leg nothing goes anywhere before a source is chosen. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 0x01), t0);
+	expect_nothing_out();
+	/* The caller's first words are relayed at once... */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 0x02), t0 + 1);
+	expect_out(IFACE_B, FORWARD, DEST, 0x02);
+	/* ...but the latch is the main lcore's: until it runs, the way back stays shut. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 0x03), t0 + 2);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_no_remote, 2);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(media_log.n, 1);
+
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].ssrc, 0x5eed);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5001);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_true(st.leg_state[RTPP_LEG_A].latched_unix_ms != 0);
+	/* LATCHED on leg A (a first latch, not a NAT rebinding), then CONNECTING -> ACTIVE. */
+	assert_int_equal(media_log.n, 3);
+	assert_int_equal(event_at(1)->type, RTPP_EVENT_LATCHED);
+	assert_int_equal(event_at(1)->session_id, id);
+	assert_int_equal(event_at(1)->leg, RTPP_LEG_A);
+	assert_false(event_at(1)->relatch);
+	assert_endpoint(event_at(1)->source, CALLER);
+	assert_int_equal(event_at(2)->type, RTPP_EVENT_STATE_CHANGED);
+	assert_int_equal(event_at(2)->old_state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(event_at(2)->new_state, RTPP_SESSION_ACTIVE);
+
+	/* The way back leaves toward the learnt address:port, to the MAC the packet came from. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 0x04), t0 + 3);
+	expect_out(IFACE_A, LISTEN, CALLER, 0x04);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_no_remote, 2);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].tx_packets, 1);
+	assert_int_equal(dp_info().latches, 1);
+	assert_int_equal(dp_info().relatches, 0);
+}
+
+/*
+ * The learning window: a first packet after it neither passes nor latches;
+ * the sweep closes it (ERROR naming the leg); relearn opens it again.
+ */
+static void test_media_learning_window_closes(void **state)
+{
+	const struct rtpp_media_override window = { .set = RTPP_MEDIA_LEARNING_WINDOW,
+						    .v.learning_window_ms = 50 };
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	char err[256] = "";
+	uint64_t id, created, t;
+
+	(void)state;
+	id = media_session(NULL, NULL, &window);
+	created = rte_rdtsc(); /* the window ends 50 ms after a moment before this */
+	resolve_now(IFACE_B, "198.51.100.20");
+	rtpp_dataplane_service(dp); /* a sweep while the window is open changes nothing */
+	assert_int_equal(status_of(id).leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), created + ms_tsc(51));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, 0); /* refused: not media */
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, NULL), 0);
+
+	/* Once the window has passed, the next sweep (every 10 ms) closes it. */
+	rte_delay_ms(60);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_CLOSED);
+	assert_int_equal(st.state, RTPP_SESSION_ERROR);
+	assert_string_equal(st.error,
+			    "leg A: no media to learn the remote from within the "
+			    "learning window (50 ms)");
+	assert_int_equal(events_of(id, RTPP_EVENT_STATE_CHANGED, &ev), 1);
+	assert_int_equal(ev->old_state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(ev->new_state, RTPP_SESSION_ERROR);
+	assert_int_equal(events_of(id, RTPP_EVENT_ERROR, &ev), 1);
+	assert_string_equal(ev->error, st.error);
+
+	/* Closed: no source is accepted any more, the would-be first one included. */
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), t);
+	process_at(IFACE_A, udp_packet("203.0.113.11:7000", LISTEN, 3), t + ms_tsc(2));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 3);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_CLOSED);
+	assert_int_equal(dp_info().latches, 0);
+
+	/* relearn opens a new window (this one longer) and clears the error about the leg. */
+	u.leg[RTPP_LEG_A].relearn = true;
+	u.media.set = RTPP_MEDIA_LEARNING_WINDOW;
+	u.media.v.learning_window_ms = 10000;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_string_equal(st.error, "");
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 4);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+}
+
+/* An expected address: any port of that IP latches, at any time; another IP never. */
+static void test_media_expected_address_any_port(void **state)
+{
+	const struct rtpp_media_override window = { .set = RTPP_MEDIA_LEARNING_WINDOW,
+						    .v.learning_window_ms = 50 };
+	struct rtpp_session_status st;
+	char addr[RTPP_ADDR_STRLEN];
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(NULL, "203.0.113.10", &window);
+	resolve_now(IFACE_B, "198.51.100.20");
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
+	assert_string_equal(rtpp_addr_format(&st.leg_state[RTPP_LEG_A].expected, addr, sizeof(addr)),
+			    "203.0.113.10");
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	/* The window does not apply to an expected address. */
+	rtpp_dataplane_service(dp);
+	rte_delay_ms(60);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.11:5000", LISTEN, 1), t);
+	process_at(IFACE_A, udp_packet("203.0.113.11:61000", LISTEN, 2), t + ms_tsc(2));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 2);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+
+	/* The expected IP from a port nobody announced (a NAT's) passes and latches. */
+	process_at(IFACE_A, udp_packet("203.0.113.10:61000", LISTEN, 3), t + ms_tsc(4));
+	expect_out(IFACE_B, FORWARD, DEST, 3);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, "203.0.113.10:61000");
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, NULL), 1);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 4), t + ms_tsc(5));
+	expect_out(IFACE_A, LISTEN, "203.0.113.10:61000", 4);
+	expect_nothing_out();
+}
+
+/* Only RTP latches: STUN and RTCP from an eligible source are relayed but choose nothing. */
+static void test_media_only_rtp_latches(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(NULL, NULL, NULL);
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A,
+		   udp_packet_with("203.0.113.50:9000", LISTEN, stun_binding, sizeof(stun_binding)),
+		   t);
+	expect_out_payload(IFACE_B, FORWARD, DEST, stun_binding, sizeof(stun_binding));
+	process_at(IFACE_A, udp_packet("203.0.113.50:9001", LISTEN_RTCP, 1), t + ms_tsc(2));
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 1);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, NULL), 0);
+
+	/* RTP from another source is the first that may choose. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), t + ms_tsc(4));
+	expect_out(IFACE_B, FORWARD, DEST, 2);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	expect_nothing_out();
+}
+
+/*
+ * A learnt remote is checked like a given one: a source outside
+ * policy.allowed_remotes is relayed while the window is open (it is
+ * eligible) but never becomes the remote; the next one inside may.
+ */
+static void test_media_latch_obeys_policy(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(NULL, NULL, NULL);
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.200:5000", LISTEN, 1), t);
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(dp_info().latch_refused, 1);
+	assert_int_equal(dp_info().latches, 0);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 2), t + 1);
+	expect_nothing_out();
+
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 3), t + ms_tsc(2));
+	expect_out(IFACE_B, FORWARD, DEST, 3);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	assert_int_equal(dp_info().latches, 1);
+}
+
 int main(void)
 {
 	/* Admission needs no EAL: its tests run before there is one. */
@@ -889,6 +1305,27 @@ int main(void)
 						teardown),
 	};
 	failed += cmocka_run_group_tests_name("dataplane", tests, NULL, NULL);
+
+	char err[RTPP_CONFIG_ERR_LEN];
+	if (rtpp_config_load_string(media_yaml, strlen(media_yaml), "media.yaml", &media_cfg, err,
+				    sizeof(err)) != 0) {
+		fprintf(stderr, "media.yaml: %s\n", err);
+		return 1;
+	}
+	const struct CMUnitTest media_tests[] = {
+		cmocka_unit_test_setup_teardown(test_media_open_learning_latches_first_rtp,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_learning_window_closes, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_expected_address_any_port, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_only_rtp_latches, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_latch_obeys_policy, media_setup,
+						media_teardown),
+	};
+	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);
+	rtpp_config_free(media_cfg);
 
 	rte_eal_cleanup();
 	return failed;
