@@ -961,6 +961,26 @@ static void resolve_now(uint16_t iface, const char *addr)
 	rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, rte_rdtsc());
 }
 
+/* RTP (PCMU) with SSRC ssrc, tag in every byte after the header. */
+static struct rte_mbuf *rtp_from(const char *src, const char *dst, uint32_t ssrc, uint8_t tag)
+{
+	static uint16_t seq = 1000;
+	uint8_t data[12 + 160];
+
+	memset(data, tag, sizeof(data));
+	data[0] = 0x80;
+	data[1] = 0;
+	data[2] = (uint8_t)(seq >> 8);
+	data[3] = (uint8_t)seq;
+	seq++;
+	memset(data + 4, 0, 4);
+	data[8] = (uint8_t)(ssrc >> 24);
+	data[9] = (uint8_t)(ssrc >> 16);
+	data[10] = (uint8_t)(ssrc >> 8);
+	data[11] = (uint8_t)ssrc;
+	return udp_packet_with(src, dst, data, sizeof(data));
+}
+
 static const struct event_record *event_at(unsigned int i)
 {
 	assert_true(i < media_log.n && i < EVENT_LOG_MAX);
@@ -1247,6 +1267,211 @@ static void test_media_latch_obeys_policy(void **state)
 	assert_int_equal(dp_info().latches, 1);
 }
 
+/*
+ * Strict source: a remote, given or learnt, is the only source accepted.
+ * With strict_source off other sources are relayed, and the remote stays.
+ */
+static void test_media_strict_source(void **state)
+{
+	const struct rtpp_media_override loose = { .set = RTPP_MEDIA_STRICT_SOURCE,
+						   .v.strict_source = false };
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	uint64_t given, open, t;
+
+	(void)state;
+	given = media_session(CALLER, NULL, NULL);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.10:5002", LISTEN, 1), t); /* its IP, not its port */
+	process_at(IFACE_A, udp_packet("203.0.113.66:5000", LISTEN, 2),
+		   t + 1); /* its port, not its IP */
+	process_at(IFACE_B, udp_packet("198.51.100.66:40000", FORWARD, 3), t + 2);
+	expect_nothing_out();
+	st = status_of(given);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 2);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_foreign_source, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, 0);
+	/* The remotes themselves pass, and the given remote never moved. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), t + 3);
+	expect_out(IFACE_B, FORWARD, DEST, 4);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 5), t + 4);
+	expect_out(IFACE_A, LISTEN, CALLER, 5);
+	rtpp_dataplane_service(dp);
+	st = status_of(given);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_GIVEN);
+	assert_endpoint(st.source, CALLER);
+
+	/* strict_source off: leg A still learns from the first source... */
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	r.media = loose;
+	open = create_request(&r);
+	assert_false(status_of(open).media.strict_source);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5010", "203.0.113.1:20010", 6), t + 5);
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 6);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(open).source, "203.0.113.10:5010");
+	/* ...relays another source, long after, even with the latched SSRC... */
+	process_at(IFACE_A, rtp_from("203.0.113.66:6000", "203.0.113.1:20010", 0xbad, 7),
+		   t + ms_tsc(1000));
+	process_at(IFACE_A, udp_packet("203.0.113.10:6010", "203.0.113.1:20010", 8),
+		   t + ms_tsc(1002));
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 7);
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 8);
+	rtpp_dataplane_service(dp);
+	/* ...and still sends only to the latched remote. */
+	st = status_of(open);
+	assert_endpoint(st.source, "203.0.113.10:5010");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 0);
+	process_at(IFACE_B, udp_packet("198.51.100.20:40010", "198.51.100.1:30010", 9),
+		   t + ms_tsc(1003));
+	expect_out(IFACE_A, "203.0.113.1:20010", "203.0.113.10:5010", 9);
+	expect_nothing_out();
+	assert_int_equal(dp_info().latches, 1);
+	assert_int_equal(dp_info().relatches, 0);
+}
+
+/*
+ * NAT rebinding: the latched SSRC from a new address:port moves the latch
+ * only once the latched source has been silent relatch_silence_ms (500 ms
+ * here), and only from the expected IP when there is one. Another SSRC never.
+ */
+static void test_media_relatch_after_silence(void **state)
+{
+	const uint32_t ssrc = 0x5eed, other = 0x0bad;
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	uint64_t id, nat, t;
+
+	(void)state;
+	id = media_session(NULL, NULL, NULL);
+	assert_int_equal(status_of(id).media.relatch_silence_ms, 500);
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, ssrc, 1), t);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, ssrc, 2), t + ms_tsc(100));
+	assert_int_equal(drain(IFACE_B), 2);
+
+	/* 200 ms after the latched source's last packet: too early, refused and not followed. */
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, ssrc, 3), t + ms_tsc(300));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
+	/* Silent long enough, but another SSRC: from a new IP or a new port of its IP, never. */
+	process_at(IFACE_A, rtp_from("203.0.113.11:7000", LISTEN, other, 4), t + ms_tsc(1000));
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, other, 5), t + ms_tsc(1002));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 3);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 6), t + ms_tsc(1003));
+	expect_out(IFACE_A, LISTEN, CALLER, 6);
+
+	/* The latched SSRC after 1 s of silence: the NAT rebound, the latch follows. */
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, ssrc, 7), t + ms_tsc(1100));
+	expect_nothing_out(); /* judged by the old remote: the move is the main lcore's */
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, "203.0.113.10:6000");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 1);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 6001);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 2);
+	assert_true(ev->relatch);
+	assert_int_equal(ev->leg, RTPP_LEG_A);
+	assert_endpoint(ev->source, "203.0.113.10:6000");
+	assert_int_equal(dp_info().relatches, 1);
+	assert_int_equal(dp_info().latches, 1);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 8), t + ms_tsc(1101));
+	expect_out(IFACE_A, LISTEN, "203.0.113.10:6000", 8);
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, ssrc, 9), t + ms_tsc(1102));
+	expect_out(IFACE_B, FORWARD, DEST, 9);
+	/* The old binding is a stranger now. */
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, ssrc, 10), t + ms_tsc(1103));
+	expect_nothing_out();
+
+	/* With an expected address, a rebinding must come from that IP too. */
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	assert_int_equal(rtpp_addr_parse("203.0.113.10", &r.expected[RTPP_LEG_A]), 0);
+	nat = create_request(&r);
+	process_at(IFACE_A, rtp_from("203.0.113.10:5010", "203.0.113.1:20010", ssrc, 11), t);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(nat).source, "203.0.113.10:5010");
+	process_at(IFACE_A, rtp_from("203.0.113.11:5010", "203.0.113.1:20010", ssrc, 12),
+		   t + ms_tsc(1000));
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(nat).source, "203.0.113.10:5010");
+	process_at(IFACE_A, rtp_from("203.0.113.10:6010", "203.0.113.1:20010", ssrc, 13),
+		   t + ms_tsc(1002));
+	rtpp_dataplane_service(dp);
+	st = status_of(nat);
+	assert_endpoint(st.source, "203.0.113.10:6010");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 1);
+	assert_int_equal(drain(IFACE_B), 1); /* the first packet only */
+	expect_nothing_out();
+}
+
+/*
+ * RTCP's remote: the first RTCP from the remote's address at another port
+ * than remote + 1 is accepted, and its port becomes the RTCP remote, once.
+ * RTCP from another address is foreign; RTCP never moves the RTP remote.
+ */
+static void test_media_rtcp_port_from_first_rtcp(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	assert_int_equal(status_of(id).leg_state[RTPP_LEG_A].rtcp_port, 5001);
+	t = rte_rdtsc();
+	/* Another address, even at the expected RTCP port: foreign, and nothing learnt. */
+	process_at(IFACE_A, udp_packet("203.0.113.66:5001", LISTEN_RTCP, 1), t);
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_RTCP_A_TO_B].drop_foreign_source, 1);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5001);
+
+	/* The remote's address at another port: relayed at once, and learnt. */
+	process_at(IFACE_A, udp_packet("203.0.113.10:5003", LISTEN_RTCP, 2), t + ms_tsc(2));
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 2);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5003);
+	assert_endpoint(st.source, CALLER); /* RTCP never moves the RTP remote */
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_GIVEN);
+	process_at(IFACE_B, udp_packet(DEST_RTCP, FORWARD_RTCP, 3), t + ms_tsc(3));
+	expect_out(IFACE_A, LISTEN_RTCP, "203.0.113.10:5003", 3);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 4), t + ms_tsc(3));
+	expect_out(IFACE_A, LISTEN, CALLER, 4);
+
+	/* Once: now another port of that address is foreign, remote + 1 included. */
+	process_at(IFACE_A, udp_packet("203.0.113.10:5005", LISTEN_RTCP, 5), t + ms_tsc(4));
+	process_at(IFACE_A, udp_packet("203.0.113.10:5001", LISTEN_RTCP, 6), t + ms_tsc(6));
+	process_at(IFACE_A, udp_packet("203.0.113.66:5003", LISTEN_RTCP, 7), t + ms_tsc(8));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_RTCP_A_TO_B].drop_foreign_source, 4);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5003);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5003", LISTEN_RTCP, 8), t + ms_tsc(10));
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 8);
+	expect_nothing_out();
+}
+
 int main(void)
 {
 	/* Admission needs no EAL: its tests run before there is one. */
@@ -1322,6 +1547,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_only_rtp_latches, media_setup,
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_latch_obeys_policy, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_strict_source, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_relatch_after_silence, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_rtcp_port_from_first_rtcp, media_setup,
 						media_teardown),
 	};
 	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);
