@@ -4,6 +4,7 @@
  * port, rewritten how, and which counter says why when something does not.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1472,6 +1473,232 @@ static void test_media_rtcp_port_from_first_rtcp(void **state)
 	expect_nothing_out();
 }
 
+/* UpdateSession relearn: the remote is forgotten, the next packet latches again. */
+static void test_media_update_relearn(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	char err[256] = "";
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(NULL, NULL, NULL);
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t);
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	assert_int_equal(status_of(id).state, RTPP_SESSION_ACTIVE);
+
+	u.leg[RTPP_LEG_A].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].ssrc, 0);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(events_of(id, RTPP_EVENT_STATE_CHANGED, &ev), 2);
+	assert_int_equal(ev->old_state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(ev->new_state, RTPP_SESSION_CONNECTING);
+	/* Toward the leg: nothing until it has latched again. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 2), t + ms_tsc(2));
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_B_TO_A].drop_no_remote, 1);
+
+	/* The next source, whoever it is, latches: a first latch of a new learning. */
+	process_at(IFACE_A, udp_packet("203.0.113.20:6000", LISTEN, 3), t + ms_tsc(4));
+	expect_out(IFACE_B, FORWARD, DEST, 3);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, "203.0.113.20:6000");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 2);
+	assert_false(ev->relatch);
+	assert_endpoint(ev->source, "203.0.113.20:6000");
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 4), t + ms_tsc(5));
+	expect_out(IFACE_A, LISTEN, "203.0.113.20:6000", 4);
+	/* The first remote is a stranger now. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 5), t + ms_tsc(6));
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
+}
+
+/*
+ * UpdateSession moves leg B's remote mid-call: strict to the new one at
+ * once, while leg A's side keeps flowing; the counters stay.
+ */
+static void test_media_update_moves_a_remote_mid_call(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status before, st;
+	char err[256] = "";
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	for (uint8_t i = 0; i < 3; i++) {
+		process_at(IFACE_A, udp_packet(CALLER, LISTEN, i), t + i);
+		expect_out(IFACE_B, FORWARD, DEST, i);
+		process_at(IFACE_B, udp_packet(DEST, FORWARD, i), t + i);
+		expect_out(IFACE_A, LISTEN, CALLER, i);
+	}
+	before = status_of(id);
+
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("198.51.100.21:41000");
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	resolve_now(IFACE_B, "198.51.100.21");
+	st = status_of(id);
+	assert_endpoint(st.destination, "198.51.100.21:41000");
+	assert_int_equal(st.leg_state[RTPP_LEG_B].learning, RTPP_LEARN_GIVEN);
+	assert_int_equal(st.leg_state[RTPP_LEG_B].rtcp_port, 41001);
+	assert_endpoint(st.source, CALLER);
+	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
+		assert_int_equal(st.flows[f].rx_packets, before.flows[f].rx_packets);
+		assert_int_equal(st.flows[f].tx_packets, before.flows[f].tx_packets);
+		assert_int_equal(st.flows[f].rx_bytes, before.flows[f].rx_bytes);
+	}
+
+	/* A's media goes on, now toward the new remote; the new remote reaches A. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 10), t + 10);
+	expect_out(IFACE_B, FORWARD, "198.51.100.21:41000", 10);
+	process_at(IFACE_B, udp_packet("198.51.100.21:41000", FORWARD, 11), t + 11);
+	expect_out(IFACE_A, LISTEN, CALLER, 11);
+	/* The old remote is foreign from the update on. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 12), t + 12);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 4);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 4);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].rx_packets, 5);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].tx_packets, 4);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_foreign_source, 1);
+}
+
+/*
+ * UpdateSession pauses leg A: what arrives there is dropped (drop_paused)
+ * but is media still: the session outlives its inactivity timeout on held
+ * media alone. The other direction is not held.
+ */
+static void test_media_update_pause_holds_one_direction(void **state)
+{
+	const struct rtpp_media_override idle = { .set = RTPP_MEDIA_INACTIVITY_TIMEOUT,
+						  .v.inactivity_timeout_s = 1 };
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	uint64_t id, start, last = 0;
+	unsigned int held = 0;
+	char err[256] = "";
+
+	(void)state;
+	id = media_session(CALLER, NULL, &idle);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+
+	u.leg[RTPP_LEG_A].set_paused = true;
+	u.leg[RTPP_LEG_A].paused = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_true(st.leg_state[RTPP_LEG_A].paused);
+	assert_false(st.leg_state[RTPP_LEG_B].paused);
+	start = rte_rdtsc();
+	while (rte_rdtsc() - start < ms_tsc(1300)) {
+		last = rte_rdtsc();
+		process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), last);
+		held++;
+		expect_nothing_out();
+		rtpp_dataplane_service(dp);
+		rte_delay_ms(50);
+	}
+	st = status_of(id); /* alive: held media is media */
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_paused, held);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, last);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 1);
+	assert_int_equal(events_of(id, RTPP_EVENT_CLOSED, NULL), 0);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 3), rte_rdtsc());
+	expect_out(IFACE_A, LISTEN, CALLER, 3);
+
+	u.leg[RTPP_LEG_A].paused = false;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	assert_false(status_of(id).leg_state[RTPP_LEG_A].paused);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 4);
+	expect_nothing_out();
+}
+
+/* A refused update changes nothing, the valid parts of it included; an unknown id is ENOENT. */
+static void test_media_update_refused_changes_nothing(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status before, st;
+	uint32_t neighbours;
+	char err[256] = "", want[64];
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	before = status_of(id);
+	neighbours = dp_info().neighbours;
+
+	/* remote and relearn together, with a pause of leg A and a new timeout alongside */
+	u.leg[RTPP_LEG_A].set_paused = true;
+	u.leg[RTPP_LEG_A].paused = true;
+	u.media.set = RTPP_MEDIA_INACTIVITY_TIMEOUT;
+	u.media.v.inactivity_timeout_s = 5;
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("198.51.100.21:41000");
+	u.leg[RTPP_LEG_B].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "leg_b: remote and relearn exclude each other");
+	st = status_of(id);
+	assert_false(st.leg_state[RTPP_LEG_A].paused);
+	assert_int_equal(st.media.inactivity_timeout_s, before.media.inactivity_timeout_s);
+	assert_endpoint(st.destination, DEST);
+	assert_int_equal(st.leg_state[RTPP_LEG_B].learning, RTPP_LEARN_GIVEN);
+
+	/* leg A's new remote is fine, leg B's unreachable: neither moves, no next hop is kept */
+	memset(&u, 0, sizeof(u));
+	u.leg[RTPP_LEG_A].set_remote = true;
+	u.leg[RTPP_LEG_A].remote = ep("203.0.113.30:7000");
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("192.0.2.5:40000");
+	assert_int_equal(update(id, &u, err, sizeof(err)), -ENETUNREACH);
+	assert_string_equal(err,
+			    "leg_b.remote: 192.0.2.5:40000 is not on-link of interface core "
+			    "and it has no gateway4");
+	st = status_of(id);
+	assert_endpoint(st.source, CALLER);
+	assert_endpoint(st.destination, DEST);
+	assert_int_equal(dp_info().neighbours, neighbours);
+
+	/* No such session. */
+	memset(&u, 0, sizeof(u));
+	u.leg[RTPP_LEG_A].set_paused = true;
+	assert_int_equal(update(id + 1000, &u, err, sizeof(err)), -ENOENT);
+	snprintf(want, sizeof(want), "session_id: no session %" PRIu64, id + 1000);
+	assert_string_equal(err, want);
+
+	/* Both directions flow as before. */
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t);
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 2), t);
+	expect_out(IFACE_A, LISTEN, CALLER, 2);
+	expect_nothing_out();
+}
+
 int main(void)
 {
 	/* Admission needs no EAL: its tests run before there is one. */
@@ -1553,6 +1780,14 @@ int main(void)
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rtcp_port_from_first_rtcp, media_setup,
 						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_relearn, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_moves_a_remote_mid_call,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_pause_holds_one_direction,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_refused_changes_nothing,
+						media_setup, media_teardown),
 	};
 	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);
 	rtpp_config_free(media_cfg);
