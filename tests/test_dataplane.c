@@ -18,6 +18,7 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_meter.h>
 #include <rte_udp.h>
 
 #include "rtpp_dataplane_test.h"
@@ -1699,6 +1700,196 @@ static void test_media_update_refused_changes_nothing(void **state)
 	expect_nothing_out();
 }
 
+/*
+ * Validation: what is not media is dropped and counted by what it is, and is
+ * no media for the timeouts; STUN is relayed and counted; relay_unrecognised
+ * relays the rest too.
+ */
+static void test_media_validation(void **state)
+{
+	static const uint8_t http[] = "GET / HTTP/1.0\r\n\r\n";
+	static const uint8_t short_rtp[10] = { 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+	const struct rtpp_media_override any = { .set = RTPP_MEDIA_RELAY_UNRECOGNISED,
+						 .v.relay_unrecognised = true };
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	uint64_t id, relay, t;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, http, sizeof(http) - 1), t);
+	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, short_rtp, sizeof(short_rtp)), t + 1);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_not_media, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_malformed, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 0);
+
+	/* A STUN binding request (ICE connectivity check) passes, counted as such. */
+	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, stun_binding, sizeof(stun_binding)),
+		   t + 2);
+	expect_out_payload(IFACE_B, FORWARD, DEST, stun_binding, sizeof(stun_binding));
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].stun_dtls, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 3);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, t + 2);
+
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+		    "203.0.113.10:5010");
+	r.media = any;
+	relay = create_request(&r);
+	process_at(IFACE_A,
+		   udp_packet_with("203.0.113.10:5010", "203.0.113.1:20010", http, sizeof(http) - 1),
+		   t + 3);
+	expect_out_payload(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", http,
+			   sizeof(http) - 1);
+	expect_nothing_out();
+	st = status_of(relay);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_not_media, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 1);
+}
+
+/*
+ * Rate limit: 50 packets/s is a bucket of max(50 / 10, 10) = 10 packets,
+ * full at the start, refilled by one every hz / 50 cycles (rte_meter srTCM,
+ * committed bucket only). The excess is dropped and counted; each direction
+ * has its own bucket.
+ */
+static void test_media_rate_limit(void **state)
+{
+	const struct rtpp_media_override limit = {
+		.set = RTPP_MEDIA_RATE_LIMIT_PPS | RTPP_MEDIA_RATE_LIMIT_BPS,
+		.v.rate_limit_pps = 50,
+		.v.rate_limit_bps = 0,
+	};
+	const unsigned int cbs = 10, burst = 30, spaced = 100;
+	/* rte_meter's own token period for 50/s: the tests derive nothing else from it. */
+	struct rte_meter_srtcm_params params = { .cir = 50, .cbs = cbs };
+	struct rte_meter_srtcm_profile profile;
+	struct rte_mbuf *pkts[30];
+	struct rtpp_session_status st;
+	unsigned int passed;
+	uint64_t id, t0, step = ms_tsc(5), refill;
+
+	(void)state;
+	assert_int_equal(rte_meter_srtcm_profile_config(&profile, &params), 0);
+	assert_int_equal(profile.cir_bytes_per_period, 1);
+	id = media_session(CALLER, NULL, &limit);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+
+	/* From a period boundary, so that the refills below fall on whole periods. */
+	t0 = (rte_rdtsc() / profile.cir_period + 1) * profile.cir_period;
+	for (unsigned int i = 0; i < burst; i++)
+		pkts[i] = udp_packet(CALLER, LISTEN, (uint8_t)i);
+	rtpp_worker_process_media(w, IFACE_A, pkts, (uint16_t)burst, t0);
+	rtpp_worker_flush(w);
+	passed = drain(IFACE_B);
+	assert_int_equal(passed, cbs);
+	/* One packet every 5 ms, one token every 20 ms: each token is taken by the next packet. */
+	for (unsigned int i = 1; i <= spaced; i++) {
+		process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t0 + i * step);
+		passed += drain(IFACE_B);
+	}
+	refill = spaced * step / profile.cir_period;
+	assert_true(refill >= 20 && refill <= 30); /* about 500 ms worth */
+	assert_int_equal(passed, cbs + refill);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, burst + spaced);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, passed);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_rate_limit, burst + spaced - passed);
+	/* Rate-limited media is media: the last packet was dropped yet counts. */
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, t0 + spaced * step);
+
+	/* The other direction's bucket is untouched: a full burst of cbs, then nothing. */
+	for (unsigned int i = 0; i < cbs + 1; i++)
+		pkts[i] = udp_packet(DEST, FORWARD, (uint8_t)i);
+	rtpp_worker_process_media(w, IFACE_B, pkts, (uint16_t)(cbs + 1), t0 + spaced * step);
+	rtpp_worker_flush(w);
+	assert_int_equal(drain(IFACE_A), cbs);
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_B_TO_A].drop_rate_limit, 1);
+}
+
+/*
+ * Timeouts: a session with no media at all closes with NO_MEDIA after
+ * first_media_timeout_s; one whose media stopped closes with INACTIVITY
+ * (refused packets keep nothing alive); a static session never expires, and
+ * learns without a window.
+ */
+static void test_media_timeouts(void **state)
+{
+	const struct rtpp_media_override first = { .set = RTPP_MEDIA_FIRST_MEDIA_TIMEOUT,
+						   .v.first_media_timeout_s = 1 };
+	const struct rtpp_media_override idle = { .set = RTPP_MEDIA_INACTIVITY_TIMEOUT,
+						  .v.inactivity_timeout_s = 1 };
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	uint64_t silent, quiet, fixed, start, last_ok, now, closed[2] = { 0, 0 };
+
+	(void)state;
+	start = rte_rdtsc();
+	silent = media_session(CALLER, NULL, &first);
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+		    "203.0.113.10:5010");
+	r.media = idle;
+	quiet = create_request(&r);
+	r = request("203.0.113.1:20020", "198.51.100.1:30020", "198.51.100.20:40020", NULL);
+	r.is_static = true;
+	r.media.set = RTPP_MEDIA_FIRST_MEDIA_TIMEOUT | RTPP_MEDIA_INACTIVITY_TIMEOUT |
+		      RTPP_MEDIA_MAX_LIFETIME | RTPP_MEDIA_LEARNING_WINDOW;
+	r.media.v.first_media_timeout_s = 1;
+	r.media.v.inactivity_timeout_s = 1;
+	r.media.v.max_lifetime_s = 1;
+	r.media.v.learning_window_ms = 50;
+	fixed = create_request(&r);
+	resolve_now(IFACE_B, "198.51.100.20");
+	last_ok = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.10:5010", "203.0.113.1:20010", 1), last_ok);
+	assert_int_equal(drain(IFACE_B), 1);
+
+	while ((closed[0] == 0 || closed[1] == 0) && rte_rdtsc() - start < ms_tsc(3000)) {
+		process_at(IFACE_A, udp_packet("203.0.113.66:5010", "203.0.113.1:20010", 2),
+			   rte_rdtsc());
+		rtpp_dataplane_service(dp);
+		now = rte_rdtsc();
+		if (closed[0] == 0 && rtpp_dataplane_session_status(dp, silent, &st) == -ENOENT)
+			closed[0] = now;
+		if (closed[1] == 0 && rtpp_dataplane_session_status(dp, quiet, &st) == -ENOENT)
+			closed[1] = now;
+		rte_delay_ms(10);
+	}
+	expect_nothing_out();
+	assert_true(closed[0] != 0 && closed[1] != 0);
+	assert_true(closed[0] - start >= ms_tsc(1000));
+	assert_true(closed[1] - last_ok >= ms_tsc(1000));
+	assert_int_equal(events_of(silent, RTPP_EVENT_CLOSED, &ev), 1);
+	assert_int_equal(ev->close_reason, RTPP_CLOSE_NO_MEDIA);
+	assert_int_equal(ev->old_state, RTPP_SESSION_CREATED);
+	assert_int_equal(ev->new_state, RTPP_SESSION_CLOSED);
+	assert_int_equal(events_of(quiet, RTPP_EVENT_CLOSED, &ev), 1);
+	assert_int_equal(ev->close_reason, RTPP_CLOSE_INACTIVITY);
+	assert_int_equal(ev->old_state, RTPP_SESSION_ACTIVE);
+
+	st = status_of(fixed);
+	assert_true(st.is_static);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_string_equal(st.error, "");
+	assert_int_equal(events_of(fixed, RTPP_EVENT_CLOSED, NULL), 0);
+	assert_int_equal(rtpp_dataplane_session_count(dp), 1);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5020", "203.0.113.1:20020", 3), rte_rdtsc());
+	expect_out(IFACE_B, "198.51.100.1:30020", "198.51.100.20:40020", 3);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(fixed).source, "203.0.113.10:5020");
+}
+
 int main(void)
 {
 	/* Admission needs no EAL: its tests run before there is one. */
@@ -1788,6 +1979,9 @@ int main(void)
 						media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_update_refused_changes_nothing,
 						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_validation, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_rate_limit, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_timeouts, media_setup, media_teardown),
 	};
 	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);
 	rtpp_config_free(media_cfg);
