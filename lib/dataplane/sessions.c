@@ -260,6 +260,8 @@ int rtpp_dataplane_session_update(struct rtpp_dataplane *dp, const struct rtpp_s
 	int rc = 0;
 
 	memset(c, 0, sizeof(c));
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
+		c[l].new_neigh = RTPP_NEIGH_NONE; /* what the refusal path gives back */
 	pthread_mutex_lock(&dp->lock);
 	index = rtpp_session_find(dp->sessions, u->id);
 	if (index == RTPP_SESSION_INVALID) {
