@@ -1701,6 +1701,43 @@ static void test_media_update_refused_changes_nothing(void **state)
 }
 
 /*
+ * A refused update takes no next-hop reference and gives back none it did
+ * not take: whatever refuses it (a media rule out of range, leg A's part),
+ * every leg's next hop stays in place.
+ */
+static void test_media_refused_update_keeps_next_hops(void **state)
+{
+	struct rtpp_session_update u;
+	char err[256] = "";
+	uint64_t id;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL); /* the first next hops of the table */
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	assert_int_equal(dp_info().neighbours, 2);
+
+	memset(&u, 0, sizeof(u));
+	u.media.set = RTPP_MEDIA_RELATCH_SILENCE;
+	u.media.v.relatch_silence_ms = 10;
+	assert_int_equal(update(id, &u, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "media.relatch_silence_ms: 10 is out of range (50..60000)");
+	memset(&u, 0, sizeof(u));
+	u.leg[RTPP_LEG_A].set_remote = true;
+	u.leg[RTPP_LEG_A].remote = ep("203.0.113.30:7000");
+	u.leg[RTPP_LEG_A].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "leg_a: remote and relearn exclude each other");
+
+	assert_int_equal(dp_info().neighbours, 2);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 1), rte_rdtsc());
+	expect_out(IFACE_A, LISTEN, CALLER, 1);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 2);
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_B_TO_A].drop_no_neighbour, 0);
+}
+
+/*
  * Validation: what is not media is dropped and counted by what it is, and is
  * no media for the timeouts; STUN is relayed and counted; relay_unrecognised
  * relays the rest too.
@@ -1978,6 +2015,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_update_pause_holds_one_direction,
 						media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_update_refused_changes_nothing,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_refused_update_keeps_next_hops,
 						media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_validation, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rate_limit, media_setup, media_teardown),
