@@ -1738,6 +1738,46 @@ static void test_media_refused_update_keeps_next_hops(void **state)
 }
 
 /*
+ * A remote moved to another port of the same host keeps its next hop with
+ * one reference per leg: once the sessions are gone, so is the entry.
+ */
+static void test_media_update_to_the_same_next_hop(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_request r;
+	char err[256] = "";
+	uint64_t id, other;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL);
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+		    "203.0.113.10:5010");
+	other = create_request(&r);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	assert_int_equal(dp_info().neighbours, 2); /* both sessions' legs share them */
+
+	u.leg[RTPP_LEG_A].set_remote = true;
+	u.leg[RTPP_LEG_A].remote = ep("203.0.113.10:5002");
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("198.51.100.20:40002");
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	assert_int_equal(dp_info().neighbours, 2);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5002", LISTEN, 1), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, "198.51.100.20:40002", 1);
+
+	/* The other session lets go of them first, then this one. */
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, other, NULL), 0);
+	rtpp_dataplane_service(dp);
+	assert_int_equal(dp_info().neighbours, 2);
+	process_at(IFACE_B, udp_packet("198.51.100.20:40002", FORWARD, 2), rte_rdtsc());
+	expect_out(IFACE_A, LISTEN, "203.0.113.10:5002", 2);
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, id, NULL), 0);
+	rtpp_dataplane_service(dp);
+	assert_int_equal(dp_info().neighbours, 0);
+}
+
+/*
  * Validation: what is not media is dropped and counted by what it is, and is
  * no media for the timeouts; STUN is relayed and counted; relay_unrecognised
  * relays the rest too.
@@ -2018,6 +2058,8 @@ int main(void)
 						media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_refused_update_keeps_next_hops,
 						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_to_the_same_next_hop, media_setup,
+						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_validation, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rate_limit, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_timeouts, media_setup, media_teardown),
