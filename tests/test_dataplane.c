@@ -867,7 +867,7 @@ static const char media_yaml[] =
 	"    addresses: [198.51.100.1/24]\n"
 	"    ports: 30000-39999\n"
 	"policy:\n"
-	"  allowed_remotes: [203.0.113.0/25, 198.51.100.0/24, 192.0.2.0/24]\n"
+	"  allowed_remotes: [203.0.113.0/25, 198.51.100.0/24, 192.0.2.0/24, \"2001:db8:a::/64\"]\n"
 	"media:\n"
 	"  inactivity_timeout_s: 0\n"
 	"  first_media_timeout_s: 0\n"
@@ -1267,6 +1267,32 @@ static void test_media_latch_obeys_policy(void **state)
 	rtpp_dataplane_service(dp);
 	assert_endpoint(status_of(id).source, CALLER);
 	assert_int_equal(dp_info().latches, 1);
+}
+
+/* Learning over IPv6, with the way back crossing families (leg B is IPv4). */
+static void test_media_learning_ipv6(void **state)
+{
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	r = request("[2001:db8:a::1]:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	id = create_request(&r);
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("[2001:db8:a::10]:5000", "[2001:db8:a::1]:20010", 1), t);
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 1);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, "[2001:db8:a::10]:5000");
+	process_at(IFACE_B, udp_packet("198.51.100.20:40010", "198.51.100.1:30010", 2), t + 1);
+	expect_out(IFACE_A, "[2001:db8:a::1]:20010", "[2001:db8:a::10]:5000", 2);
+	/* Strict to all 16 bytes of it. */
+	process_at(IFACE_A, udp_packet("[2001:db8:a::11]:5000", "[2001:db8:a::1]:20010", 3), t + 2);
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
 }
 
 /*
@@ -1896,8 +1922,9 @@ static void test_media_rate_limit(void **state)
 /*
  * Timeouts: a session with no media at all closes with NO_MEDIA after
  * first_media_timeout_s; one whose media stopped closes with INACTIVITY
- * (refused packets keep nothing alive); a static session never expires, and
- * learns without a window.
+ * (refused packets keep nothing alive); one whose media flows closes with
+ * LIFETIME after max_lifetime_s; a static session never expires, and learns
+ * without a window.
  */
 static void test_media_timeouts(void **state)
 {
@@ -1905,10 +1932,12 @@ static void test_media_timeouts(void **state)
 						   .v.first_media_timeout_s = 1 };
 	const struct rtpp_media_override idle = { .set = RTPP_MEDIA_INACTIVITY_TIMEOUT,
 						  .v.inactivity_timeout_s = 1 };
+	const struct rtpp_media_override life = { .set = RTPP_MEDIA_MAX_LIFETIME,
+						  .v.max_lifetime_s = 1 };
 	struct rtpp_session_request r;
 	struct rtpp_session_status st;
 	const struct event_record *ev = NULL;
-	uint64_t silent, quiet, fixed, start, last_ok, now, closed[2] = { 0, 0 };
+	uint64_t silent, quiet, lived, fixed, start, last_ok, now, closed[3] = { 0, 0, 0 };
 
 	(void)state;
 	start = rte_rdtsc();
@@ -1917,6 +1946,10 @@ static void test_media_timeouts(void **state)
 		    "203.0.113.10:5010");
 	r.media = idle;
 	quiet = create_request(&r);
+	r = request("203.0.113.1:20030", "198.51.100.1:30030", "198.51.100.20:40030",
+		    "203.0.113.10:5030");
+	r.media = life;
+	lived = create_request(&r);
 	r = request("203.0.113.1:20020", "198.51.100.1:30020", "198.51.100.20:40020", NULL);
 	r.is_static = true;
 	r.media.set = RTPP_MEDIA_FIRST_MEDIA_TIMEOUT | RTPP_MEDIA_INACTIVITY_TIMEOUT |
@@ -1931,21 +1964,30 @@ static void test_media_timeouts(void **state)
 	process_at(IFACE_A, udp_packet("203.0.113.10:5010", "203.0.113.1:20010", 1), last_ok);
 	assert_int_equal(drain(IFACE_B), 1);
 
-	while ((closed[0] == 0 || closed[1] == 0) && rte_rdtsc() - start < ms_tsc(3000)) {
+	while ((closed[0] == 0 || closed[1] == 0 || closed[2] == 0) &&
+	       rte_rdtsc() - start < ms_tsc(3000)) {
+		/* refused: keeps nothing alive */
 		process_at(IFACE_A, udp_packet("203.0.113.66:5010", "203.0.113.1:20010", 2),
 			   rte_rdtsc());
+		/* accepted and relayed, until the session is gone */
+		process_at(IFACE_A, udp_packet("203.0.113.10:5030", "203.0.113.1:20030", 3),
+			   rte_rdtsc());
+		drain(IFACE_B);
 		rtpp_dataplane_service(dp);
 		now = rte_rdtsc();
 		if (closed[0] == 0 && rtpp_dataplane_session_status(dp, silent, &st) == -ENOENT)
 			closed[0] = now;
 		if (closed[1] == 0 && rtpp_dataplane_session_status(dp, quiet, &st) == -ENOENT)
 			closed[1] = now;
+		if (closed[2] == 0 && rtpp_dataplane_session_status(dp, lived, &st) == -ENOENT)
+			closed[2] = now;
 		rte_delay_ms(10);
 	}
 	expect_nothing_out();
-	assert_true(closed[0] != 0 && closed[1] != 0);
+	assert_true(closed[0] != 0 && closed[1] != 0 && closed[2] != 0);
 	assert_true(closed[0] - start >= ms_tsc(1000));
 	assert_true(closed[1] - last_ok >= ms_tsc(1000));
+	assert_true(closed[2] - start >= ms_tsc(1000));
 	assert_int_equal(events_of(silent, RTPP_EVENT_CLOSED, &ev), 1);
 	assert_int_equal(ev->close_reason, RTPP_CLOSE_NO_MEDIA);
 	assert_int_equal(ev->old_state, RTPP_SESSION_CREATED);
@@ -1953,6 +1995,8 @@ static void test_media_timeouts(void **state)
 	assert_int_equal(events_of(quiet, RTPP_EVENT_CLOSED, &ev), 1);
 	assert_int_equal(ev->close_reason, RTPP_CLOSE_INACTIVITY);
 	assert_int_equal(ev->old_state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(events_of(lived, RTPP_EVENT_CLOSED, &ev), 1);
+	assert_int_equal(ev->close_reason, RTPP_CLOSE_LIFETIME);
 
 	st = status_of(fixed);
 	assert_true(st.is_static);
@@ -2043,6 +2087,7 @@ int main(void)
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_latch_obeys_policy, media_setup,
 						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_learning_ipv6, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_strict_source, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_relatch_after_silence, media_setup,
 						media_teardown),
