@@ -1555,6 +1555,63 @@ static void test_media_update_relearn(void **state)
 }
 
 /*
+ * Leg B learns too once told to (relearn): its events name leg B, its NAT
+ * re-latch is judged by what arrives on leg B.
+ */
+static void test_media_leg_b_learns_and_relatches(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	char err[256] = "";
+	uint64_t id, t;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	u.leg[RTPP_LEG_B].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_B].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_GIVEN);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t);
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_A_TO_B].drop_no_remote, 1);
+	process_at(IFACE_B, udp_packet("198.51.100.30:41000", FORWARD, 2), t + 1);
+	expect_out(IFACE_A, LISTEN, CALLER, 2);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.destination, "198.51.100.30:41000");
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 1);
+	assert_int_equal(ev->leg, RTPP_LEG_B);
+	assert_false(ev->relatch);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 3), t + 2);
+	expect_out(IFACE_B, FORWARD, "198.51.100.30:41000", 3);
+
+	/* Leg A's media keeps flowing: it says nothing of leg B's silence. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), t + ms_tsc(700));
+	expect_out(IFACE_B, FORWARD, "198.51.100.30:41000", 4);
+	process_at(IFACE_B, udp_packet("198.51.100.30:42000", FORWARD, 5), t + ms_tsc(800));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.destination, "198.51.100.30:42000");
+	assert_int_equal(st.leg_state[RTPP_LEG_B].relatches, 1);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 2);
+	assert_int_equal(ev->leg, RTPP_LEG_B);
+	assert_true(ev->relatch);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 6), t + ms_tsc(801));
+	expect_out(IFACE_B, FORWARD, "198.51.100.30:42000", 6);
+	expect_nothing_out();
+}
+
+/*
  * UpdateSession moves leg B's remote mid-call: strict to the new one at
  * once, while leg A's side keeps flowing; the counters stay.
  */
@@ -2094,6 +2151,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_rtcp_port_from_first_rtcp, media_setup,
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_update_relearn, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_leg_b_learns_and_relatches, media_setup,
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_update_moves_a_remote_mid_call,
 						media_setup, media_teardown),
