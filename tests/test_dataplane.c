@@ -963,6 +963,25 @@ static void resolve_now(uint16_t iface, const char *addr)
 	rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, rte_rdtsc());
 }
 
+/* Both remotes given (leg A's is CALLER), both next hops answered. */
+static uint64_t given_session(const struct rtpp_media_override *media)
+{
+	uint64_t id = media_session(CALLER, NULL, media);
+
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	return id;
+}
+
+/* Leg A learns (from expected only, when not NULL); leg B's next hop answered. */
+static uint64_t learning_session(const char *expected, const struct rtpp_media_override *media)
+{
+	uint64_t id = media_session(NULL, expected, media);
+
+	resolve_now(IFACE_B, "198.51.100.20");
+	return id;
+}
+
 /* RTP (PCMU) with SSRC ssrc, tag in every byte after the header. */
 static struct rte_mbuf *rtp_from(const char *src, const char *dst, uint32_t ssrc, uint8_t tag)
 {
@@ -1027,8 +1046,7 @@ static void test_media_open_learning_latches_first_rtp(void **state)
 	uint64_t id, t0;
 
 	(void)state;
-	id = media_session(NULL, NULL, NULL);
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = learning_session(NULL, NULL);
 	st = status_of(id);
 	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
 	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
@@ -1167,8 +1185,7 @@ static void test_media_expected_address_any_port(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(NULL, "203.0.113.10", &window);
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = learning_session("203.0.113.10", &window);
 	st = status_of(id);
 	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
 	assert_string_equal(rtpp_addr_format(&st.leg_state[RTPP_LEG_A].expected, addr, sizeof(addr)),
@@ -1213,8 +1230,7 @@ static void test_media_only_rtp_latches(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(NULL, NULL, NULL);
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = learning_session(NULL, NULL);
 	t = rte_rdtsc();
 	process_at(IFACE_A,
 		   udp_packet_with("203.0.113.50:9000", LISTEN, stun_binding, sizeof(stun_binding)),
@@ -1248,8 +1264,7 @@ static void test_media_latch_obeys_policy(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(NULL, NULL, NULL);
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = learning_session(NULL, NULL);
 	t = rte_rdtsc();
 	process_at(IFACE_A, udp_packet("203.0.113.200:5000", LISTEN, 1), t);
 	expect_out(IFACE_B, FORWARD, DEST, 1);
@@ -1308,9 +1323,7 @@ static void test_media_strict_source(void **state)
 	uint64_t given, open, t;
 
 	(void)state;
-	given = media_session(CALLER, NULL, NULL);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	given = given_session(NULL);
 	t = rte_rdtsc();
 	process_at(IFACE_A, udp_packet("203.0.113.10:5002", LISTEN, 1), t); /* its IP, not its port */
 	process_at(IFACE_A, udp_packet("203.0.113.66:5000", LISTEN, 2),
@@ -1376,9 +1389,8 @@ static void test_media_relatch_after_silence(void **state)
 	uint64_t id, nat, t;
 
 	(void)state;
-	id = media_session(NULL, NULL, NULL);
+	id = learning_session(NULL, NULL);
 	assert_int_equal(status_of(id).media.relatch_silence_ms, 500);
-	resolve_now(IFACE_B, "198.51.100.20");
 	t = rte_rdtsc();
 	process_at(IFACE_A, rtp_from(CALLER, LISTEN, ssrc, 1), t);
 	rtpp_dataplane_service(dp);
@@ -1460,9 +1472,7 @@ static void test_media_rtcp_port_from_first_rtcp(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(CALLER, NULL, NULL);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(NULL);
 	assert_int_equal(status_of(id).leg_state[RTPP_LEG_A].rtcp_port, 5001);
 	t = rte_rdtsc();
 	/* Another address, even at the expected RTCP port: foreign, and nothing learnt. */
@@ -1510,8 +1520,7 @@ static void test_media_update_relearn(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(NULL, NULL, NULL);
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = learning_session(NULL, NULL);
 	t = rte_rdtsc();
 	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t);
 	expect_out(IFACE_B, FORWARD, DEST, 1);
@@ -1567,9 +1576,7 @@ static void test_media_leg_b_learns_and_relatches(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(CALLER, NULL, NULL);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(NULL);
 	u.leg[RTPP_LEG_B].relearn = true;
 	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
 	st = status_of(id);
@@ -1623,9 +1630,7 @@ static void test_media_update_moves_a_remote_mid_call(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(CALLER, NULL, NULL);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(NULL);
 	t = rte_rdtsc();
 	for (uint8_t i = 0; i < 3; i++) {
 		process_at(IFACE_A, udp_packet(CALLER, LISTEN, i), t + i);
@@ -1682,9 +1687,7 @@ static void test_media_update_pause_holds_one_direction(void **state)
 	char err[256] = "";
 
 	(void)state;
-	id = media_session(CALLER, NULL, &idle);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(&idle);
 	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), rte_rdtsc());
 	expect_out(IFACE_B, FORWARD, DEST, 1);
 
@@ -1730,9 +1733,7 @@ static void test_media_update_refused_changes_nothing(void **state)
 	uint64_t id, t;
 
 	(void)state;
-	id = media_session(CALLER, NULL, NULL);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(NULL);
 	before = status_of(id);
 	neighbours = dp_info().neighbours;
 
@@ -1795,9 +1796,7 @@ static void test_media_refused_update_keeps_next_hops(void **state)
 	uint64_t id;
 
 	(void)state;
-	id = media_session(CALLER, NULL, NULL); /* the first next hops of the table */
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(NULL); /* the first next hops of the table */
 	assert_int_equal(dp_info().neighbours, 2);
 
 	memset(&u, 0, sizeof(u));
@@ -1876,9 +1875,7 @@ static void test_media_validation(void **state)
 	uint64_t id, relay, t;
 
 	(void)state;
-	id = media_session(CALLER, NULL, NULL);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(NULL);
 	t = rte_rdtsc();
 	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, http, sizeof(http) - 1), t);
 	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, short_rtp, sizeof(short_rtp)), t + 1);
@@ -1940,9 +1937,7 @@ static void test_media_rate_limit(void **state)
 	(void)state;
 	assert_int_equal(rte_meter_srtcm_profile_config(&profile, &params), 0);
 	assert_int_equal(profile.cir_bytes_per_period, 1);
-	id = media_session(CALLER, NULL, &limit);
-	resolve_now(IFACE_A, "203.0.113.10");
-	resolve_now(IFACE_B, "198.51.100.20");
+	id = given_session(&limit);
 
 	/* From a period boundary, so that the refills below fall on whole periods. */
 	t0 = (rte_rdtsc() / profile.cir_period + 1) * profile.cir_period;
