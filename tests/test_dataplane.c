@@ -1103,22 +1103,29 @@ static void test_media_open_learning_latches_first_rtp(void **state)
 
 /*
  * The learning window: a first packet after it neither passes nor latches;
- * the sweep closes it (ERROR naming the leg); relearn opens it again.
+ * the sweep closes it (ERROR naming the leg); relearn opens it again. A
+ * window of 0 never closes.
  */
 static void test_media_learning_window_closes(void **state)
 {
 	const struct rtpp_media_override window = { .set = RTPP_MEDIA_LEARNING_WINDOW,
 						    .v.learning_window_ms = 50 };
+	const struct rtpp_media_override no_window = { .set = RTPP_MEDIA_LEARNING_WINDOW,
+						       .v.learning_window_ms = 0 };
+	struct rtpp_session_request r;
 	struct rtpp_session_update u = { 0 };
 	struct rtpp_session_status st;
 	const struct event_record *ev = NULL;
 	char err[256] = "";
-	uint64_t id, created, t;
+	uint64_t id, open, created, t;
 
 	(void)state;
 	id = media_session(NULL, NULL, &window);
 	created = rte_rdtsc(); /* the window ends 50 ms after a moment before this */
 	resolve_now(IFACE_B, "198.51.100.20");
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	r.media = no_window;
+	open = create_request(&r);
 	rtpp_dataplane_service(dp); /* a sweep while the window is open changes nothing */
 	assert_int_equal(status_of(id).leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
 
@@ -1145,6 +1152,13 @@ static void test_media_learning_window_closes(void **state)
 	assert_int_equal(ev->new_state, RTPP_SESSION_ERROR);
 	assert_int_equal(events_of(id, RTPP_EVENT_ERROR, &ev), 1);
 	assert_string_equal(ev->error, st.error);
+	st = status_of(open);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5010", "203.0.113.1:20010", 9), rte_rdtsc());
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 9);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(open).source, "203.0.113.10:5010");
 
 	/* Closed: no source is accepted any more, the would-be first one included. */
 	t = rte_rdtsc();
@@ -1155,7 +1169,7 @@ static void test_media_learning_window_closes(void **state)
 	st = status_of(id);
 	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 3);
 	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_CLOSED);
-	assert_int_equal(dp_info().latches, 0);
+	assert_int_equal(dp_info().latches, 1); /* the session without a window */
 
 	/* relearn opens a new window (this one longer) and clears the error about the leg. */
 	u.leg[RTPP_LEG_A].relearn = true;
