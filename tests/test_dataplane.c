@@ -4,6 +4,7 @@
  * port, rewritten how, and which counter says why when something does not.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +14,11 @@
 #include <cmocka.h>
 
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_meter.h>
 #include <rte_udp.h>
 
 #include "rtpp_dataplane_test.h"
@@ -53,6 +56,8 @@ static struct rte_mbuf *udp_packet_with(const char *src, const char *dst, const 
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(f + 14 + l3);
 
 	memset(f, 0, 14 + l3 + 8 + payload);
+	/* From the peer's MAC: what a latch seeds the next hop with. */
+	rte_ether_addr_copy(&peer_mac, &((struct rte_ether_hdr *)f)->src_addr);
 	((struct rte_ether_hdr *)f)->ether_type =
 		v6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	udp->src_port = rte_cpu_to_be_16(s.port);
@@ -119,8 +124,12 @@ static void process(uint16_t iface, struct rte_mbuf **pkts, uint16_t n)
 	rtpp_worker_flush(w);
 }
 
-/* What left a port, checked for addresses, ports, MACs, payload and checksums. */
-static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t tag)
+/*
+ * What left a port, checked for addresses, ports, MACs and checksums; its
+ * UDP payload is returned (the mbuf is the caller's to free).
+ */
+static struct rte_mbuf *dequeue_out(uint16_t iface, const char *src, const char *dst,
+				    const uint8_t **payload, uint16_t *len)
 {
 	struct rte_mbuf *m = NULL;
 	struct rtpp_endpoint s = ep(src), d = ep(dst);
@@ -137,8 +146,34 @@ static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t
 	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), d.port);
 	assert_memory_equal(f, &peer_mac, 6);
 	assert_memory_equal(f + 6, rtpp_dataplane_test_iface_mac(dp, iface), 6);
-	assert_int_equal(((uint8_t *)(udp + 1))[12], tag);
 	assert_true(rtpp_pkt_checksums_valid(f, m->data_len));
+	*payload = (const uint8_t *)(udp + 1);
+	*len = (uint16_t)(v.udp_len - sizeof(*udp));
+	return m;
+}
+
+/* A media packet of udp_packet() left: its tag is the first byte after the 12-byte header. */
+static void expect_out(uint16_t iface, const char *src, const char *dst, uint8_t tag)
+{
+	const uint8_t *payload;
+	uint16_t len;
+	struct rte_mbuf *m = dequeue_out(iface, src, dst, &payload, &len);
+
+	assert_true(len > 12);
+	assert_int_equal(payload[12], tag);
+	rte_pktmbuf_free(m);
+}
+
+/* A packet left carrying exactly data. */
+static void expect_out_payload(uint16_t iface, const char *src, const char *dst,
+			       const uint8_t *data, uint16_t n)
+{
+	const uint8_t *payload;
+	uint16_t len;
+	struct rte_mbuf *m = dequeue_out(iface, src, dst, &payload, &len);
+
+	assert_int_equal(len, n);
+	assert_memory_equal(payload, data, n);
 	rte_pktmbuf_free(m);
 }
 
@@ -434,16 +469,44 @@ static void test_list_pages_every_session_once(void **state)
 	assert_int_equal(rtpp_dataplane_session_list(dp, &on_b, &cursor, page, 10), 10);
 }
 
+/* One event as the handler saw it, with what its status said. */
+struct event_record {
+	enum rtpp_session_event_type type;
+	uint64_t session_id;
+	enum rtpp_session_state old_state, new_state;
+	unsigned int leg;
+	bool relatch;
+	struct rtpp_endpoint source; /* leg A's remote */
+	enum rtpp_close_reason close_reason;
+	char error[128];
+};
+
+#define EVENT_LOG_MAX 32
+
 struct event_log {
 	unsigned int n;
 	struct rtpp_session_event last;
 	uint64_t last_rx_packets;
+	struct event_record ev[EVENT_LOG_MAX]; /* the first EVENT_LOG_MAX events, in order */
 };
 
 static void record_event(void *ctx, const struct rtpp_session_event *ev)
 {
 	struct event_log *log = ctx;
 
+	if (log->n < EVENT_LOG_MAX) {
+		struct event_record *r = &log->ev[log->n];
+
+		r->type = ev->type;
+		r->session_id = ev->session_id;
+		r->old_state = ev->old_state;
+		r->new_state = ev->new_state;
+		r->leg = ev->leg;
+		r->relatch = ev->relatch;
+		r->source = ev->status->source;
+		r->close_reason = ev->status->close_reason;
+		snprintf(r->error, sizeof(r->error), "%s", ev->status->error);
+	}
 	log->n++;
 	log->last = *ev;
 	log->last.status = NULL;
@@ -784,6 +847,1236 @@ static void test_admission_takes_all_or_nothing(void **state)
 	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a);
 }
 
+/* ---- media rules (docs/media-security.md), through the data plane's own functions ---- */
+
+/*
+ * Sessions are made as the API makes them (rtpp_dataplane_session_create), in
+ * a data plane whose configuration owns these addresses and ports; remotes
+ * are on-link, and 203.0.113.128/25 is outside the policy. Timeouts are off
+ * unless a test asks for one, and each packet carries the TSC its test
+ * chooses; the main lcore's side runs when a test calls rtpp_dataplane_service.
+ */
+static const char media_yaml[] =
+	"interfaces:\n"
+	"  - name: access\n"
+	"    device: net_ring_t0\n"
+	"    addresses: [203.0.113.1/24, \"2001:db8:a::1/64\"]\n"
+	"    ports: 20000-29999\n"
+	"  - name: core\n"
+	"    device: net_ring_t1\n"
+	"    addresses: [198.51.100.1/24]\n"
+	"    ports: 30000-39999\n"
+	"policy:\n"
+	"  allowed_remotes: [203.0.113.0/25, 198.51.100.0/24, 192.0.2.0/24, \"2001:db8:a::/64\"]\n"
+	"media:\n"
+	"  inactivity_timeout_s: 0\n"
+	"  first_media_timeout_s: 0\n"
+	"  max_lifetime_s: 0\n";
+
+#define LISTEN "203.0.113.1:20000"
+#define LISTEN_RTCP "203.0.113.1:20001"
+#define FORWARD "198.51.100.1:30000"
+#define FORWARD_RTCP "198.51.100.1:30001"
+#define DEST "198.51.100.20:40000"
+#define DEST_RTCP "198.51.100.20:40001"
+#define CALLER "203.0.113.10:5000" /* leg A's remote, when given or learnt */
+
+static struct rtpp_config *media_cfg;
+static struct event_log media_log;
+
+static int media_setup(void **state)
+{
+	(void)state;
+	memset(&media_log, 0, sizeof(media_log));
+	dp = rtpp_dataplane_create_detached(port, 2, 64, 1, pool, media_cfg);
+	if (dp == NULL)
+		return -1;
+	w = rtpp_dataplane_test_worker(dp, 0);
+	rtpp_dataplane_set_event_handler(dp, record_event, &media_log);
+	return 0;
+}
+
+static int media_teardown(void **state)
+{
+	teardown(state);
+	/* Every packet was sent, dropped or freed with the data plane (neighbour probes too). */
+	return rte_mempool_in_use_count(pool) == 0 ? 0 : -1;
+}
+
+static uint64_t ms_tsc(uint64_t ms)
+{
+	return ms * rte_get_tsc_hz() / 1000;
+}
+
+static uint64_t create_request(const struct rtpp_session_request *r)
+{
+	char err[256] = "";
+	uint64_t id = 0;
+	int rc = rtpp_dataplane_session_create(dp, r, &id, err, sizeof(err));
+
+	if (rc != 0)
+		fail_msg("session_create: %d: %s", rc, err);
+	return id;
+}
+
+/* LISTEN, FORWARD -> DEST; leg A's remote given (source), expected or learnt. */
+static uint64_t media_session(const char *source, const char *expected,
+			      const struct rtpp_media_override *media)
+{
+	struct rtpp_session_request r = request(LISTEN, FORWARD, DEST, source);
+
+	if (expected != NULL)
+		assert_int_equal(rtpp_addr_parse(expected, &r.expected[RTPP_LEG_A]), 0);
+	if (media != NULL)
+		r.media = *media;
+	return create_request(&r);
+}
+
+static struct rtpp_session_status status_of(uint64_t id)
+{
+	struct rtpp_session_status st;
+
+	assert_int_equal(rtpp_dataplane_session_status(dp, id, &st), 0);
+	return st;
+}
+
+static int update(uint64_t id, struct rtpp_session_update *u, char *err, size_t errlen)
+{
+	u->id = id;
+	return rtpp_dataplane_session_update(dp, u, NULL, err, errlen);
+}
+
+static void assert_endpoint(struct rtpp_endpoint e, const char *want)
+{
+	char s[RTPP_ENDPOINT_STRLEN];
+
+	assert_int_not_equal(e.addr.family, RTPP_AF_NONE);
+	assert_string_equal(rtpp_endpoint_format(&e, s, sizeof(s)), want);
+}
+
+/* The next hop answered ARP now (not at TSC 1: the neighbour timer would find it stale). */
+static void resolve_now(uint16_t iface, const char *addr)
+{
+	struct rtpp_neigh_learn l = { .iface = iface, .mac = peer_mac };
+
+	assert_int_equal(rtpp_addr_parse(addr, &l.addr), 0);
+	rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, rte_rdtsc());
+}
+
+/* Both remotes given (leg A's is CALLER), both next hops answered. */
+static uint64_t given_session(const struct rtpp_media_override *media)
+{
+	uint64_t id = media_session(CALLER, NULL, media);
+
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	return id;
+}
+
+/* Leg A learns (from expected only, when not NULL); leg B's next hop answered. */
+static uint64_t learning_session(const char *expected, const struct rtpp_media_override *media)
+{
+	uint64_t id = media_session(NULL, expected, media);
+
+	resolve_now(IFACE_B, "198.51.100.20");
+	return id;
+}
+
+/* RTP (PCMU) with SSRC ssrc, tag in every byte after the header. */
+static struct rte_mbuf *rtp_from(const char *src, const char *dst, uint32_t ssrc, uint8_t tag)
+{
+	static uint16_t seq = 1000;
+	uint8_t data[12 + 160];
+
+	memset(data, tag, sizeof(data));
+	data[0] = 0x80;
+	data[1] = 0;
+	data[2] = (uint8_t)(seq >> 8);
+	data[3] = (uint8_t)seq;
+	seq++;
+	memset(data + 4, 0, 4);
+	data[8] = (uint8_t)(ssrc >> 24);
+	data[9] = (uint8_t)(ssrc >> 16);
+	data[10] = (uint8_t)(ssrc >> 8);
+	data[11] = (uint8_t)ssrc;
+	return udp_packet_with(src, dst, data, sizeof(data));
+}
+
+static const struct event_record *event_at(unsigned int i)
+{
+	assert_true(i < media_log.n && i < EVENT_LOG_MAX);
+	return &media_log.ev[i];
+}
+
+/* The events of a type that a session had; the last one in *last (may be NULL). */
+static unsigned int events_of(uint64_t id, enum rtpp_session_event_type type,
+			      const struct event_record **last)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < media_log.n && i < EVENT_LOG_MAX; i++) {
+		if (media_log.ev[i].session_id == id && media_log.ev[i].type == type) {
+			n++;
+			if (last != NULL)
+				*last = &media_log.ev[i];
+		}
+	}
+	return n;
+}
+
+static struct rtpp_dataplane_info dp_info(void)
+{
+	struct rtpp_dataplane_info info;
+
+	rtpp_dataplane_info(dp, &info);
+	return info;
+}
+
+/* A STUN binding request (an ICE connectivity check): 20 bytes of header, no attribute. */
+static const uint8_t stun_binding[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
+					  3,    4,    5,    6,    7,    8,    9,    10,   11, 12 };
+
+/*
+ * Open learning: leg A, given no remote, takes the first RTP packet's source
+ * once the main lcore has decided. Until then nothing goes toward it.
+ */
+static void test_media_open_learning_latches_first_rtp(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t0;
+
+	(void)state;
+	id = learning_session(NULL, NULL);
+	st = status_of(id);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(media_log.n, 1);
+	assert_int_equal(event_at(0)->type, RTPP_EVENT_CREATED);
+	assert_int_equal(event_at(0)->new_state, RTPP_SESSION_CONNECTING);
+
+	t0 = rte_rdtsc();
+	/* Toward the learning leg nothing goes anywhere before a source is chosen. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 0x01), t0);
+	expect_nothing_out();
+	/* The caller's first words are relayed at once... */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 0x02), t0 + 1);
+	expect_out(IFACE_B, FORWARD, DEST, 0x02);
+	/* ...but the latch is the main lcore's: until it runs, the way back stays shut. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 0x03), t0 + 2);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_no_remote, 2);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(media_log.n, 1);
+
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].ssrc, 0x5eed);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5001);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_true(st.leg_state[RTPP_LEG_A].latched_unix_ms != 0);
+	/* LATCHED on leg A (a first latch, not a NAT rebinding), then CONNECTING -> ACTIVE. */
+	assert_int_equal(media_log.n, 3);
+	assert_int_equal(event_at(1)->type, RTPP_EVENT_LATCHED);
+	assert_int_equal(event_at(1)->session_id, id);
+	assert_int_equal(event_at(1)->leg, RTPP_LEG_A);
+	assert_false(event_at(1)->relatch);
+	assert_endpoint(event_at(1)->source, CALLER);
+	assert_int_equal(event_at(2)->type, RTPP_EVENT_STATE_CHANGED);
+	assert_int_equal(event_at(2)->old_state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(event_at(2)->new_state, RTPP_SESSION_ACTIVE);
+
+	/* The way back leaves toward the learnt address:port, to the MAC the packet came from. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 0x04), t0 + 3);
+	expect_out(IFACE_A, LISTEN, CALLER, 0x04);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_no_remote, 2);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].tx_packets, 1);
+	assert_int_equal(dp_info().latches, 1);
+	assert_int_equal(dp_info().relatches, 0);
+}
+
+/*
+ * The learning window: a first packet after it neither passes nor latches;
+ * the sweep closes it (ERROR naming the leg); relearn opens it again. A
+ * window of 0 never closes.
+ */
+static void test_media_learning_window_closes(void **state)
+{
+	const struct rtpp_media_override window = { .set = RTPP_MEDIA_LEARNING_WINDOW,
+						    .v.learning_window_ms = 50 };
+	const struct rtpp_media_override no_window = { .set = RTPP_MEDIA_LEARNING_WINDOW,
+						       .v.learning_window_ms = 0 };
+	struct rtpp_session_request r;
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	char err[256] = "";
+	uint64_t id, open, created, t;
+
+	(void)state;
+	id = media_session(NULL, NULL, &window);
+	created = rte_rdtsc(); /* the window ends 50 ms after a moment before this */
+	resolve_now(IFACE_B, "198.51.100.20");
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	r.media = no_window;
+	open = create_request(&r);
+	rtpp_dataplane_service(dp); /* a sweep while the window is open changes nothing */
+	assert_int_equal(status_of(id).leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), created + ms_tsc(51));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, 0); /* refused: not media */
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, NULL), 0);
+
+	/* Once the window has passed, the next sweep (every 10 ms) closes it. */
+	rte_delay_ms(60);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_CLOSED);
+	assert_int_equal(st.state, RTPP_SESSION_ERROR);
+	assert_string_equal(st.error,
+			    "leg A: no media to learn the remote from within the "
+			    "learning window (50 ms)");
+	assert_int_equal(events_of(id, RTPP_EVENT_STATE_CHANGED, &ev), 1);
+	assert_int_equal(ev->old_state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(ev->new_state, RTPP_SESSION_ERROR);
+	assert_int_equal(events_of(id, RTPP_EVENT_ERROR, &ev), 1);
+	assert_string_equal(ev->error, st.error);
+	st = status_of(open);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5010", "203.0.113.1:20010", 9), rte_rdtsc());
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 9);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(open).source, "203.0.113.10:5010");
+
+	/* Closed: no source is accepted any more, the would-be first one included. */
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), t);
+	process_at(IFACE_A, udp_packet("203.0.113.11:7000", LISTEN, 3), t + ms_tsc(2));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 3);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_CLOSED);
+	assert_int_equal(dp_info().latches, 1); /* the session without a window */
+
+	/* relearn opens a new window (this one longer) and clears the error about the leg. */
+	u.leg[RTPP_LEG_A].relearn = true;
+	u.media.set = RTPP_MEDIA_LEARNING_WINDOW;
+	u.media.v.learning_window_ms = 10000;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_string_equal(st.error, "");
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 4);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+}
+
+/* An expected address: any port of that IP latches, at any time; another IP never. */
+static void test_media_expected_address_any_port(void **state)
+{
+	const struct rtpp_media_override window = { .set = RTPP_MEDIA_LEARNING_WINDOW,
+						    .v.learning_window_ms = 50 };
+	struct rtpp_session_status st;
+	char addr[RTPP_ADDR_STRLEN];
+	uint64_t id, t;
+
+	(void)state;
+	id = learning_session("203.0.113.10", &window);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
+	assert_string_equal(rtpp_addr_format(&st.leg_state[RTPP_LEG_A].expected, addr, sizeof(addr)),
+			    "203.0.113.10");
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	/* The window does not apply to an expected address. */
+	rtpp_dataplane_service(dp);
+	rte_delay_ms(60);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.11:5000", LISTEN, 1), t);
+	process_at(IFACE_A, udp_packet("203.0.113.11:61000", LISTEN, 2), t + ms_tsc(2));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 2);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+
+	/* The expected IP from a port nobody announced (a NAT's) passes and latches. */
+	process_at(IFACE_A, udp_packet("203.0.113.10:61000", LISTEN, 3), t + ms_tsc(4));
+	expect_out(IFACE_B, FORWARD, DEST, 3);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, "203.0.113.10:61000");
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, NULL), 1);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 4), t + ms_tsc(5));
+	expect_out(IFACE_A, LISTEN, "203.0.113.10:61000", 4);
+	expect_nothing_out();
+}
+
+/* Only RTP latches: STUN and RTCP from an eligible source are relayed but choose nothing. */
+static void test_media_only_rtp_latches(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	id = learning_session(NULL, NULL);
+	t = rte_rdtsc();
+	process_at(IFACE_A,
+		   udp_packet_with("203.0.113.50:9000", LISTEN, stun_binding, sizeof(stun_binding)),
+		   t);
+	expect_out_payload(IFACE_B, FORWARD, DEST, stun_binding, sizeof(stun_binding));
+	process_at(IFACE_A, udp_packet("203.0.113.50:9001", LISTEN_RTCP, 1), t + ms_tsc(2));
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 1);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, NULL), 0);
+
+	/* RTP from another source is the first that may choose. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), t + ms_tsc(4));
+	expect_out(IFACE_B, FORWARD, DEST, 2);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	expect_nothing_out();
+}
+
+/*
+ * A learnt remote is checked like a given one: a source outside
+ * policy.allowed_remotes is relayed while the window is open (it is
+ * eligible) but never becomes the remote; the next one inside may.
+ */
+static void test_media_latch_obeys_policy(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	id = learning_session(NULL, NULL);
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.200:5000", LISTEN, 1), t);
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(dp_info().latch_refused, 1);
+	assert_int_equal(dp_info().latches, 0);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 2), t + 1);
+	expect_nothing_out();
+
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 3), t + ms_tsc(2));
+	expect_out(IFACE_B, FORWARD, DEST, 3);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	assert_int_equal(dp_info().latches, 1);
+}
+
+/* Learning over IPv6, with the way back crossing families (leg B is IPv4). */
+static void test_media_learning_ipv6(void **state)
+{
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	r = request("[2001:db8:a::1]:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	id = create_request(&r);
+	resolve_now(IFACE_B, "198.51.100.20");
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("[2001:db8:a::10]:5000", "[2001:db8:a::1]:20010", 1), t);
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 1);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_endpoint(st.source, "[2001:db8:a::10]:5000");
+	process_at(IFACE_B, udp_packet("198.51.100.20:40010", "198.51.100.1:30010", 2), t + 1);
+	expect_out(IFACE_A, "[2001:db8:a::1]:20010", "[2001:db8:a::10]:5000", 2);
+	/* Strict to all 16 bytes of it. */
+	process_at(IFACE_A, udp_packet("[2001:db8:a::11]:5000", "[2001:db8:a::1]:20010", 3), t + 2);
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
+}
+
+/*
+ * Strict source: a remote, given or learnt, is the only source accepted.
+ * With strict_source off other sources are relayed, and the remote stays.
+ */
+static void test_media_strict_source(void **state)
+{
+	const struct rtpp_media_override loose = { .set = RTPP_MEDIA_STRICT_SOURCE,
+						   .v.strict_source = false };
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	uint64_t given, open, t;
+
+	(void)state;
+	given = given_session(NULL);
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.10:5002", LISTEN, 1), t); /* its IP, not its port */
+	process_at(IFACE_A, udp_packet("203.0.113.66:5000", LISTEN, 2),
+		   t + 1); /* its port, not its IP */
+	process_at(IFACE_B, udp_packet("198.51.100.66:40000", FORWARD, 3), t + 2);
+	expect_nothing_out();
+	st = status_of(given);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 2);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_foreign_source, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, 0);
+	/* The remotes themselves pass, and the given remote never moved. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), t + 3);
+	expect_out(IFACE_B, FORWARD, DEST, 4);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 5), t + 4);
+	expect_out(IFACE_A, LISTEN, CALLER, 5);
+	rtpp_dataplane_service(dp);
+	st = status_of(given);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_GIVEN);
+	assert_endpoint(st.source, CALLER);
+
+	/* strict_source off: leg A still learns from the first source... */
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	r.media = loose;
+	open = create_request(&r);
+	assert_false(status_of(open).media.strict_source);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5010", "203.0.113.1:20010", 6), t + 5);
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 6);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(open).source, "203.0.113.10:5010");
+	/* ...relays another source, long after, even with the latched SSRC... */
+	process_at(IFACE_A, rtp_from("203.0.113.66:6000", "203.0.113.1:20010", 0xbad, 7),
+		   t + ms_tsc(1000));
+	process_at(IFACE_A, udp_packet("203.0.113.10:6010", "203.0.113.1:20010", 8),
+		   t + ms_tsc(1002));
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 7);
+	expect_out(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", 8);
+	rtpp_dataplane_service(dp);
+	/* ...and still sends only to the latched remote. */
+	st = status_of(open);
+	assert_endpoint(st.source, "203.0.113.10:5010");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 0);
+	process_at(IFACE_B, udp_packet("198.51.100.20:40010", "198.51.100.1:30010", 9),
+		   t + ms_tsc(1003));
+	expect_out(IFACE_A, "203.0.113.1:20010", "203.0.113.10:5010", 9);
+	expect_nothing_out();
+	assert_int_equal(dp_info().latches, 1);
+	assert_int_equal(dp_info().relatches, 0);
+}
+
+/*
+ * NAT rebinding: the latched SSRC from a new address:port moves the latch
+ * only once the latched source has been silent relatch_silence_ms (500 ms
+ * here), and only from the expected IP when there is one. Another SSRC never.
+ */
+static void test_media_relatch_after_silence(void **state)
+{
+	const uint32_t ssrc = 0x5eed, other = 0x0bad;
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	uint64_t id, nat, t;
+
+	(void)state;
+	id = learning_session(NULL, NULL);
+	assert_int_equal(status_of(id).media.relatch_silence_ms, 500);
+	t = rte_rdtsc();
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, ssrc, 1), t);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, ssrc, 2), t + ms_tsc(100));
+	assert_int_equal(drain(IFACE_B), 2);
+
+	/* 200 ms after the latched source's last packet: too early, refused and not followed. */
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, ssrc, 3), t + ms_tsc(300));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
+	/* Silent long enough, but another SSRC: from a new IP or a new port of its IP, never. */
+	process_at(IFACE_A, rtp_from("203.0.113.11:7000", LISTEN, other, 4), t + ms_tsc(1000));
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, other, 5), t + ms_tsc(1002));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 3);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 6), t + ms_tsc(1003));
+	expect_out(IFACE_A, LISTEN, CALLER, 6);
+
+	/* The latched SSRC after 1 s of silence: the NAT rebound, the latch follows. */
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, ssrc, 7), t + ms_tsc(1100));
+	expect_nothing_out(); /* judged by the old remote: the move is the main lcore's */
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, "203.0.113.10:6000");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 1);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 6001);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 2);
+	assert_true(ev->relatch);
+	assert_int_equal(ev->leg, RTPP_LEG_A);
+	assert_endpoint(ev->source, "203.0.113.10:6000");
+	assert_int_equal(dp_info().relatches, 1);
+	assert_int_equal(dp_info().latches, 1);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 8), t + ms_tsc(1101));
+	expect_out(IFACE_A, LISTEN, "203.0.113.10:6000", 8);
+	process_at(IFACE_A, rtp_from("203.0.113.10:6000", LISTEN, ssrc, 9), t + ms_tsc(1102));
+	expect_out(IFACE_B, FORWARD, DEST, 9);
+	/* The old binding is a stranger now. */
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, ssrc, 10), t + ms_tsc(1103));
+	expect_nothing_out();
+
+	/* With an expected address, a rebinding must come from that IP too. */
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010", NULL);
+	assert_int_equal(rtpp_addr_parse("203.0.113.10", &r.expected[RTPP_LEG_A]), 0);
+	nat = create_request(&r);
+	process_at(IFACE_A, rtp_from("203.0.113.10:5010", "203.0.113.1:20010", ssrc, 11), t);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(nat).source, "203.0.113.10:5010");
+	process_at(IFACE_A, rtp_from("203.0.113.11:5010", "203.0.113.1:20010", ssrc, 12),
+		   t + ms_tsc(1000));
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(nat).source, "203.0.113.10:5010");
+	process_at(IFACE_A, rtp_from("203.0.113.10:6010", "203.0.113.1:20010", ssrc, 13),
+		   t + ms_tsc(1002));
+	rtpp_dataplane_service(dp);
+	st = status_of(nat);
+	assert_endpoint(st.source, "203.0.113.10:6010");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 1);
+	assert_int_equal(drain(IFACE_B), 1); /* the first packet only */
+	expect_nothing_out();
+}
+
+/*
+ * RTCP's remote: the first RTCP from the remote's address at another port
+ * than remote + 1 is accepted, and its port becomes the RTCP remote, once.
+ * RTCP from another address is foreign; RTCP never moves the RTP remote.
+ */
+static void test_media_rtcp_port_from_first_rtcp(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	id = given_session(NULL);
+	assert_int_equal(status_of(id).leg_state[RTPP_LEG_A].rtcp_port, 5001);
+	t = rte_rdtsc();
+	/* Another address, even at the expected RTCP port: foreign, and nothing learnt. */
+	process_at(IFACE_A, udp_packet("203.0.113.66:5001", LISTEN_RTCP, 1), t);
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_RTCP_A_TO_B].drop_foreign_source, 1);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5001);
+
+	/* The remote's address at another port: relayed at once, and learnt. */
+	process_at(IFACE_A, udp_packet("203.0.113.10:5003", LISTEN_RTCP, 2), t + ms_tsc(2));
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 2);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5003);
+	assert_endpoint(st.source, CALLER); /* RTCP never moves the RTP remote */
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_GIVEN);
+	process_at(IFACE_B, udp_packet(DEST_RTCP, FORWARD_RTCP, 3), t + ms_tsc(3));
+	expect_out(IFACE_A, LISTEN_RTCP, "203.0.113.10:5003", 3);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 4), t + ms_tsc(3));
+	expect_out(IFACE_A, LISTEN, CALLER, 4);
+
+	/* Once: now another port of that address is foreign, remote + 1 included. */
+	process_at(IFACE_A, udp_packet("203.0.113.10:5005", LISTEN_RTCP, 5), t + ms_tsc(4));
+	process_at(IFACE_A, udp_packet("203.0.113.10:5001", LISTEN_RTCP, 6), t + ms_tsc(6));
+	process_at(IFACE_A, udp_packet("203.0.113.66:5003", LISTEN_RTCP, 7), t + ms_tsc(8));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_RTCP_A_TO_B].drop_foreign_source, 4);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5003);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5003", LISTEN_RTCP, 8), t + ms_tsc(10));
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 8);
+	expect_nothing_out();
+}
+
+/* UpdateSession relearn: the remote is forgotten, the next packet latches again. */
+static void test_media_update_relearn(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	char err[256] = "";
+	uint64_t id, t;
+
+	(void)state;
+	id = learning_session(NULL, NULL);
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t);
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	assert_int_equal(status_of(id).state, RTPP_SESSION_ACTIVE);
+
+	u.leg[RTPP_LEG_A].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.source.addr.family, RTPP_AF_NONE);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].ssrc, 0);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(events_of(id, RTPP_EVENT_STATE_CHANGED, &ev), 2);
+	assert_int_equal(ev->old_state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(ev->new_state, RTPP_SESSION_CONNECTING);
+	/* Toward the leg: nothing until it has latched again. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 2), t + ms_tsc(2));
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_B_TO_A].drop_no_remote, 1);
+
+	/* The next source, whoever it is, latches: a first latch of a new learning. */
+	process_at(IFACE_A, udp_packet("203.0.113.20:6000", LISTEN, 3), t + ms_tsc(4));
+	expect_out(IFACE_B, FORWARD, DEST, 3);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, "203.0.113.20:6000");
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_LATCHED);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 2);
+	assert_false(ev->relatch);
+	assert_endpoint(ev->source, "203.0.113.20:6000");
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 4), t + ms_tsc(5));
+	expect_out(IFACE_A, LISTEN, "203.0.113.20:6000", 4);
+	/* The first remote is a stranger now. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 5), t + ms_tsc(6));
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 1);
+}
+
+/*
+ * Leg B learns too once told to (relearn): its events name leg B, its NAT
+ * re-latch is judged by what arrives on leg B.
+ */
+static void test_media_leg_b_learns_and_relatches(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	char err[256] = "";
+	uint64_t id, t;
+
+	(void)state;
+	id = given_session(NULL);
+	u.leg[RTPP_LEG_B].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_B].learning, RTPP_LEARN_OPEN);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_GIVEN);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t);
+	expect_nothing_out();
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_A_TO_B].drop_no_remote, 1);
+	process_at(IFACE_B, udp_packet("198.51.100.30:41000", FORWARD, 2), t + 1);
+	expect_out(IFACE_A, LISTEN, CALLER, 2);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.destination, "198.51.100.30:41000");
+	assert_endpoint(st.source, CALLER);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 1);
+	assert_int_equal(ev->leg, RTPP_LEG_B);
+	assert_false(ev->relatch);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 3), t + 2);
+	expect_out(IFACE_B, FORWARD, "198.51.100.30:41000", 3);
+
+	/* Leg A's media keeps flowing: it says nothing of leg B's silence. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), t + ms_tsc(700));
+	expect_out(IFACE_B, FORWARD, "198.51.100.30:41000", 4);
+	process_at(IFACE_B, udp_packet("198.51.100.30:42000", FORWARD, 5), t + ms_tsc(800));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.destination, "198.51.100.30:42000");
+	assert_int_equal(st.leg_state[RTPP_LEG_B].relatches, 1);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 0);
+	assert_int_equal(events_of(id, RTPP_EVENT_LATCHED, &ev), 2);
+	assert_int_equal(ev->leg, RTPP_LEG_B);
+	assert_true(ev->relatch);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 6), t + ms_tsc(801));
+	expect_out(IFACE_B, FORWARD, "198.51.100.30:42000", 6);
+	expect_nothing_out();
+}
+
+/*
+ * UpdateSession moves leg B's remote mid-call: strict to the new one at
+ * once, while leg A's side keeps flowing; the counters stay.
+ */
+static void test_media_update_moves_a_remote_mid_call(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status before, st;
+	char err[256] = "";
+	uint64_t id, t;
+
+	(void)state;
+	id = given_session(NULL);
+	t = rte_rdtsc();
+	for (uint8_t i = 0; i < 3; i++) {
+		process_at(IFACE_A, udp_packet(CALLER, LISTEN, i), t + i);
+		expect_out(IFACE_B, FORWARD, DEST, i);
+		process_at(IFACE_B, udp_packet(DEST, FORWARD, i), t + i);
+		expect_out(IFACE_A, LISTEN, CALLER, i);
+	}
+	before = status_of(id);
+
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("198.51.100.21:41000");
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	resolve_now(IFACE_B, "198.51.100.21");
+	st = status_of(id);
+	assert_endpoint(st.destination, "198.51.100.21:41000");
+	assert_int_equal(st.leg_state[RTPP_LEG_B].learning, RTPP_LEARN_GIVEN);
+	assert_int_equal(st.leg_state[RTPP_LEG_B].rtcp_port, 41001);
+	assert_endpoint(st.source, CALLER);
+	for (unsigned int f = 0; f < RTPP_FLOWS_PER_SESSION; f++) {
+		assert_int_equal(st.flows[f].rx_packets, before.flows[f].rx_packets);
+		assert_int_equal(st.flows[f].tx_packets, before.flows[f].tx_packets);
+		assert_int_equal(st.flows[f].rx_bytes, before.flows[f].rx_bytes);
+	}
+
+	/* A's media goes on, now toward the new remote; the new remote reaches A. */
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 10), t + 10);
+	expect_out(IFACE_B, FORWARD, "198.51.100.21:41000", 10);
+	process_at(IFACE_B, udp_packet("198.51.100.21:41000", FORWARD, 11), t + 11);
+	expect_out(IFACE_A, LISTEN, CALLER, 11);
+	/* The old remote is foreign from the update on. */
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 12), t + 12);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 4);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 4);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].rx_packets, 5);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].tx_packets, 4);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].drop_foreign_source, 1);
+}
+
+/*
+ * UpdateSession pauses leg A: what arrives there is dropped (drop_paused)
+ * but is media still: the session outlives its inactivity timeout on held
+ * media alone. The other direction is not held.
+ */
+static void test_media_update_pause_holds_one_direction(void **state)
+{
+	const struct rtpp_media_override idle = { .set = RTPP_MEDIA_INACTIVITY_TIMEOUT,
+						  .v.inactivity_timeout_s = 1 };
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status st;
+	uint64_t id, start, last = 0;
+	unsigned int held = 0;
+	char err[256] = "";
+
+	(void)state;
+	id = given_session(&idle);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+
+	u.leg[RTPP_LEG_A].set_paused = true;
+	u.leg[RTPP_LEG_A].paused = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	st = status_of(id);
+	assert_true(st.leg_state[RTPP_LEG_A].paused);
+	assert_false(st.leg_state[RTPP_LEG_B].paused);
+	start = rte_rdtsc();
+	while (rte_rdtsc() - start < ms_tsc(1300)) {
+		last = rte_rdtsc();
+		process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), last);
+		held++;
+		expect_nothing_out();
+		rtpp_dataplane_service(dp);
+		rte_delay_ms(50);
+	}
+	st = status_of(id); /* alive: held media is media */
+	assert_int_equal(st.state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_paused, held);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, last);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 1);
+	assert_int_equal(events_of(id, RTPP_EVENT_CLOSED, NULL), 0);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 3), rte_rdtsc());
+	expect_out(IFACE_A, LISTEN, CALLER, 3);
+
+	u.leg[RTPP_LEG_A].paused = false;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	assert_false(status_of(id).leg_state[RTPP_LEG_A].paused);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 4), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 4);
+	expect_nothing_out();
+}
+
+/* A refused update changes nothing, the valid parts of it included; an unknown id is ENOENT. */
+static void test_media_update_refused_changes_nothing(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_status before, st;
+	uint32_t neighbours;
+	char err[256] = "", want[64];
+	uint64_t id, t;
+
+	(void)state;
+	id = given_session(NULL);
+	before = status_of(id);
+	neighbours = dp_info().neighbours;
+
+	/* remote and relearn together, with a pause of leg A and a new timeout alongside */
+	u.leg[RTPP_LEG_A].set_paused = true;
+	u.leg[RTPP_LEG_A].paused = true;
+	u.media.set = RTPP_MEDIA_INACTIVITY_TIMEOUT;
+	u.media.v.inactivity_timeout_s = 5;
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("198.51.100.21:41000");
+	u.leg[RTPP_LEG_B].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "leg_b: remote and relearn exclude each other");
+	st = status_of(id);
+	assert_false(st.leg_state[RTPP_LEG_A].paused);
+	assert_int_equal(st.media.inactivity_timeout_s, before.media.inactivity_timeout_s);
+	assert_endpoint(st.destination, DEST);
+	assert_int_equal(st.leg_state[RTPP_LEG_B].learning, RTPP_LEARN_GIVEN);
+
+	/* leg A's new remote is fine, leg B's unreachable: neither moves, no next hop is kept */
+	memset(&u, 0, sizeof(u));
+	u.leg[RTPP_LEG_A].set_remote = true;
+	u.leg[RTPP_LEG_A].remote = ep("203.0.113.30:7000");
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("192.0.2.5:40000");
+	assert_int_equal(update(id, &u, err, sizeof(err)), -ENETUNREACH);
+	assert_string_equal(err,
+			    "leg_b.remote: 192.0.2.5:40000 is not on-link of interface core "
+			    "and it has no gateway4");
+	st = status_of(id);
+	assert_endpoint(st.source, CALLER);
+	assert_endpoint(st.destination, DEST);
+	assert_int_equal(dp_info().neighbours, neighbours);
+
+	/* No such session. */
+	memset(&u, 0, sizeof(u));
+	u.leg[RTPP_LEG_A].set_paused = true;
+	assert_int_equal(update(id + 1000, &u, err, sizeof(err)), -ENOENT);
+	snprintf(want, sizeof(want), "session_id: no session %" PRIu64, id + 1000);
+	assert_string_equal(err, want);
+
+	/* Both directions flow as before. */
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t);
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 2), t);
+	expect_out(IFACE_A, LISTEN, CALLER, 2);
+	expect_nothing_out();
+}
+
+/*
+ * A refused update takes no next-hop reference and gives back none it did
+ * not take: whatever refuses it (a media rule out of range, leg A's part),
+ * every leg's next hop stays in place.
+ */
+static void test_media_refused_update_keeps_next_hops(void **state)
+{
+	struct rtpp_session_update u;
+	char err[256] = "";
+	uint64_t id;
+
+	(void)state;
+	id = given_session(NULL); /* the first next hops of the table */
+	assert_int_equal(dp_info().neighbours, 2);
+
+	memset(&u, 0, sizeof(u));
+	u.media.set = RTPP_MEDIA_RELATCH_SILENCE;
+	u.media.v.relatch_silence_ms = 10;
+	assert_int_equal(update(id, &u, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "media.relatch_silence_ms: 10 is out of range (50..60000)");
+	memset(&u, 0, sizeof(u));
+	u.leg[RTPP_LEG_A].set_remote = true;
+	u.leg[RTPP_LEG_A].remote = ep("203.0.113.30:7000");
+	u.leg[RTPP_LEG_A].relearn = true;
+	assert_int_equal(update(id, &u, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "leg_a: remote and relearn exclude each other");
+
+	assert_int_equal(dp_info().neighbours, 2);
+	process_at(IFACE_B, udp_packet(DEST, FORWARD, 1), rte_rdtsc());
+	expect_out(IFACE_A, LISTEN, CALLER, 1);
+	process_at(IFACE_A, udp_packet(CALLER, LISTEN, 2), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, DEST, 2);
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_B_TO_A].drop_no_neighbour, 0);
+}
+
+/*
+ * A remote moved to another port of the same host keeps its next hop with
+ * one reference per leg: once the sessions are gone, so is the entry.
+ */
+static void test_media_update_to_the_same_next_hop(void **state)
+{
+	struct rtpp_session_update u = { 0 };
+	struct rtpp_session_request r;
+	char err[256] = "";
+	uint64_t id, other;
+
+	(void)state;
+	id = media_session(CALLER, NULL, NULL);
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+		    "203.0.113.10:5010");
+	other = create_request(&r);
+	resolve_now(IFACE_A, "203.0.113.10");
+	resolve_now(IFACE_B, "198.51.100.20");
+	assert_int_equal(dp_info().neighbours, 2); /* both sessions' legs share them */
+
+	u.leg[RTPP_LEG_A].set_remote = true;
+	u.leg[RTPP_LEG_A].remote = ep("203.0.113.10:5002");
+	u.leg[RTPP_LEG_B].set_remote = true;
+	u.leg[RTPP_LEG_B].remote = ep("198.51.100.20:40002");
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	assert_int_equal(dp_info().neighbours, 2);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5002", LISTEN, 1), rte_rdtsc());
+	expect_out(IFACE_B, FORWARD, "198.51.100.20:40002", 1);
+
+	/* The other session lets go of them first, then this one. */
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, other, NULL), 0);
+	rtpp_dataplane_service(dp);
+	assert_int_equal(dp_info().neighbours, 2);
+	process_at(IFACE_B, udp_packet("198.51.100.20:40002", FORWARD, 2), rte_rdtsc());
+	expect_out(IFACE_A, LISTEN, "203.0.113.10:5002", 2);
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, id, NULL), 0);
+	rtpp_dataplane_service(dp);
+	assert_int_equal(dp_info().neighbours, 0);
+}
+
+/*
+ * Validation: what is not media is dropped and counted by what it is, and is
+ * no media for the timeouts; STUN is relayed and counted; relay_unrecognised
+ * relays the rest too.
+ */
+static void test_media_validation(void **state)
+{
+	static const uint8_t http[] = "GET / HTTP/1.0\r\n\r\n";
+	static const uint8_t short_rtp[10] = { 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+	const struct rtpp_media_override any = { .set = RTPP_MEDIA_RELAY_UNRECOGNISED,
+						 .v.relay_unrecognised = true };
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	uint64_t id, relay, t;
+
+	(void)state;
+	id = given_session(NULL);
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, http, sizeof(http) - 1), t);
+	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, short_rtp, sizeof(short_rtp)), t + 1);
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_not_media, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_malformed, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 0);
+
+	/* A STUN binding request (ICE connectivity check) passes, counted as such. */
+	process_at(IFACE_A, udp_packet_with(CALLER, LISTEN, stun_binding, sizeof(stun_binding)),
+		   t + 2);
+	expect_out_payload(IFACE_B, FORWARD, DEST, stun_binding, sizeof(stun_binding));
+	expect_nothing_out();
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].stun_dtls, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 3);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 1);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, t + 2);
+
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+		    "203.0.113.10:5010");
+	r.media = any;
+	relay = create_request(&r);
+	process_at(IFACE_A,
+		   udp_packet_with("203.0.113.10:5010", "203.0.113.1:20010", http, sizeof(http) - 1),
+		   t + 3);
+	expect_out_payload(IFACE_B, "198.51.100.1:30010", "198.51.100.20:40010", http,
+			   sizeof(http) - 1);
+	expect_nothing_out();
+	st = status_of(relay);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_not_media, 0);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 1);
+}
+
+/*
+ * Rate limit: 50 packets/s is a bucket of max(50 / 10, 10) = 10 packets,
+ * full at the start, refilled by one every hz / 50 cycles (rte_meter srTCM,
+ * committed bucket only). The excess is dropped and counted; each direction
+ * has its own bucket.
+ */
+static void test_media_rate_limit(void **state)
+{
+	const struct rtpp_media_override limit = {
+		.set = RTPP_MEDIA_RATE_LIMIT_PPS | RTPP_MEDIA_RATE_LIMIT_BPS,
+		.v.rate_limit_pps = 50,
+		.v.rate_limit_bps = 0,
+	};
+	const unsigned int cbs = 10, burst = 30, spaced = 100;
+	/* rte_meter's own token period for 50/s: the tests derive nothing else from it. */
+	struct rte_meter_srtcm_params params = { .cir = 50, .cbs = cbs };
+	struct rte_meter_srtcm_profile profile;
+	struct rte_mbuf *pkts[30];
+	struct rtpp_session_status st;
+	unsigned int passed;
+	uint64_t id, t0, step = ms_tsc(5), refill;
+
+	(void)state;
+	assert_int_equal(rte_meter_srtcm_profile_config(&profile, &params), 0);
+	assert_int_equal(profile.cir_bytes_per_period, 1);
+	id = given_session(&limit);
+
+	/* From a period boundary, so that the refills below fall on whole periods. */
+	t0 = (rte_rdtsc() / profile.cir_period + 1) * profile.cir_period;
+	for (unsigned int i = 0; i < burst; i++)
+		pkts[i] = udp_packet(CALLER, LISTEN, (uint8_t)i);
+	rtpp_worker_process_media(w, IFACE_A, pkts, (uint16_t)burst, t0);
+	rtpp_worker_flush(w);
+	passed = drain(IFACE_B);
+	assert_int_equal(passed, cbs);
+	/* One packet every 5 ms, one token every 20 ms: each token is taken by the next packet. */
+	for (unsigned int i = 1; i <= spaced; i++) {
+		process_at(IFACE_A, udp_packet(CALLER, LISTEN, 1), t0 + i * step);
+		passed += drain(IFACE_B);
+	}
+	refill = spaced * step / profile.cir_period;
+	assert_true(refill >= 20 && refill <= 30); /* about 500 ms worth */
+	assert_int_equal(passed, cbs + refill);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, burst + spaced);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, passed);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_rate_limit, burst + spaced - passed);
+	/* Rate-limited media is media: the last packet was dropped yet counts. */
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].last_rx_tsc, t0 + spaced * step);
+
+	/* The other direction's bucket is untouched: a full burst of cbs, then nothing. */
+	for (unsigned int i = 0; i < cbs + 1; i++)
+		pkts[i] = udp_packet(DEST, FORWARD, (uint8_t)i);
+	rtpp_worker_process_media(w, IFACE_B, pkts, (uint16_t)(cbs + 1), t0 + spaced * step);
+	rtpp_worker_flush(w);
+	assert_int_equal(drain(IFACE_A), cbs);
+	assert_int_equal(status_of(id).flows[RTPP_FLOW_B_TO_A].drop_rate_limit, 1);
+}
+
+/*
+ * Timeouts: a session with no media at all closes with NO_MEDIA after
+ * first_media_timeout_s; one whose media stopped closes with INACTIVITY
+ * (refused packets keep nothing alive); one whose media flows closes with
+ * LIFETIME after max_lifetime_s; a static session never expires, and learns
+ * without a window.
+ */
+static void test_media_timeouts(void **state)
+{
+	const struct rtpp_media_override first = { .set = RTPP_MEDIA_FIRST_MEDIA_TIMEOUT,
+						   .v.first_media_timeout_s = 1 };
+	const struct rtpp_media_override idle = { .set = RTPP_MEDIA_INACTIVITY_TIMEOUT,
+						  .v.inactivity_timeout_s = 1 };
+	const struct rtpp_media_override life = { .set = RTPP_MEDIA_MAX_LIFETIME,
+						  .v.max_lifetime_s = 1 };
+	struct rtpp_session_request r;
+	struct rtpp_session_status st;
+	const struct event_record *ev = NULL;
+	uint64_t silent, quiet, lived, fixed, start, last_ok, now, closed[3] = { 0, 0, 0 };
+
+	(void)state;
+	start = rte_rdtsc();
+	silent = media_session(CALLER, NULL, &first);
+	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
+		    "203.0.113.10:5010");
+	r.media = idle;
+	quiet = create_request(&r);
+	r = request("203.0.113.1:20030", "198.51.100.1:30030", "198.51.100.20:40030",
+		    "203.0.113.10:5030");
+	r.media = life;
+	lived = create_request(&r);
+	r = request("203.0.113.1:20020", "198.51.100.1:30020", "198.51.100.20:40020", NULL);
+	r.is_static = true;
+	r.media.set = RTPP_MEDIA_FIRST_MEDIA_TIMEOUT | RTPP_MEDIA_INACTIVITY_TIMEOUT |
+		      RTPP_MEDIA_MAX_LIFETIME | RTPP_MEDIA_LEARNING_WINDOW;
+	r.media.v.first_media_timeout_s = 1;
+	r.media.v.inactivity_timeout_s = 1;
+	r.media.v.max_lifetime_s = 1;
+	r.media.v.learning_window_ms = 50;
+	fixed = create_request(&r);
+	resolve_now(IFACE_B, "198.51.100.20");
+	last_ok = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.10:5010", "203.0.113.1:20010", 1), last_ok);
+	assert_int_equal(drain(IFACE_B), 1);
+
+	while ((closed[0] == 0 || closed[1] == 0 || closed[2] == 0) &&
+	       rte_rdtsc() - start < ms_tsc(3000)) {
+		/* refused: keeps nothing alive */
+		process_at(IFACE_A, udp_packet("203.0.113.66:5010", "203.0.113.1:20010", 2),
+			   rte_rdtsc());
+		/* accepted and relayed, until the session is gone */
+		process_at(IFACE_A, udp_packet("203.0.113.10:5030", "203.0.113.1:20030", 3),
+			   rte_rdtsc());
+		drain(IFACE_B);
+		rtpp_dataplane_service(dp);
+		now = rte_rdtsc();
+		if (closed[0] == 0 && rtpp_dataplane_session_status(dp, silent, &st) == -ENOENT)
+			closed[0] = now;
+		if (closed[1] == 0 && rtpp_dataplane_session_status(dp, quiet, &st) == -ENOENT)
+			closed[1] = now;
+		if (closed[2] == 0 && rtpp_dataplane_session_status(dp, lived, &st) == -ENOENT)
+			closed[2] = now;
+		rte_delay_ms(10);
+	}
+	expect_nothing_out();
+	assert_true(closed[0] != 0 && closed[1] != 0 && closed[2] != 0);
+	assert_true(closed[0] - start >= ms_tsc(1000));
+	assert_true(closed[1] - last_ok >= ms_tsc(1000));
+	assert_true(closed[2] - start >= ms_tsc(1000));
+	assert_int_equal(events_of(silent, RTPP_EVENT_CLOSED, &ev), 1);
+	assert_int_equal(ev->close_reason, RTPP_CLOSE_NO_MEDIA);
+	assert_int_equal(ev->old_state, RTPP_SESSION_CREATED);
+	assert_int_equal(ev->new_state, RTPP_SESSION_CLOSED);
+	assert_int_equal(events_of(quiet, RTPP_EVENT_CLOSED, &ev), 1);
+	assert_int_equal(ev->close_reason, RTPP_CLOSE_INACTIVITY);
+	assert_int_equal(ev->old_state, RTPP_SESSION_ACTIVE);
+	assert_int_equal(events_of(lived, RTPP_EVENT_CLOSED, &ev), 1);
+	assert_int_equal(ev->close_reason, RTPP_CLOSE_LIFETIME);
+
+	st = status_of(fixed);
+	assert_true(st.is_static);
+	assert_int_equal(st.state, RTPP_SESSION_CONNECTING);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_OPEN);
+	assert_string_equal(st.error, "");
+	assert_int_equal(events_of(fixed, RTPP_EVENT_CLOSED, NULL), 0);
+	assert_int_equal(rtpp_dataplane_session_count(dp), 1);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5020", "203.0.113.1:20020", 3), rte_rdtsc());
+	expect_out(IFACE_B, "198.51.100.1:30020", "198.51.100.20:40020", 3);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(fixed).source, "203.0.113.10:5020");
+}
+
 int main(void)
 {
 	/* Admission needs no EAL: its tests run before there is one. */
@@ -842,6 +2135,50 @@ int main(void)
 						teardown),
 	};
 	failed += cmocka_run_group_tests_name("dataplane", tests, NULL, NULL);
+
+	char err[RTPP_CONFIG_ERR_LEN];
+	if (rtpp_config_load_string(media_yaml, strlen(media_yaml), "media.yaml", &media_cfg, err,
+				    sizeof(err)) != 0) {
+		fprintf(stderr, "media.yaml: %s\n", err);
+		return 1;
+	}
+	const struct CMUnitTest media_tests[] = {
+		cmocka_unit_test_setup_teardown(test_media_open_learning_latches_first_rtp,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_learning_window_closes, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_expected_address_any_port, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_only_rtp_latches, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_latch_obeys_policy, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_learning_ipv6, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_strict_source, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_relatch_after_silence, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_rtcp_port_from_first_rtcp, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_relearn, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_leg_b_learns_and_relatches, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_moves_a_remote_mid_call,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_pause_holds_one_direction,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_refused_changes_nothing,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_refused_update_keeps_next_hops,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_update_to_the_same_next_hop, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_validation, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_rate_limit, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_timeouts, media_setup, media_teardown),
+	};
+	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);
+	rtpp_config_free(media_cfg);
 
 	rte_eal_cleanup();
 	return failed;

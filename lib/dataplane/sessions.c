@@ -260,6 +260,8 @@ int rtpp_dataplane_session_update(struct rtpp_dataplane *dp, const struct rtpp_s
 	int rc = 0;
 
 	memset(c, 0, sizeof(c));
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
+		c[l].new_neigh = RTPP_NEIGH_NONE; /* what the refusal path gives back */
 	pthread_mutex_lock(&dp->lock);
 	index = rtpp_session_find(dp->sessions, u->id);
 	if (index == RTPP_SESSION_INVALID) {
@@ -293,7 +295,9 @@ int rtpp_dataplane_session_update(struct rtpp_dataplane *dp, const struct rtpp_s
 		c[l].v.meter = meter;
 		rtpp_session_leg_update(dp->sessions, index, l, &c[l].v, &c[l].learn);
 		rtpp_media_rate_release_locked(dp, old_meter);
-		if (old_neigh != RTPP_NEIGH_NONE && old_neigh != c[l].v.neigh)
+		/* A new remote took a reference of its own, even to the same next hop. */
+		if (old_neigh != RTPP_NEIGH_NONE &&
+		    (old_neigh != c[l].v.neigh || c[l].new_neigh != RTPP_NEIGH_NONE))
 			rtpp_neigh_unref(dp->neigh, old_neigh);
 		if (c[l].new_neigh != RTPP_NEIGH_NONE)
 			rtpp_neigh_service_probe_new_locked(dp, c[l].new_neigh);
