@@ -1524,6 +1524,29 @@ static void test_media_rtcp_port_from_first_rtcp(void **state)
 	expect_nothing_out();
 }
 
+/* RTCP that comes from remote port + 1 itself fixes that port: no other port takes it later. */
+static void test_media_rtcp_port_plus_one_is_kept(void **state)
+{
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	id = given_session(NULL);
+	t = rte_rdtsc();
+	process_at(IFACE_A, udp_packet("203.0.113.10:5001", LISTEN_RTCP, 1), t);
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 1);
+	rtpp_dataplane_service(dp);
+	/* The same address at another port (a host behind the same NAT): foreign. */
+	process_at(IFACE_A, udp_packet("203.0.113.10:5003", LISTEN_RTCP, 2), t + ms_tsc(2));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].rtcp_port, 5001);
+	assert_int_equal(st.flows[RTPP_FLOW_RTCP_A_TO_B].drop_foreign_source, 1);
+	process_at(IFACE_A, udp_packet("203.0.113.10:5001", LISTEN_RTCP, 3), t + ms_tsc(4));
+	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 3);
+}
+
 /* UpdateSession relearn: the remote is forgotten, the next packet latches again. */
 static void test_media_update_relearn(void **state)
 {
@@ -2157,7 +2180,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_strict_source, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_relatch_after_silence, media_setup,
 						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_rtcp_port_plus_one_is_kept, media_setup,
+						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rtcp_port_from_first_rtcp, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_rtcp_port_plus_one_is_kept, media_setup,
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_update_relearn, media_setup,
 						media_teardown),

@@ -359,8 +359,9 @@ static void latch(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno,
 	/* A learnt remote is a remote like any other: policy and route apply. */
 	if (rtpp_admission_remote(&dp->admission, leg_names[legno], &c->src, &leg->local,
 				  leg->iface, &nh, why, sizeof(why)) != 0) {
+		/* Counted; logged at DEBUG only: a sender can repeat it every millisecond. */
 		dp->latch_refused++;
-		DP_LOG(NOTICE, "session %" PRIu64 ": not latched: %s\n", info->id, why);
+		DP_LOG(DEBUG, "session %" PRIu64 ": not latched: %s\n", info->id, why);
 		return;
 	}
 	neigh = rtpp_neigh_ref(dp->neigh, leg->iface, &nh);
@@ -485,23 +486,37 @@ void rtpp_media_drain_candidates_locked(struct rtpp_dataplane *dp, uint64_t now_
 
 /* ------------------------------------------------------------------ sweep */
 
-/* A learning window that passed: no unannounced source may latch any more. */
-static void close_window(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno)
+/*
+ * A leg whose window closed with nothing learnt is an error until the
+ * control plane reopens learning or gives the remote. Set again by every
+ * sweep, so that an error that hid it, or an update that cleared it without
+ * reopening learning, does not leave the session looking merely CONNECTING.
+ */
+static void learning_error(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno)
 {
-	const struct rtpp_leg *leg = &rtpp_session_get(dp->sessions, index)->leg[legno];
 	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
-	struct rtpp_leg_learn learn = rtpp_session_learn_array(
-		dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno];
-	struct rtpp_leg v = *leg;
 	char why[128];
 
-	v.learning = RTPP_LEARN_CLOSED;
-	learn.window_end_tsc = 0;
-	rtpp_session_leg_update(dp->sessions, index, legno, &v, &learn);
+	if (info->error_kind != RTPP_SESSION_ERR_NONE)
+		return;
 	snprintf(why, sizeof(why),
 		 "%s: no media to learn the remote from within the learning window (%u ms)",
 		 leg_names[legno], info->media.learning_window_ms);
 	set_error(dp, index, legno, RTPP_SESSION_ERR_LEARNING, why);
+}
+
+/* A learning window that passed: no unannounced source may latch any more. */
+static void close_window(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno)
+{
+	const struct rtpp_leg *leg = &rtpp_session_get(dp->sessions, index)->leg[legno];
+	struct rtpp_leg_learn learn = rtpp_session_learn_array(
+		dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno];
+	struct rtpp_leg v = *leg;
+
+	v.learning = RTPP_LEARN_CLOSED;
+	learn.window_end_tsc = 0;
+	rtpp_session_leg_update(dp->sessions, index, legno, &v, &learn);
+	learning_error(dp, index, legno);
 }
 
 static void check_next_hop(struct rtpp_dataplane *dp, uint32_t index, unsigned int legno,
@@ -567,6 +582,8 @@ static bool sweep_one(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_ts
 		if (s->leg[l].learning == RTPP_LEARN_OPEN && learn->window_end_tsc != 0 &&
 		    now_tsc >= learn->window_end_tsc)
 			close_window(dp, index, l);
+		else if (s->leg[l].learning == RTPP_LEARN_CLOSED)
+			learning_error(dp, index, l); /* again, if another error hid it */
 		check_next_hop(dp, index, l, now_tsc);
 	}
 	return false;

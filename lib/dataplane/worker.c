@@ -278,8 +278,13 @@ static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const 
 	case RTPP_LEARN_GIVEN:
 	case RTPP_LEARN_LATCHED:
 		if (likely(source_is(frame, v, &in->remote.addr,
-				     rtpp_flow_rtcp(flow) ? in->rtcp_port : in->remote.port)) ||
-		    !(in->flags & RTPP_LEG_F_STRICT))
+				     rtpp_flow_rtcp(flow) ? in->rtcp_port : in->remote.port))) {
+			/* RTCP from remote port + 1 itself: that port is the RTCP remote for good. */
+			if (unlikely(rtpp_flow_rtcp(flow) && !(in->flags & RTPP_LEG_F_RTCP_CONFIRMED)))
+				post_candidate(w, flow, sn, frame, v, 0, fc, now_tsc);
+			return true;
+		}
+		if (!(in->flags & RTPP_LEG_F_STRICT))
 			return true;
 		return foreign_source(w, flow, in, sn, frame, v, kind, payload, fc, now_tsc);
 	case RTPP_LEARN_OPEN:
