@@ -499,12 +499,11 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			if (hits & (1ULL << j)) {
 				uintptr_t f = (uintptr_t)flows[off + j];
 
-				/* Both legs (source check, egress) and the flow's first two lines. */
+				/* Both legs (source check, egress), the flow's counters and meters. */
 				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[0]);
 				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[1]);
 				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)]);
-				rte_prefetch0(
-					&w->flow_counters[rtpp_flow_slot(f)].drop_foreign_source);
+				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)].meter_pps);
 			}
 		}
 		for (uint16_t j = 0; j < chunk; j++) {

@@ -24,36 +24,39 @@
  * dropped for one of the reasons below, so sent = received - drops.
  *
  * Three cache lines, by how often a packet writes them: the first for every
- * packet, the second for every RTP packet (jitter) and for refusals, the
- * third only for a session with a rate limit and for latch candidates.
+ * packet (counts, loss, jitter), the second for a session with a rate limit
+ * (its meters), the third only for a packet that is dropped. An unmetered
+ * packet that is relayed writes one line, a metered one two.
  */
 struct rtpp_flow_counters {
 	/* Line 0: every packet. */
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
-	uint64_t drop_no_remote;    /* the other leg's remote is not known yet */
-	uint64_t drop_no_neighbour; /* next hop MAC not resolved */
-	uint64_t drop_tx_full;      /* egress queue full */
-	uint64_t last_rx_tsc;       /* last packet accepted (source and payload); 0 = never */
-	struct rtpp_rtp_seq rtp;    /* RTP flows: sequence tracking */
-
-	/* Line 1: RTP quality, and refusals. */
-	uint64_t drop_foreign_source __rte_cache_aligned; /* not from the leg's remote */
-	uint64_t drop_not_media;                          /* neither RTP/RTCP nor STUN/DTLS/ZRTP */
-	uint64_t drop_malformed;       /* RTP or RTCP whose header does not hold together */
-	uint64_t drop_rate_limit;      /* over the session's rate limit */
-	uint64_t drop_paused;          /* the direction is paused */
-	uint64_t stun_dtls;            /* STUN, DTLS and ZRTP relayed */
+	uint64_t last_rx_tsc;          /* last packet accepted (source and payload); 0 = never */
+	struct rtpp_rtp_seq rtp;       /* RTP flows: sequence tracking */
 	struct rtpp_rtp_jitter jitter; /* RTP flows: RFC 3550 A.8 and SSRC changes */
+	uint64_t candidate_tsc; /* when this worker last told the main lcore about a source */
 
-	/* Line 2: rate limit state and latch candidates. */
+	/* Line 1: the session's rate limit. */
 	struct rte_meter_srtcm meter_pps __rte_cache_aligned; /* "bytes" are packets */
 	struct rte_meter_srtcm meter_bps;                     /* bytes of IP packet */
-	uint64_t candidate_tsc; /* when this worker last told the main lcore about a source */
+	uint64_t drop_rate_limit;                             /* over the session's rate limit */
+	uint64_t stun_dtls;                                   /* STUN, DTLS and ZRTP relayed */
+
+	/* Line 2: drops. */
+	uint64_t drop_no_remote __rte_cache_aligned; /* the other leg's remote is not known yet */
+	uint64_t drop_no_neighbour;                  /* next hop MAC not resolved */
+	uint64_t drop_tx_full;                       /* egress queue full */
+	uint64_t drop_foreign_source;                /* not from the leg's remote */
+	uint64_t drop_not_media;                     /* neither RTP/RTCP nor STUN/DTLS/ZRTP */
+	uint64_t drop_malformed; /* RTP or RTCP whose header does not hold together */
+	uint64_t drop_paused;    /* the direction is paused */
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct rtpp_flow_counters) == 3 * RTE_CACHE_LINE_SIZE,
 	       "flow state is three cache lines, by how often a packet writes them");
+_Static_assert(offsetof(struct rtpp_flow_counters, meter_pps) == RTE_CACHE_LINE_SIZE,
+	       "a relayed unmetered packet writes the first line only");
 
 /* Per data interface, as seen by one worker. */
 struct rtpp_iface_counters {
