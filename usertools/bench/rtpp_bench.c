@@ -17,7 +17,8 @@
  * rule on (docs/media-security.md): both remotes known (leg A LATCHED on an
  * SSRC, leg B GIVEN), strict source, a rate limit high enough never to drop
  * (so the meter judges every packet) and a clock for jitter. --rules off
- * leaves out strict source and the rate limit. The packets are valid RTP
+ * leaves out strict source and the rate limit, --rules strict or meter
+ * keeps only that one (what each costs). The packets are valid RTP
  * (PT 0, G.711) from the ingress leg's remote, and with --traffic mixed
  * (default) they go both ways and 1 in 10 is RTCP (SR + report block +
  * SDES) on port + 1; --traffic oneway is RTP from leg A to leg B only, the
@@ -25,7 +26,7 @@
  *
  *   rtpp-bench [EAL options] -- [--sessions 1,1000,100000,1000000]
  *              [--sizes 64,214] [--seconds 2] [--repeat 5] [--inflight 1024]
- *              [--rules on|off] [--traffic mixed|oneway]
+ *              [--rules on|off|strict|meter] [--traffic mixed|oneway]
  */
 #include <getopt.h>
 #include <limits.h>
@@ -75,9 +76,13 @@ struct bench_opts {
 	double seconds;
 	unsigned int repeat;
 	unsigned int inflight;
-	bool rules;  /* strict source and rate limit on both legs */
-	bool oneway; /* RTP from leg A to leg B only (the traffic before issue 8) */
+	unsigned int rules; /* RULE_* on both legs */
+	bool oneway;        /* RTP from leg A to leg B only (the traffic before issue 8) */
 };
+
+/* The media rules a session has (--rules). */
+#define RULE_STRICT 1u /* strict source */
+#define RULE_METER 2u  /* a rate limit */
 
 /* Where a packet put in the loop at the start goes, and where it comes from. */
 struct bench_packet {
@@ -216,7 +221,8 @@ static struct rte_mbuf *make_packet(const struct bench_packet *bp, uint32_t rtp_
 }
 
 /* Build the data plane around one ring port and n chained sessions. */
-static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, bool rules, uint32_t **order_out)
+static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, unsigned int rules,
+					     uint32_t **order_out)
 {
 	struct rtpp_dataplane *dp = rtpp_dataplane_create_detached(&ring_port, 1, n_sessions, 1, pool, NULL);
 
@@ -234,9 +240,10 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, bool rules, ui
 	rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, rte_rdtsc());
 
 	/* What a session with every media rule on gets from the control plane. */
-	struct rtpp_media_options media = { .strict_source = rules, .clock_rate = 8000 };
+	struct rtpp_media_options media = { .strict_source = (rules & RULE_STRICT) != 0,
+					    .clock_rate = 8000 };
 	uint16_t meter = 0;
-	if (rules) {
+	if (rules & RULE_METER) {
 		media.rate_limit_pps = BENCH_RATE_PPS;
 		media.rate_limit_bps = BENCH_RATE_BPS;
 		if (rtpp_dataplane_test_rate_profile(dp, BENCH_RATE_PPS, BENCH_RATE_BPS, &meter) !=
@@ -245,7 +252,7 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, bool rules, ui
 			exit(1);
 		}
 	}
-	const uint8_t flags = rules ? RTPP_LEG_F_STRICT : 0;
+	const uint8_t flags = (rules & RULE_STRICT) ? RTPP_LEG_F_STRICT : 0;
 	const uint32_t clock_mult = (uint32_t)rtpp_rtp_clock_mult(8000, rte_get_tsc_hz());
 
 	/* A random cyclic order of the sessions. */
@@ -444,7 +451,10 @@ static struct run_result median_of(struct run_result *r, unsigned int n)
 
 int main(int argc, char **argv)
 {
-	struct bench_opts o = { .seconds = 2, .repeat = 5, .inflight = 1024, .rules = true };
+	struct bench_opts o = {
+		.seconds = 2, .repeat = 5, .inflight = 1024, .rules = RULE_STRICT | RULE_METER
+	};
+	static const char *const rule_names[] = { "off", "strict", "meter", "on" };
 	int consumed = rte_eal_init(argc, argv);
 
 	if (consumed < 0) {
@@ -474,9 +484,11 @@ int main(int argc, char **argv)
 		case 'r': o.repeat = (unsigned int)atoi(optarg); break;
 		case 'i': o.inflight = (unsigned int)atoi(optarg); break;
 		case 'R':
-			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+			for (o.rules = 0; o.rules < RTE_DIM(rule_names); o.rules++)
+				if (strcmp(optarg, rule_names[o.rules]) == 0)
+					break;
+			if (o.rules == RTE_DIM(rule_names))
 				goto usage;
-			o.rules = strcmp(optarg, "on") == 0;
 			break;
 		case 'T':
 			if (strcmp(optarg, "mixed") != 0 && strcmp(optarg, "oneway") != 0)
@@ -525,9 +537,9 @@ int main(int argc, char **argv)
 
 	printf("# rtpp-bench: one lcore, net_ring loopback, %u packets in flight, %.1f s x %u runs, "
 	       "TSC %.2f GHz\n", o.inflight, o.seconds, o.repeat, (double)rte_get_tsc_hz() / 1e9);
-	printf("# media rules %s (strict source, rate limit), latched two-way sessions, "
+	printf("# media rules %s (on: strict source and rate limit), latched two-way sessions, "
 	       "traffic %s\n",
-	       o.rules ? "on" : "off",
+	       rule_names[o.rules],
 	       o.oneway ? "oneway (RTP, leg A to leg B)" : "mixed (both ways, 1 in 10 RTCP)");
 	printf("| sessions | frame bytes | io-forward Mpps (cycles/pkt) | macswap Mpps (cycles/pkt) "
 	       "| rtpproxy Mpps (cycles/pkt) | %% of io-forward | %% of macswap |\n");
@@ -634,7 +646,7 @@ fail:
 usage:
 	fprintf(stderr,
 		"usage: rtpp-bench [EAL] -- [--sessions LIST] [--sizes LIST] "
-		"[--seconds S] [--repeat N] [--inflight N] [--rules on|off] "
+		"[--seconds S] [--repeat N] [--inflight N] [--rules on|off|strict|meter] "
 		"[--traffic mixed|oneway]\n");
 	return 1;
 }
