@@ -27,6 +27,10 @@
  *   rtpp-bench [EAL options] -- [--sessions 1,1000,100000,1000000]
  *              [--sizes 64,214] [--seconds 2] [--repeat 5] [--inflight 1024]
  *              [--rules on|off|strict|meter] [--traffic mixed|oneway]
+ *              [--no-ceiling]
+ *
+ * --no-ceiling runs the rtpproxy loop alone (the ceiling columns print 0):
+ * for profiling it, where the other loops' samples would be in the way.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -78,6 +82,7 @@ struct bench_opts {
 	unsigned int inflight;
 	unsigned int rules; /* RULE_* on both legs */
 	bool oneway;        /* RTP from leg A to leg B only (the traffic before issue 8) */
+	bool no_ceiling;    /* skip the io-forward and macswap loops */
 };
 
 /* The media rules a session has (--rules). */
@@ -473,10 +478,11 @@ int main(int argc, char **argv)
 		{ "inflight", required_argument, NULL, 'i' },
 		{ "rules", required_argument, NULL, 'R' },
 		{ "traffic", required_argument, NULL, 'T' },
+		{ "no-ceiling", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "n:z:t:r:i:R:T:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:z:t:r:i:R:T:C", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.n_sessions = parse_list(optarg, o.sessions); break;
 		case 'z': o.n_sizes = parse_list(optarg, o.sizes); break;
@@ -494,6 +500,9 @@ int main(int argc, char **argv)
 			if (strcmp(optarg, "mixed") != 0 && strcmp(optarg, "oneway") != 0)
 				goto usage;
 			o.oneway = strcmp(optarg, "oneway") == 0;
+			break;
+		case 'C':
+			o.no_ceiling = true;
 			break;
 		default:
 			goto usage;
@@ -593,8 +602,12 @@ int main(int argc, char **argv)
 				drain_port();
 				if (fill_port(bps, o.inflight, o.sizes[zi]) != 0)
 					goto fail;
-				io[r] = run_loop(LOOP_IO, NULL, o.seconds);
-				ms[r] = run_loop(LOOP_MACSWAP, NULL, o.seconds);
+				if (o.no_ceiling) {
+					io[r] = ms[r] = (struct run_result){ 0, 0 };
+				} else {
+					io[r] = run_loop(LOOP_IO, NULL, o.seconds);
+					ms[r] = run_loop(LOOP_MACSWAP, NULL, o.seconds);
+				}
 				drain_port();
 				if (fill_port(bps, o.inflight, o.sizes[zi]) != 0)
 					goto fail;
@@ -628,7 +641,8 @@ int main(int argc, char **argv)
 			printf("| %u | %u | %.1f (%.1f) | %.1f (%.1f) | %.2f (%.0f) | %.0f%% | %.0f%% |\n",
 			       n, o.sizes[zi], mio.mpps, mio.cycles_per_packet, mms.mpps,
 			       mms.cycles_per_packet, mfw.mpps, mfw.cycles_per_packet,
-			       100.0 * mfw.mpps / mio.mpps, 100.0 * mfw.mpps / mms.mpps);
+			       mio.mpps > 0 ? 100.0 * mfw.mpps / mio.mpps : 0.0,
+			       mms.mpps > 0 ? 100.0 * mfw.mpps / mms.mpps : 0.0);
 			fflush(stdout);
 		}
 		drain_port();
@@ -647,6 +661,6 @@ usage:
 	fprintf(stderr,
 		"usage: rtpp-bench [EAL] -- [--sessions LIST] [--sizes LIST] "
 		"[--seconds S] [--repeat N] [--inflight N] [--rules on|off|strict|meter] "
-		"[--traffic mixed|oneway]\n");
+		"[--traffic mixed|oneway] [--no-ceiling]\n");
 	return 1;
 }
