@@ -57,5 +57,13 @@ struct rtpp_iface_counters *rtpp_dataplane_test_worker_counters(struct rtpp_work
 								uint16_t iface);
 /* Is an event handler registered? */
 bool rtpp_dataplane_test_has_event_handler(struct rtpp_dataplane *dp);
+/*
+ * The rate limit profile a session with these limits would get (shared with
+ * the legs that have the same), for a leg's meter field; *profile is 0 when
+ * both are 0. Takes dp->lock (main lcore). 0, or -ENOSPC when every profile
+ * is taken, -EINVAL when rte_meter refuses the numbers.
+ */
+int rtpp_dataplane_test_rate_profile(struct rtpp_dataplane *dp, uint32_t pps, uint64_t bps,
+				     uint16_t *profile);
 
 #endif

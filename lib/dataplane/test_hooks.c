@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The accessors of rtpp_dataplane_test.h (tests and benchmarks only). */
 #include "dataplane_private.h"
+#include "media_private.h"
 #include "rtpp_dataplane_test.h"
 #include "worker_private.h"
 
@@ -45,4 +46,15 @@ bool rtpp_dataplane_test_has_event_handler(struct rtpp_dataplane *dp)
 	bool has = dp->event_fn != NULL;
 	pthread_mutex_unlock(&dp->lock);
 	return has;
+}
+
+int rtpp_dataplane_test_rate_profile(struct rtpp_dataplane *dp, uint32_t pps, uint64_t bps,
+				     uint16_t *profile)
+{
+	char err[128];
+
+	pthread_mutex_lock(&dp->lock);
+	int rc = rtpp_media_rate_acquire_locked(dp, pps, bps, profile, err, sizeof(err));
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
 }
