@@ -158,24 +158,43 @@ static __rte_noinline void inspect_rtcp(struct rtpp_worker *w, uint32_t session,
 	}
 }
 
+/*
+ * Does a packet's source address (at src, network order) equal addr? Fixed
+ * size loads rather than memcmp with a length known only at run time: this
+ * runs for every packet (strict source).
+ */
+static inline bool addr_bytes_equal(const uint8_t *src, const struct rtpp_addr *addr, uint8_t family)
+{
+	if (family == RTPP_AF_INET) {
+		uint32_t a, b;
+
+		memcpy(&a, src, 4);
+		memcpy(&b, addr->bytes, 4);
+		return a == b;
+	}
+	uint64_t a[2], b[2];
+
+	memcpy(a, src, 16);
+	memcpy(b, addr->bytes, 16);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
 /* Is the packet's source exactly addr:port? */
 static inline bool source_is(const uint8_t *frame, const struct rtpp_udp_view *v,
 			     const struct rtpp_addr *addr, uint16_t port)
 {
 	const struct rte_udp_hdr *udp = rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v);
 
-	if (addr->family != v->family || udp->src_port != rte_cpu_to_be_16(port))
-		return false;
-	return memcmp(rtpp_pkt_src_addr(frame, v), addr->bytes,
-		      v->family == RTPP_AF_INET ? 4 : 16) == 0;
+	return addr->family == v->family && udp->src_port == rte_cpu_to_be_16(port) &&
+	       addr_bytes_equal(rtpp_pkt_src_addr(frame, v), addr, v->family);
 }
 
 /* Is the packet's source address (any port) addr? */
 static inline bool source_addr_is(const uint8_t *frame, const struct rtpp_udp_view *v,
 				  const struct rtpp_addr *addr)
 {
-	return addr->family == v->family && memcmp(rtpp_pkt_src_addr(frame, v), addr->bytes,
-						   v->family == RTPP_AF_INET ? 4 : 16) == 0;
+	return addr->family == v->family &&
+	       addr_bytes_equal(rtpp_pkt_src_addr(frame, v), addr, v->family);
 }
 
 /*
