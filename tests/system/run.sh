@@ -28,7 +28,7 @@ fi
 
 rtpp_require_root || exit 77
 
-RUN_BUDGET=${RTPP_RUN_BUDGET:-540} # seconds for the whole run (< 10 min)
+RUN_BUDGET=${RTPP_RUN_BUDGET:-780} # seconds for the whole run (< 13 min)
 CASE_LIMIT=${RTPP_CASE_LIMIT:-60}  # seconds for one case
 READY_TIMEOUT=20
 
