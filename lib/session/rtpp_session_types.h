@@ -152,15 +152,15 @@ struct rtpp_flow_stats {
 	uint64_t rtp_lost;            /* sequence gaps (RTP flows) */
 	uint64_t drop_foreign_source; /* from an address:port that is not the leg's remote */
 	uint64_t drop_not_media;      /* neither RTP/RTCP nor STUN/DTLS */
-	uint64_t drop_malformed;      /* RTP or RTCP whose header does not hold together */
-	uint64_t drop_rate_limit;     /* over the session's rate limit */
-	uint64_t drop_paused;         /* the direction is paused (hold) */
-	uint64_t stun_dtls;           /* STUN and DTLS packets relayed (RFC 7983) */
-	uint64_t ssrc_changes;        /* RTP flows: a new SSRC took over */
-	uint64_t last_rx_tsc;         /* last accepted packet, the latest of the copies; 0: none */
-	uint8_t jitter_pt;            /* RTP flows: payload type of the latest packet */
-	uint32_t jitter_units16;      /* its RFC 3550 A.8 jitter, in RTP units x 16 */
-	double jitter_ms;             /* the same in ms, once its clock is known; 0: unknown */
+	uint64_t drop_malformed;  /* media by its first byte, whose header does not hold together */
+	uint64_t drop_rate_limit; /* over the session's rate limit */
+	uint64_t drop_paused;     /* the direction is paused (hold) */
+	uint64_t stun_dtls;       /* STUN and DTLS packets relayed (RFC 7983) */
+	uint64_t ssrc_changes;    /* RTP flows: a new SSRC took over */
+	uint64_t last_rx_tsc;     /* last accepted packet, the latest of the copies; 0: none */
+	uint8_t jitter_pt;        /* RTP flows: payload type of the latest packet */
+	uint32_t jitter_units16;  /* its RFC 3550 A.8 jitter, in RTP units x 16 */
+	double jitter_ms;         /* the same in ms, once its clock is known; 0: unknown */
 };
 
 /* What RTCP tells of one leg's remote (see lib/rtp). */

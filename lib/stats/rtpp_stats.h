@@ -50,8 +50,8 @@ struct rtpp_flow_counters {
 	uint64_t drop_tx_full;                       /* egress queue full */
 	uint64_t drop_foreign_source;                /* not from the leg's remote */
 	uint64_t drop_not_media;                     /* neither RTP/RTCP nor STUN/DTLS/ZRTP */
-	uint64_t drop_malformed; /* RTP or RTCP whose header does not hold together */
-	uint64_t drop_paused;    /* the direction is paused */
+	uint64_t drop_malformed; /* RTP, RTCP, STUN, DTLS or ZRTP by its first byte, whose header does not hold together */
+	uint64_t drop_paused; /* the direction is paused */
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct rtpp_flow_counters) == 3 * RTE_CACHE_LINE_SIZE,
 	       "flow state is three cache lines, by how often a packet writes them");
