@@ -1171,6 +1171,21 @@ static void test_media_learning_window_closes(void **state)
 	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_CLOSED);
 	assert_int_equal(dp_info().latches, 1); /* the session without a window */
 
+	/* An update that only pauses the leg clears the error, but learning is still
+	 * closed: the next sweep reports it again. */
+	u.leg[RTPP_LEG_A].set_paused = true;
+	u.leg[RTPP_LEG_A].paused = false;
+	assert_int_equal(update(id, &u, err, sizeof(err)), 0);
+	assert_int_equal(status_of(id).state, RTPP_SESSION_CONNECTING);
+	rte_delay_ms(15);
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_int_equal(st.state, RTPP_SESSION_ERROR);
+	assert_string_equal(st.error,
+			    "leg A: no media to learn the remote from within the "
+			    "learning window (50 ms)");
+	u.leg[RTPP_LEG_A].set_paused = false;
+
 	/* relearn opens a new window (this one longer) and clears the error about the leg. */
 	u.leg[RTPP_LEG_A].relearn = true;
 	u.media.set = RTPP_MEDIA_LEARNING_WINDOW;
