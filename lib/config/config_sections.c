@@ -50,15 +50,17 @@ int config_convert_dataplane(const struct config_source *src, const struct raw_d
 /* clang-format off */
 static const struct uint_field media_uint_fields[] = {
 #define MEDIA_FIELD(...) UINT_FIELD(struct raw_media, struct rtpp_media_options, __VA_ARGS__)
-	MEDIA_FIELD(learning_window_ms,    0, 3600000,  false, 10000), /* 0: open until latched */
-	MEDIA_FIELD(relatch_silence_ms,    50, 60000,   false, 500),
-	MEDIA_FIELD(inactivity_timeout_s,  0, 86400,    false, 60),    /* 0: never */
-	MEDIA_FIELD(first_media_timeout_s, 0, 86400,    false, 300),   /* 0: never */
-	MEDIA_FIELD(max_lifetime_s,        0, 2592000,  false, 14400), /* 0: never; at most 30 days */
-	MEDIA_FIELD(rate_limit_pps,        0, 10000000, false, 20000),  /* 0: unlimited */
+	MEDIA_FIELD(learning_window_ms,    0, RTPP_MEDIA_LEARNING_WINDOW_MS_MAX, false, 10000), /* 0: open until latched */
+	MEDIA_FIELD(relatch_silence_ms,    RTPP_MEDIA_RELATCH_SILENCE_MS_MIN,
+		    RTPP_MEDIA_RELATCH_SILENCE_MS_MAX, false, 500),
+	MEDIA_FIELD(inactivity_timeout_s,  0, RTPP_MEDIA_TIMEOUT_S_MAX, false, 60),     /* 0: never */
+	MEDIA_FIELD(first_media_timeout_s, 0, RTPP_MEDIA_TIMEOUT_S_MAX, false, 300),    /* 0: never */
+	MEDIA_FIELD(max_lifetime_s,        0, RTPP_MEDIA_MAX_LIFETIME_S_MAX, false, 14400), /* 0: never */
+	MEDIA_FIELD(rate_limit_pps,        0, RTPP_MEDIA_RATE_LIMIT_PPS_MAX, false, 20000), /* 0: unlimited */
 	UINT_FIELD_SI(struct raw_media, struct rtpp_media_options, rate_limit_bps,
-		      0, UINT64_C(100000000000), false, 100000000),    /* 0: unlimited; 100G */
-	MEDIA_FIELD(clock_rate,            1000, 200000, true, 0),     /* 0: no jitter of dynamic PTs */
+		      0, RTPP_MEDIA_RATE_LIMIT_BPS_MAX, false, 100000000),    /* 0: unlimited */
+	MEDIA_FIELD(clock_rate,            RTPP_MEDIA_CLOCK_RATE_MIN, RTPP_MEDIA_CLOCK_RATE_MAX,
+		    true, 0),                                                   /* 0: no jitter of dynamic PTs */
 #undef MEDIA_FIELD
 };
 /* clang-format on */

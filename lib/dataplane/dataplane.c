@@ -206,7 +206,7 @@ void rtpp_dataplane_service(struct rtpp_dataplane *dp)
 	uint64_t now = rte_rdtsc();
 
 	rtpp_neigh_service_run_locked(dp, now);
-	rtpp_media_drain_candidates_locked(dp, now);
+	rtpp_media_drain_candidates_locked(dp);
 	rtpp_media_drain_flows_locked(dp);
 	rtpp_media_sweep_locked(dp, now);
 	rtpp_session_table_reclaim(dp->sessions);

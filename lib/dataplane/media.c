@@ -113,14 +113,15 @@ static const struct media_range {
 #define RANGE(bit, field, lo, hi) \
 	{ bit, #field, offsetof(struct rtpp_media_options, field), lo, hi, \
 	  sizeof(((struct rtpp_media_options *)0)->field) == 8 }
-	RANGE(RTPP_MEDIA_LEARNING_WINDOW, learning_window_ms, 0, 3600000),
-	RANGE(RTPP_MEDIA_RELATCH_SILENCE, relatch_silence_ms, 50, 60000),
-	RANGE(RTPP_MEDIA_INACTIVITY_TIMEOUT, inactivity_timeout_s, 0, 86400),
-	RANGE(RTPP_MEDIA_FIRST_MEDIA_TIMEOUT, first_media_timeout_s, 0, 86400),
-	RANGE(RTPP_MEDIA_MAX_LIFETIME, max_lifetime_s, 0, 2592000),
-	RANGE(RTPP_MEDIA_RATE_LIMIT_PPS, rate_limit_pps, 0, 10000000),
-	RANGE(RTPP_MEDIA_RATE_LIMIT_BPS, rate_limit_bps, 0, 100000000000ull),
-	RANGE(RTPP_MEDIA_CLOCK_RATE, clock_rate, 0, 200000),
+	RANGE(RTPP_MEDIA_LEARNING_WINDOW, learning_window_ms, 0, RTPP_MEDIA_LEARNING_WINDOW_MS_MAX),
+	RANGE(RTPP_MEDIA_RELATCH_SILENCE, relatch_silence_ms, RTPP_MEDIA_RELATCH_SILENCE_MS_MIN,
+	      RTPP_MEDIA_RELATCH_SILENCE_MS_MAX),
+	RANGE(RTPP_MEDIA_INACTIVITY_TIMEOUT, inactivity_timeout_s, 0, RTPP_MEDIA_TIMEOUT_S_MAX),
+	RANGE(RTPP_MEDIA_FIRST_MEDIA_TIMEOUT, first_media_timeout_s, 0, RTPP_MEDIA_TIMEOUT_S_MAX),
+	RANGE(RTPP_MEDIA_MAX_LIFETIME, max_lifetime_s, 0, RTPP_MEDIA_MAX_LIFETIME_S_MAX),
+	RANGE(RTPP_MEDIA_RATE_LIMIT_PPS, rate_limit_pps, 0, RTPP_MEDIA_RATE_LIMIT_PPS_MAX),
+	RANGE(RTPP_MEDIA_RATE_LIMIT_BPS, rate_limit_bps, 0, RTPP_MEDIA_RATE_LIMIT_BPS_MAX),
+	RANGE(RTPP_MEDIA_CLOCK_RATE, clock_rate, 0, RTPP_MEDIA_CLOCK_RATE_MAX),
 #undef RANGE
 };
 /* clang-format on */
@@ -217,8 +218,7 @@ void rtpp_media_rate_release_locked(struct rtpp_dataplane *dp, uint16_t profile)
 		dp->rate_profiles[profile].refs--;
 }
 
-void rtpp_media_leg_rules(const struct rtpp_dataplane *dp, const struct rtpp_media_options *opts,
-			  struct rtpp_leg *leg)
+void rtpp_media_leg_rules(const struct rtpp_media_options *opts, struct rtpp_leg *leg)
 {
 	leg->flags &= (uint8_t) ~(RTPP_LEG_F_STRICT | RTPP_LEG_F_RELAY_ANY);
 	if (opts->strict_source)
@@ -226,7 +226,6 @@ void rtpp_media_leg_rules(const struct rtpp_dataplane *dp, const struct rtpp_med
 	if (opts->relay_unrecognised)
 		leg->flags |= RTPP_LEG_F_RELAY_ANY;
 	leg->clock_mult = (uint32_t)rtpp_rtp_clock_mult(opts->clock_rate, rte_get_tsc_hz());
-	RTE_SET_USED(dp);
 }
 
 /* ------------------------------------------------------------------ state */
@@ -472,12 +471,11 @@ static void decide(struct rtpp_dataplane *dp, const struct rtpp_latch_candidate 
 	}
 }
 
-void rtpp_media_drain_candidates_locked(struct rtpp_dataplane *dp, uint64_t now_tsc)
+void rtpp_media_drain_candidates_locked(struct rtpp_dataplane *dp)
 {
 	struct rtpp_latch_candidate c[32];
 	unsigned int n;
 
-	RTE_SET_USED(now_tsc);
 	while ((n = rte_ring_sc_dequeue_burst_elem(dp->latch_ring, c, sizeof(c[0]), RTE_DIM(c),
 						   NULL)) > 0)
 		for (unsigned int i = 0; i < n; i++)

@@ -30,8 +30,7 @@ int rtpp_media_rate_acquire_locked(struct rtpp_dataplane *dp, uint32_t pps, uint
 void rtpp_media_rate_release_locked(struct rtpp_dataplane *dp, uint16_t profile);
 
 /* A leg's flags and clock from the session's rules (the learning part is the caller's). */
-void rtpp_media_leg_rules(const struct rtpp_dataplane *dp, const struct rtpp_media_options *opts,
-			  struct rtpp_leg *leg);
+void rtpp_media_leg_rules(const struct rtpp_media_options *opts, struct rtpp_leg *leg);
 
 /* A new session's first state (CREATED, or CONNECTING while a leg learns), without an event. */
 void rtpp_media_initial_state_locked(struct rtpp_dataplane *dp, uint32_t index);
@@ -44,7 +43,7 @@ void rtpp_media_close_locked(struct rtpp_dataplane *dp, uint32_t index,
 /* The first packets workers saw of flows: media_seen, and the state it brings. */
 void rtpp_media_drain_flows_locked(struct rtpp_dataplane *dp);
 /* Decide on the sources workers reported. */
-void rtpp_media_drain_candidates_locked(struct rtpp_dataplane *dp, uint64_t now_tsc);
+void rtpp_media_drain_candidates_locked(struct rtpp_dataplane *dp);
 /* A slice of the timeout sweep (called every service round; paces itself). */
 void rtpp_media_sweep_locked(struct rtpp_dataplane *dp, uint64_t now_tsc);
 

@@ -61,6 +61,17 @@ static int ref_next_hops_locked(struct rtpp_dataplane *dp, const struct rtpp_adm
 	return 0;
 }
 
+/*
+ * When an open learning window that starts now ends; 0: no window (none
+ * asked for, or a static session, provisioned for as long as the proxy runs).
+ */
+static uint64_t window_end(const struct rtpp_media_options *m, bool is_static)
+{
+	if (is_static || m->learning_window_ms == 0)
+		return 0;
+	return rte_rdtsc() + m->learning_window_ms * rte_get_tsc_hz() / 1000;
+}
+
 /* How a new leg knows its remote: given, learnt from an expected address, or within a window. */
 static void leg_learning(const struct rtpp_session_request *req, unsigned int l,
 			 const struct rtpp_media_options *m, struct rtpp_session_params *p)
@@ -77,10 +88,7 @@ static void leg_learning(const struct rtpp_session_request *req, unsigned int l,
 		return;
 	}
 	p->leg[l].learning = RTPP_LEARN_OPEN;
-	/* Static sessions are provisioned for as long as the proxy runs: no window. */
-	if (!req->is_static && m->learning_window_ms != 0)
-		p->learn[l].window_end_tsc = rte_rdtsc() +
-					     m->learning_window_ms * rte_get_tsc_hz() / 1000;
+	p->learn[l].window_end_tsc = window_end(m, req->is_static);
 }
 
 int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
@@ -119,7 +127,7 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 			.neigh = RTPP_NEIGH_NONE,
 			.meter = meter,
 		};
-		rtpp_media_leg_rules(dp, &p.media, &p.leg[l]);
+		rtpp_media_leg_rules(&p.media, &p.leg[l]);
 	}
 	p.leg[RTPP_LEG_A].remote = req->source;
 	p.leg[RTPP_LEG_B].remote = req->destination;
@@ -235,9 +243,8 @@ static int plan_leg(struct rtpp_dataplane *dp, uint32_t index, unsigned int l,
 		c->v.learning = c->learn.expected.family != RTPP_AF_NONE ? RTPP_LEARN_EXPECTED :
 									   RTPP_LEARN_OPEN;
 		c->learn.window_end_tsc =
-			c->v.learning == RTPP_LEARN_OPEN && m->learning_window_ms != 0 &&
-					!rtpp_session_get_info(dp->sessions, index)->is_static ?
-				rte_rdtsc() + m->learning_window_ms * rte_get_tsc_hz() / 1000 :
+			c->v.learning == RTPP_LEARN_OPEN ?
+				window_end(m, rtpp_session_get_info(dp->sessions, index)->is_static) :
 				0;
 	}
 	if (u->set_paused) {
@@ -291,7 +298,7 @@ int rtpp_dataplane_session_update(struct rtpp_dataplane *dp, const struct rtpp_s
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
 		uint32_t old_neigh = rtpp_session_get(dp->sessions, index)->leg[l].neigh;
 
-		rtpp_media_leg_rules(dp, &m, &c[l].v);
+		rtpp_media_leg_rules(&m, &c[l].v);
 		c[l].v.meter = meter;
 		rtpp_session_leg_update(dp->sessions, index, l, &c[l].v, &c[l].learn);
 		rtpp_media_rate_release_locked(dp, old_meter);

@@ -92,7 +92,7 @@ void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
 
 		if (fs->jitter_pt >= RTPP_RTP_PT_DYNAMIC)
 			rate = info->media.clock_rate;
-		fs->jitter_ms = rate != 0 ? (double)fs->jitter_units16 / 16.0 * 1000.0 / rate : 0.0;
+		fs->jitter_ms = rtpp_rtp_jitter16_ms(fs->jitter_units16, rate);
 	}
 	out->media = info->media;
 	out->close_reason = info->close_reason;

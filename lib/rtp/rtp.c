@@ -223,10 +223,12 @@ uint32_t rtpp_rtp_static_clock_rate(uint8_t pt)
 	return static_clock_rate[pt];
 }
 
+double rtpp_rtp_jitter16_ms(uint32_t jitter16, uint32_t clock_rate)
+{
+	return clock_rate != 0 ? (double)jitter16 * 1000.0 / (16.0 * (double)clock_rate) : 0.0;
+}
+
 double rtpp_rtp_jitter_ms(const struct rtpp_rtp_jitter *j, uint32_t clock_rate)
 {
-	if (clock_rate == 0)
-		return 0.0;
-	return (double)__atomic_load_n(&j->jitter, __ATOMIC_RELAXED) * 1000.0 /
-	       (16.0 * (double)clock_rate);
+	return rtpp_rtp_jitter16_ms(__atomic_load_n(&j->jitter, __ATOMIC_RELAXED), clock_rate);
 }

@@ -236,6 +236,8 @@ static inline void rtpp_rtp_jitter_update(struct rtpp_rtp_jitter *j, uint8_t pt,
 /* j's jitter in milliseconds, clock_rate being that of j->pt; 0.0 when
  * clock_rate is 0. Any thread. */
 double rtpp_rtp_jitter_ms(const struct rtpp_rtp_jitter *j, uint32_t clock_rate);
+/* The same from a J * 16 value already read (summed views of the control plane). */
+double rtpp_rtp_jitter16_ms(uint32_t jitter16, uint32_t clock_rate);
 
 /* ---- RTCP ---- */
 

@@ -59,6 +59,17 @@ struct rtpp_media_options {
 	uint32_t clock_rate;            /* RTP clock of dynamic payload types (jitter); 0 none */
 };
 
+/* The range of each media rule, for the configuration and the API alike. */
+#define RTPP_MEDIA_LEARNING_WINDOW_MS_MAX 3600000u
+#define RTPP_MEDIA_RELATCH_SILENCE_MS_MIN 50u
+#define RTPP_MEDIA_RELATCH_SILENCE_MS_MAX 60000u
+#define RTPP_MEDIA_TIMEOUT_S_MAX 86400u        /* inactivity and first media */
+#define RTPP_MEDIA_MAX_LIFETIME_S_MAX 2592000u /* 30 days */
+#define RTPP_MEDIA_RATE_LIMIT_PPS_MAX 10000000u
+#define RTPP_MEDIA_RATE_LIMIT_BPS_MAX 100000000000ull
+#define RTPP_MEDIA_CLOCK_RATE_MIN 1000u /* or 0: none */
+#define RTPP_MEDIA_CLOCK_RATE_MAX 200000u
+
 /* Which fields of an override are given (bits of rtpp_media_override.set). */
 enum rtpp_media_field {
 	RTPP_MEDIA_STRICT_SOURCE = 1u << 0,
