@@ -472,6 +472,140 @@ static int service_teardown(void **state)
 	return 0;
 }
 
+/* CreateSession with media fields: each hostile value is refused with the field named, nothing changes. */
+static struct call_result create_with(const char *expected, const char *source,
+				      const Rtpproxy__MediaOptions *media)
+{
+	struct fixture *f = valid_request();
+	uint8_t wire[512];
+
+	f->req.source_expected_address = (char *)(expected != NULL ? expected : "");
+	if (source != NULL) {
+		f->source.address = (char *)source;
+		f->source.port = 5000;
+		f->req.source = &f->source;
+	}
+	f->req.media = (Rtpproxy__MediaOptions *)media;
+	return call(rtpp_api_handle_create, wire,
+		    rtpproxy__create_session_request__pack(&f->req, wire));
+}
+
+static struct call_result update_with(const Rtpproxy__UpdateSessionRequest *u)
+{
+	uint8_t wire[512];
+
+	return call(rtpp_api_handle_update, wire, rtpproxy__update_session_request__pack(u, wire));
+}
+
+static void test_media_requests_refused(void **state)
+{
+	Rtpproxy__MediaOptions m = RTPPROXY__MEDIA_OPTIONS__INIT;
+	Rtpproxy__UpdateSessionRequest u = RTPPROXY__UPDATE_SESSION_REQUEST__INIT;
+	Rtpproxy__LegUpdate leg = RTPPROXY__LEG_UPDATE__INIT;
+	Rtpproxy__Endpoint remote = RTPPROXY__ENDPOINT__INIT;
+	static const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
+	uint32_t before = rtpp_dataplane_session_count(service_dp);
+	struct rtpp_session_status st;
+	struct call_result r;
+	uint64_t id;
+
+	(void)state;
+	expect_status(create_with("not-an-ip", NULL, NULL), RTPP_API_INVALID_ARGUMENT,
+		      "source_expected_address: \"not-an-ip\" is not an IPv4 or IPv6 address");
+	expect_status(create_with("2001:db8:a::10", NULL, NULL), RTPP_API_INVALID_ARGUMENT,
+		      "source_expected_address: family differs from listen's");
+	expect_status(create_with("224.0.0.1", NULL, NULL), RTPP_API_INVALID_ARGUMENT,
+		      "source_expected_address: 224.0.0.1 is not a unicast address");
+	expect_status(create_with("203.0.113.10", "203.0.113.10", NULL), RTPP_API_INVALID_ARGUMENT,
+		      "source_expected_address: excludes source");
+	m.clock_rate_set_case = RTPPROXY__MEDIA_OPTIONS__CLOCK_RATE_SET_CLOCK_RATE;
+	m.clock_rate = 500;
+	expect_status(create_with(NULL, NULL, &m), RTPP_API_INVALID_ARGUMENT,
+		      "media.clock_rate: 500 is out of range (0 or 1000..200000)");
+	m.clock_rate_set_case = RTPPROXY__MEDIA_OPTIONS__CLOCK_RATE_SET__NOT_SET;
+	m.relatch_silence_ms_set_case =
+		RTPPROXY__MEDIA_OPTIONS__RELATCH_SILENCE_MS_SET_RELATCH_SILENCE_MS;
+	m.relatch_silence_ms = 0; /* set, and 0: not "unset" */
+	expect_status(create_with(NULL, NULL, &m), RTPP_API_INVALID_ARGUMENT,
+		      "media.relatch_silence_ms: 0 is out of range");
+	m.relatch_silence_ms_set_case = RTPPROXY__MEDIA_OPTIONS__RELATCH_SILENCE_MS_SET__NOT_SET;
+	m.rate_limit_bps_set_case = RTPPROXY__MEDIA_OPTIONS__RATE_LIMIT_BPS_SET_RATE_LIMIT_BPS;
+	m.rate_limit_bps = UINT64_MAX;
+	expect_status(create_with(NULL, NULL, &m), RTPP_API_INVALID_ARGUMENT,
+		      "media.rate_limit_bps: 18446744073709551615 is out of range");
+	assert_int_equal(rtpp_dataplane_session_count(service_dp), before);
+
+	/* Accepted: the rules in force come back, every field set. */
+	m.rate_limit_bps = 64000;
+	m.clock_rate_set_case = RTPPROXY__MEDIA_OPTIONS__CLOCK_RATE_SET_CLOCK_RATE;
+	m.clock_rate = 48000;
+	r = create_with("203.0.113.10", NULL, &m);
+	id = created_id(&r);
+	assert_int_equal(rtpp_dataplane_session_status(service_dp, id, &st), 0);
+	const struct rtpp_session_status created = st;
+	assert_int_equal(st.leg_state[RTPP_LEG_A].learning, RTPP_LEARN_EXPECTED);
+	assert_int_equal(st.media.rate_limit_bps, 64000);
+	assert_int_equal(st.media.clock_rate, 48000);
+	assert_true(st.media.strict_source); /* the default, not asked for */
+
+	/* UpdateSession: garbage, no session, each bad leg field; nothing changes. */
+	expect_status(call(rtpp_api_handle_update, garbage, sizeof(garbage)),
+		      RTPP_API_INVALID_ARGUMENT, "request: not an UpdateSessionRequest");
+	u.session_id = id + 1000;
+	expect_status(update_with(&u), RTPP_API_NOT_FOUND, "session_id: no session");
+	u.session_id = id;
+	u.leg_b = &leg;
+	remote.address = (char *)"198.51.100.21";
+	remote.port = 0;
+	leg.remote = &remote;
+	expect_status(update_with(&u), RTPP_API_INVALID_ARGUMENT,
+		      "leg_b.remote.port: 0 is not 1..65535");
+	remote.address = (char *)"2001:db8:b::21";
+	remote.port = 40002;
+	expect_status(update_with(&u), RTPP_API_INVALID_ARGUMENT,
+		      "leg_b.remote: [2001:db8:b::21]:40002 is not of the same family");
+	remote.address = (char *)"198.51.100.21";
+	leg.relearn = true;
+	expect_status(update_with(&u), RTPP_API_INVALID_ARGUMENT,
+		      "leg_b: remote and relearn exclude each other");
+	leg.relearn = false;
+	leg.remote = NULL;
+	leg.expected_address_set_case = RTPPROXY__LEG_UPDATE__EXPECTED_ADDRESS_SET_EXPECTED_ADDRESS;
+	leg.expected_address = (char *)"198.51.100.999";
+	expect_status(update_with(&u), RTPP_API_INVALID_ARGUMENT,
+		      "leg_b.expected_address: \"198.51.100.999\" is not an IPv4 or IPv6 address");
+	leg.expected_address_set_case = RTPPROXY__LEG_UPDATE__EXPECTED_ADDRESS_SET__NOT_SET;
+	u.leg_b = NULL;
+	m.inactivity_timeout_s_set_case =
+		RTPPROXY__MEDIA_OPTIONS__INACTIVITY_TIMEOUT_S_SET_INACTIVITY_TIMEOUT_S;
+	m.inactivity_timeout_s = 86401;
+	u.media = &m;
+	expect_status(update_with(&u), RTPP_API_INVALID_ARGUMENT,
+		      "media.inactivity_timeout_s: 86401 is out of range");
+	assert_int_equal(rtpp_dataplane_session_status(service_dp, id, &st), 0);
+	assert_true(rtpp_endpoint_equal(&st.destination, &created.destination));
+	assert_int_equal(st.leg_state[RTPP_LEG_B].learning, RTPP_LEARN_GIVEN);
+	assert_int_equal(st.leg_state[RTPP_LEG_B].expected.family, RTPP_AF_NONE);
+	assert_memory_equal(&st.media, &created.media, sizeof(st.media)); /* untouched */
+
+	/* A good one: pause leg A; the status comes back with it. */
+	u.media = NULL;
+	leg.paused_set_case = RTPPROXY__LEG_UPDATE__PAUSED_SET_PAUSED;
+	leg.paused = true;
+	u.leg_a = &leg;
+	r = update_with(&u);
+	assert_int_equal(r.status, RTPP_API_OK);
+	Rtpproxy__UpdateSessionResponse *resp =
+		rtpproxy__update_session_response__unpack(NULL, r.reply_len, r.reply);
+	assert_non_null(resp);
+	assert_true(resp->status->leg_a->paused);
+	assert_false(resp->status->leg_b->paused);
+	assert_string_equal(resp->status->leg_a->expected_address, "203.0.113.10");
+	rtpproxy__update_session_response__free_unpacked(resp, NULL);
+	free(r.reply);
+	free(id_call(rtpp_api_handle_destroy, id).reply);
+}
+
 static void test_create_status_list_destroy(void **state)
 {
 	(void)state;
@@ -988,6 +1122,8 @@ int main(void)
 		cmocka_unit_test(test_status_message),
 		cmocka_unit_test(test_list_request),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test_setup_teardown(test_media_requests_refused, service_setup,
+						service_teardown),
 		cmocka_unit_test_setup_teardown(test_create_status_list_destroy, service_setup,
 						service_teardown),
 		cmocka_unit_test_setup_teardown(test_every_refusal_names_its_field, service_setup,

@@ -1562,6 +1562,75 @@ static void test_media_rtcp_port_plus_one_is_kept(void **state)
 	expect_out(IFACE_B, FORWARD_RTCP, DEST_RTCP, 3);
 }
 
+static int media_setup_two_workers(void **state)
+{
+	(void)state;
+	memset(&media_log, 0, sizeof(media_log));
+	dp = rtpp_dataplane_create_detached(port, 2, 64, 2, pool, media_cfg);
+	if (dp == NULL)
+		return -1;
+	w = rtpp_dataplane_test_worker(dp, 0);
+	rtpp_dataplane_set_event_handler(dp, record_event, &media_log);
+	return 0;
+}
+
+static void run_on(struct rtpp_worker *wk, uint16_t iface, struct rte_mbuf *m, uint64_t tsc)
+{
+	rtpp_worker_process_media(wk, iface, &m, 1, tsc);
+	rtpp_worker_flush(wk);
+}
+
+/*
+ * Two workers, as RSS spreads sources over them: the caller's first packet,
+ * on worker 1, latches leg A, and the callee's, on worker 0, goes back to it.
+ * A NAT rebinding that worker 0 sees is judged on the silence of the source
+ * that spoke on worker 1; the counters add up over both.
+ */
+static void test_media_two_workers(void **state)
+{
+	struct rtpp_worker *w0 = rtpp_dataplane_test_worker(dp, 0);
+	struct rtpp_worker *w1 = rtpp_dataplane_test_worker(dp, 1);
+	const char *rebound = "203.0.113.10:5002";
+	struct rtpp_session_status st;
+	uint64_t id, t;
+
+	(void)state;
+	assert_non_null(w1);
+	id = learning_session(NULL, NULL);
+	t = rte_rdtsc();
+	run_on(w1, IFACE_A, rtp_from(CALLER, LISTEN, 0x1111, 1), t);
+	expect_out(IFACE_B, FORWARD, DEST, 1);
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	run_on(w0, IFACE_B, rtp_from(DEST, FORWARD, 0x2222, 2), t + ms_tsc(1));
+	expect_out(IFACE_A, LISTEN, CALLER, 2);
+	run_on(w1, IFACE_A, rtp_from(CALLER, LISTEN, 0x1111, 3), t + ms_tsc(100));
+	expect_out(IFACE_B, FORWARD, DEST, 3);
+
+	/* 300 ms after the caller's last packet (on the other worker): not silent enough. */
+	run_on(w0, IFACE_A, rtp_from(rebound, LISTEN, 0x1111, 4), t + ms_tsc(400));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	assert_endpoint(status_of(id).source, CALLER);
+	/* 600 ms: a rebinding; the next packet from there is relayed. */
+	run_on(w0, IFACE_A, rtp_from(rebound, LISTEN, 0x1111, 5), t + ms_tsc(700));
+	expect_nothing_out();
+	rtpp_dataplane_service(dp);
+	st = status_of(id);
+	assert_endpoint(st.source, rebound);
+	assert_int_equal(st.leg_state[RTPP_LEG_A].relatches, 1);
+	run_on(w0, IFACE_A, rtp_from(rebound, LISTEN, 0x1111, 6), t + ms_tsc(720));
+	expect_out(IFACE_B, FORWARD, DEST, 6);
+	run_on(w1, IFACE_A, rtp_from(CALLER, LISTEN, 0x1111, 7), t + ms_tsc(740));
+	expect_nothing_out(); /* the old mapping is foreign now, on either worker */
+
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].rx_packets, 6);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, 3);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_foreign_source, 3);
+	assert_int_equal(st.flows[RTPP_FLOW_B_TO_A].tx_packets, 1);
+}
+
 /* UpdateSession relearn: the remote is forgotten, the next packet latches again. */
 static void test_media_update_relearn(void **state)
 {
@@ -2139,14 +2208,17 @@ int main(void)
 		snprintf(name, sizeof(name), "out%d", i);
 		out_ring[i] = rte_ring_create(name, OUT_RING_SIZE, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "net_ring_t%d", i);
-		int p = rte_eth_from_rings(name, &in_ring[i], 1, &out_ring[i], 1, 0);
+		/* Two TX queues on the same ring: worker k sends on queue k. */
+		struct rte_ring *tx[2] = { out_ring[i], out_ring[i] };
+		int p = rte_eth_from_rings(name, &in_ring[i], 1, tx, 2, 0);
 		if (pool == NULL || p < 0)
 			return 1;
 		port[i] = (uint16_t)p;
 		struct rte_eth_conf conf = { 0 };
-		if (rte_eth_dev_configure(port[i], 1, 1, &conf) != 0 ||
+		if (rte_eth_dev_configure(port[i], 1, 2, &conf) != 0 ||
 		    rte_eth_rx_queue_setup(port[i], 0, 256, 0, NULL, pool) != 0 ||
 		    rte_eth_tx_queue_setup(port[i], 0, 256, 0, NULL) != 0 ||
+		    rte_eth_tx_queue_setup(port[i], 1, 256, 0, NULL) != 0 ||
 		    rte_eth_dev_start(port[i]) != 0)
 			return 1;
 	}
@@ -2199,9 +2271,9 @@ int main(void)
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rtcp_port_from_first_rtcp, media_setup,
 						media_teardown),
-		cmocka_unit_test_setup_teardown(test_media_rtcp_port_plus_one_is_kept, media_setup,
-						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_update_relearn, media_setup,
+						media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_two_workers, media_setup_two_workers,
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_leg_b_learns_and_relatches, media_setup,
 						media_teardown),
