@@ -201,7 +201,8 @@ _rtpp_kill_ns_pids() {
 rtpp_topo_down() {
 	local tag=${1:-$RTPP_TAG} ns prefix
 	[[ -z $tag ]] && return 0
-	for ns in "rtpp-$tag-px" "rtpp-$tag-a" "rtpp-$tag-b"; do
+	# -x: the attacker host some media cases add beside A.
+	for ns in "rtpp-$tag-px" "rtpp-$tag-a" "rtpp-$tag-b" "rtpp-$tag-x"; do
 		if [[ -e /var/run/netns/$ns ]] || ip netns list 2>/dev/null | grep -qw -- "$ns"; then
 			_rtpp_kill_ns_pids "$ns"
 			ip netns del "$ns" 2>/dev/null
