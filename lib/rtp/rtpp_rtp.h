@@ -25,7 +25,9 @@
 #define RTPP_RTPSTAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -158,15 +160,23 @@ static inline void rtpp_rtp_seq_update(struct rtpp_rtp_seq *s, uint16_t seq)
  */
 #define RTPP_RTP_JITTER_MAX_D (1u << 18)
 
+/*
+ * ssrc, pt and flags lead, in that order: a packet of the same sender and
+ * payload type as the previous one, the case of nearly every packet, is told
+ * by one 64-bit comparison.
+ */
 struct rtpp_rtp_jitter {
 	uint32_t ssrc;         /* the sender being measured */
+	uint8_t pt;            /* latest packet's payload type: its clock converts jitter to ms */
+	uint8_t flags;         /* RTPP_RTP_JITTER_* */
+	uint16_t ssrc_changes; /* times a new SSRC took over (wraps) */
 	uint32_t transit;      /* previous packet's arrival - RTP timestamp, in RTP units */
 	uint32_t jitter;       /* J * 16 (A.8's integer form), RTP units */
-	uint16_t ssrc_changes; /* times a new SSRC took over (wraps) */
-	uint8_t flags;         /* RTPP_RTP_JITTER_* */
-	uint8_t pt;            /* latest packet's payload type: its clock converts jitter to ms */
 };
 _Static_assert(sizeof(struct rtpp_rtp_jitter) == 16, "the jitter state has 16 bytes of a line");
+_Static_assert(offsetof(struct rtpp_rtp_jitter, pt) == 4 &&
+		       offsetof(struct rtpp_rtp_jitter, flags) == 5,
+	       "rtpp_rtp_jitter_update() reads ssrc, pt and flags as one word");
 
 /*
  * RTP clock ticks per TSC cycle, times 2^32, rounded: the arrival of a packet
@@ -199,28 +209,40 @@ uint32_t rtpp_rtp_static_clock_rate(uint8_t pt);
 static inline void rtpp_rtp_jitter_update(struct rtpp_rtp_jitter *j, uint8_t pt, uint32_t ssrc,
 					  uint32_t rtp_ts, uint64_t tsc, uint64_t mult)
 {
-	uint32_t transit, d, jitter;
-
-	if (unlikely(j->ssrc != ssrc || !(j->flags & RTPP_RTP_JITTER_SEEN))) {
-		if (j->flags & RTPP_RTP_JITTER_SEEN)
-			j->ssrc_changes++;
-		j->ssrc = ssrc;
-		j->flags = RTPP_RTP_JITTER_SEEN;
-		__atomic_store_n(&j->jitter, 0, __ATOMIC_RELAXED);
-	} else if (unlikely(j->pt != pt)) {
-		j->flags &= (uint8_t)~RTPP_RTP_JITTER_TRANSIT;
-	}
-	j->pt = pt;
-	if (unlikely(mult == 0))
-		return;
 	/* Bits 32..63 of the 64-bit product are those of the 128-bit one: what
 	 * the multiplication loses is a multiple of 2^64, 0 modulo 2^32 once
 	 * shifted. */
-	transit = (uint32_t)((tsc * mult) >> 32) - rtp_ts;
-	if (unlikely(!(j->flags & RTPP_RTP_JITTER_TRANSIT))) {
-		j->transit = transit;
-		j->flags |= RTPP_RTP_JITTER_TRANSIT;
-		return;
+	uint32_t transit = (uint32_t)((tsc * mult) >> 32) - rtp_ts, d, jitter;
+	/* Same SSRC, same payload type, a transit of the previous packet: one comparison. */
+	const struct rtpp_rtp_jitter mask_of = { .ssrc = UINT32_MAX,
+						 .pt = UINT8_MAX,
+						 .flags = RTPP_RTP_JITTER_TRANSIT };
+	const struct rtpp_rtp_jitter want_of = { .ssrc = ssrc,
+						 .pt = pt,
+						 .flags = RTPP_RTP_JITTER_TRANSIT };
+	uint64_t head, mask, want;
+
+	memcpy(&head, j, sizeof(head));
+	memcpy(&mask, &mask_of, sizeof(mask));
+	memcpy(&want, &want_of, sizeof(want));
+	if (unlikely((head & mask) != want || mult == 0)) {
+		if (j->ssrc != ssrc || !(j->flags & RTPP_RTP_JITTER_SEEN)) {
+			if (j->flags & RTPP_RTP_JITTER_SEEN)
+				j->ssrc_changes++;
+			j->ssrc = ssrc;
+			j->flags = RTPP_RTP_JITTER_SEEN;
+			__atomic_store_n(&j->jitter, 0, __ATOMIC_RELAXED);
+		} else if (j->pt != pt) {
+			j->flags &= (uint8_t)~RTPP_RTP_JITTER_TRANSIT;
+		}
+		j->pt = pt;
+		if (mult == 0)
+			return;
+		if (!(j->flags & RTPP_RTP_JITTER_TRANSIT)) {
+			j->transit = transit;
+			j->flags |= RTPP_RTP_JITTER_TRANSIT;
+			return;
+		}
 	}
 	d = transit - j->transit;
 	j->transit = transit;
