@@ -2093,6 +2093,40 @@ static void test_media_rate_limit(void **state)
 }
 
 /*
+ * Rate credit: a flow takes a millisecond of its limit from its meter at a
+ * time (20,010 packets/s: batches of 16) while the bucket holds a batch, then
+ * single packets. At one instant it relays exactly the bucket, max(20,010 /
+ * 10, 10) = 2,001 packets (125 batches and one single), never more.
+ */
+static void test_media_rate_credit(void **state)
+{
+	const struct rtpp_media_override limit = {
+		.set = RTPP_MEDIA_RATE_LIMIT_PPS | RTPP_MEDIA_RATE_LIMIT_BPS,
+		.v.rate_limit_pps = 20010,
+		.v.rate_limit_bps = 0,
+	};
+	const unsigned int cbs = 2001, bursts = 70, per_burst = 30;
+	struct rte_mbuf *pkts[30];
+	struct rtpp_session_status st;
+	unsigned int passed = 0;
+	uint64_t id, t0 = rte_rdtsc();
+
+	(void)state;
+	id = given_session(&limit);
+	for (unsigned int b = 0; b < bursts; b++) {
+		for (unsigned int i = 0; i < per_burst; i++)
+			pkts[i] = udp_packet(CALLER, LISTEN, (uint8_t)i);
+		rtpp_worker_process_media(w, IFACE_A, pkts, (uint16_t)per_burst, t0);
+		rtpp_worker_flush(w);
+		passed += drain(IFACE_B);
+	}
+	assert_int_equal(passed, cbs);
+	st = status_of(id);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].tx_packets, cbs);
+	assert_int_equal(st.flows[RTPP_FLOW_A_TO_B].drop_rate_limit, bursts * per_burst - cbs);
+}
+
+/*
  * Timeouts: a session with no media at all closes with NO_MEDIA after
  * first_media_timeout_s; one whose media stopped closes with INACTIVITY
  * (refused packets keep nothing alive); one whose media flows closes with
@@ -2289,6 +2323,7 @@ int main(void)
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_validation, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rate_limit, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_rate_credit, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_timeouts, media_setup, media_teardown),
 	};
 	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);

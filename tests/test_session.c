@@ -240,6 +240,82 @@ static void test_counters_sum_over_workers(void **state)
 	rtpp_session_table_free(t);
 }
 
+/*
+ * A packet's path: what arrives on leg A leaves from leg B's local endpoint
+ * toward leg B's remote, and the other way; a leg update changes both paths.
+ * Local addresses are interned, at most RTPP_SESSION_LOCAL_ADDRS of them.
+ */
+static void test_paths_follow_legs(void **state)
+{
+	struct rtpp_session_table *t = make_table(300);
+	struct rtpp_session_params p = params("192.0.2.1:10000", "198.51.100.1:20000",
+					      "198.51.100.9:30000", true);
+	const struct rtpp_path *paths;
+	const struct rtpp_addr *locals;
+	uint32_t index, x;
+	char s[RTPP_ENDPOINT_STRLEN];
+
+	(void)state;
+	p.leg[1].rtcp_port = 30001;
+	p.leg[1].iface = 1;
+	p.leg[1].neigh = 7;
+	assert_int_equal(rtpp_session_add(t, &p, &index, NULL), 0);
+	paths = &rtpp_session_paths(t)[index * RTPP_LEGS_PER_SESSION];
+	locals = rtpp_session_local_addrs(t);
+	/* A -> B: from leg B's local endpoint to its remote. */
+	assert_int_equal(paths[0].src.family, RTPP_AF_NONE);
+	assert_string_equal(rtpp_addr_format(&paths[0].dst, s, sizeof(s)), "198.51.100.9");
+	assert_int_equal(paths[0].dst_port, 30000);
+	assert_int_equal(paths[0].dst_rtcp_port, 30001);
+	assert_string_equal(rtpp_addr_format(&locals[paths[0].local_addr], s, sizeof(s)),
+			    "198.51.100.1");
+	assert_int_equal(paths[0].local_port, 20000);
+	assert_int_equal(paths[0].iface, 1);
+	assert_int_equal(paths[0].neigh, 7);
+	/* B -> A: leg A's remote is not known yet; the source must be leg B's remote. */
+	assert_int_equal(paths[1].dst.family, RTPP_AF_NONE);
+	assert_string_equal(rtpp_addr_format(&paths[1].src, s, sizeof(s)), "198.51.100.9");
+	assert_int_equal(paths[1].src_port, 30000);
+	assert_string_equal(rtpp_addr_format(&locals[paths[1].local_addr], s, sizeof(s)),
+			    "192.0.2.1");
+
+	/* Leg A learns its remote: the source of A -> B and the target of B -> A at once. */
+	struct rtpp_leg a = rtpp_session_get(t, index)->leg[0];
+	struct rtpp_leg_learn learn = { 0 };
+	uint32_t sn0 = paths[0].seq.sn, sn1 = paths[1].seq.sn;
+
+	a.remote = ep("203.0.113.5:4000");
+	a.rtcp_port = 4001;
+	a.flags = RTPP_LEG_F_STRICT;
+	rtpp_session_leg_update(t, index, 0, &a, &learn);
+	assert_int_not_equal(paths[0].seq.sn, sn0);
+	assert_int_not_equal(paths[1].seq.sn, sn1);
+	assert_string_equal(rtpp_addr_format(&paths[0].src, s, sizeof(s)), "203.0.113.5");
+	assert_int_equal(paths[0].src_rtcp_port, 4001);
+	assert_int_equal(paths[0].flags, RTPP_LEG_F_STRICT);
+	assert_string_equal(rtpp_addr_format(&paths[1].dst, s, sizeof(s)), "203.0.113.5");
+	assert_int_equal(paths[1].dst_port, 4000);
+
+	/* 2 local addresses so far; fill the interning table, then one more is refused. */
+	for (unsigned int i = 0; i < RTPP_SESSION_LOCAL_ADDRS - 2; i += 2) {
+		char l[64], f[64];
+
+		snprintf(l, sizeof(l), "10.1.%u.%u:5000", i / 250, i % 250);
+		snprintf(f, sizeof(f), "10.1.%u.%u:5000", (i + 1) / 250, (i + 1) % 250);
+		struct rtpp_session_params q = params(l, f, "198.51.100.9:30000", false);
+
+		assert_int_equal(rtpp_session_add(t, &q, &x, NULL), 0);
+	}
+	struct rtpp_session_params full = params("10.2.0.1:5000", "198.51.100.1:20100",
+						 "198.51.100.9:30000", false);
+	assert_int_equal(rtpp_session_add(t, &full, &x, NULL), -ENOSPC);
+	/* Known addresses still take new sessions. */
+	struct rtpp_session_params known = params("192.0.2.1:10100", "198.51.100.1:20100",
+						  "198.51.100.9:30000", false);
+	assert_int_equal(rtpp_session_add(t, &known, &x, NULL), 0);
+	rtpp_session_table_free(t);
+}
+
 static void test_iterate_live_sessions(void **state)
 {
 	struct rtpp_session_table *t = make_table(8);
@@ -274,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_full_table_and_reuse_after_delete),
 		cmocka_unit_test(test_counters_sum_over_workers),
 		cmocka_unit_test(test_iterate_live_sessions),
+		cmocka_unit_test(test_paths_follow_legs),
 	};
 	int failed = cmocka_run_group_tests_name("session", tests, NULL, NULL);
 

@@ -49,8 +49,10 @@ extern int rtpp_logtype_dataplane;
 #define RTPP_LEARN_RING_SIZE 4096
 #define RTPP_EVENT_RING_SIZE 16384
 #define RTPP_LATCH_RING_SIZE 4096
-#define RTPP_RATE_PROFILES 1024 /* distinct session rate limits at once (0: none) */
-#define RTPP_RTP_PT_DYNAMIC 96  /* payload types from here on have the session's clock */
+#define RTPP_RATE_PROFILES 1024          /* distinct session rate limits at once (0: none) */
+#define RTPP_RATE_BATCH_PACKETS_MAX 16u  /* credit a flow takes from its packet meter at once */
+#define RTPP_RATE_BATCH_BYTES_MAX 16384u /* and from its byte meter */
+#define RTPP_RTP_PT_DYNAMIC 96           /* payload types from here on have the session's clock */
 
 /* A session rate limit as workers apply it (rte_meter srTCM, committed bucket only). */
 struct rtpp_rate_profile {
@@ -58,6 +60,8 @@ struct rtpp_rate_profile {
 	struct rte_meter_srtcm_profile bps; /* bytes of IP packet */
 	uint32_t pps_limit;                 /* 0: no packet limit */
 	uint64_t bps_limit;                 /* 0: no bit limit */
+	uint32_t batch_packets;             /* credit taken from the packet meter at once */
+	uint32_t batch_bytes;               /* credit taken from the byte meter at once */
 	uint32_t refs;                      /* legs using it (main) */
 };
 

@@ -207,6 +207,10 @@ int rtpp_media_rate_acquire_locked(struct rtpp_dataplane *dp, uint32_t pps, uint
 	}
 	p->pps_limit = pps;
 	p->bps_limit = bps;
+	/* A millisecond of the limit (at most 16 packets, 16 KiB): see rate_admitted(). */
+	p->batch_packets = RTE_MIN(RTE_MAX(pps / 1000u, 1u), RTPP_RATE_BATCH_PACKETS_MAX);
+	p->batch_bytes = (uint32_t)RTE_MIN(RTE_MAX(bps / 8000u, (uint64_t)1),
+					   (uint64_t)RTPP_RATE_BATCH_BYTES_MAX);
 	p->refs = 1;
 	*profile = (uint16_t)free_slot;
 	return 0;
@@ -437,8 +441,10 @@ static void decide(struct rtpp_dataplane *dp, const struct rtpp_latch_candidate 
 	if (state == RTPP_SESSION_FREE || state == RTPP_SESSION_CLOSED)
 		return;
 	leg = &rtpp_session_get(dp->sessions, index)->leg[legno];
-	/* The leg changed after the worker judged (latched, updated): its view is stale. */
-	if (__atomic_load_n(&leg->seq.sn, __ATOMIC_RELAXED) != c->leg_seq)
+	/* A leg changed after the worker judged (latched, updated): its view is stale. */
+	if (__atomic_load_n(&rtpp_session_paths(dp->sessions)[index * RTPP_LEGS_PER_SESSION + legno]
+				     .seq.sn,
+			    __ATOMIC_RELAXED) != c->path_seq)
 		return;
 	if (rtpp_flow_rtcp(c->flow)) {
 		confirm_rtcp_port(dp, index, legno, c);

@@ -203,7 +203,7 @@ static inline bool source_addr_is(const uint8_t *frame, const struct rtpp_udp_vi
  * that is not remote port + 1. At most one report per flow per worker per
  * candidate_gap: the main lcore takes the first and ignores the rest.
  */
-static __rte_noinline void post_candidate(struct rtpp_worker *w, uintptr_t flow, uint32_t leg_seq,
+static __rte_noinline void post_candidate(struct rtpp_worker *w, uintptr_t flow, uint32_t path_seq,
 					  const uint8_t *frame, const struct rtpp_udp_view *v,
 					  uint32_t ssrc, struct rtpp_flow_counters *fc,
 					  uint64_t now_tsc)
@@ -217,7 +217,7 @@ static __rte_noinline void post_candidate(struct rtpp_worker *w, uintptr_t flow,
 	fc->candidate_tsc = now_tsc;
 	memset(&c, 0, sizeof(c));
 	c.flow = (uint32_t)flow;
-	c.leg_seq = leg_seq;
+	c.path_seq = path_seq;
 	c.src.addr.family = v->family;
 	memcpy(c.src.addr.bytes, rtpp_pkt_src_addr(frame, v), v->family == RTPP_AF_INET ? 4 : 16);
 	c.src.port = rte_be_to_cpu_16(udp->src_port);
@@ -236,13 +236,13 @@ static __rte_noinline void post_candidate(struct rtpp_worker *w, uintptr_t flow,
  * caller's first words reach the callee. Returns whether the packet is admitted.
  */
 static __rte_noinline bool learning_source(struct rtpp_worker *w, uintptr_t flow,
-					   const struct rtpp_leg *in, uint32_t sn,
+					   const struct rtpp_path *in, uint32_t sn,
 					   const uint8_t *frame, const struct rtpp_udp_view *v,
 					   enum rtpp_media_kind kind, const uint8_t *payload,
 					   struct rtpp_flow_counters *fc, uint64_t now_tsc)
 {
-	const struct rtpp_session *s = &rtpp_session_array(w->dp->sessions)[rtpp_flow_session(flow)];
-	const struct rtpp_leg *live = &s->leg[rtpp_flow_leg(flow)];
+	const struct rtpp_path *live = &rtpp_session_paths(
+		w->dp->sessions)[rtpp_flow_session(flow) * RTPP_LEGS_PER_SESSION + rtpp_flow_leg(flow)];
 	const struct rtpp_leg_learn *learn = &rtpp_session_learn_array(
 		w->dp->sessions)[rtpp_flow_session(flow) * RTPP_LEGS_PER_SESSION + rtpp_flow_leg(flow)];
 	struct rtpp_leg_learn rules = *learn;
@@ -268,27 +268,33 @@ static __rte_noinline bool learning_source(struct rtpp_worker *w, uintptr_t flow
  * new address: a NAT rebinding if the latched source has gone silent.
  */
 static __rte_noinline bool foreign_source(struct rtpp_worker *w, uintptr_t flow,
-					  const struct rtpp_leg *in, uint32_t sn,
+					  const struct rtpp_path *in, uint32_t sn,
 					  const uint8_t *frame, const struct rtpp_udp_view *v,
 					  enum rtpp_media_kind kind, const uint8_t *payload,
 					  struct rtpp_flow_counters *fc, uint64_t now_tsc)
 {
 	if (rtpp_flow_rtcp(flow)) {
-		if (!(in->flags & RTPP_LEG_F_RTCP_CONFIRMED) &&
-		    source_addr_is(frame, v, &in->remote.addr)) {
+		if (!(in->flags & RTPP_LEG_F_RTCP_CONFIRMED) && source_addr_is(frame, v, &in->src)) {
 			post_candidate(w, flow, sn, frame, v, 0, fc, now_tsc);
 			return true;
 		}
-	} else if (kind == RTPP_MEDIA_RTP && in->learning == RTPP_LEARN_LATCHED && in->ssrc != 0 &&
-		   rtpp_rtp_ssrc_of(payload) == in->ssrc) {
-		post_candidate(w, flow, sn, frame, v, in->ssrc, fc, now_tsc);
+	} else if (kind == RTPP_MEDIA_RTP && in->learning == RTPP_LEARN_LATCHED) {
+		/* The latched SSRC is the leg's, off the path's line: this is not the hot path. */
+		uint32_t ssrc = __atomic_load_n(&rtpp_session_array(
+							 w->dp->sessions)[rtpp_flow_session(flow)]
+							 .leg[rtpp_flow_leg(flow)]
+							 .ssrc,
+						__ATOMIC_RELAXED);
+
+		if (ssrc != 0 && rtpp_rtp_ssrc_of(payload) == ssrc)
+			post_candidate(w, flow, sn, frame, v, ssrc, fc, now_tsc);
 	}
 	fc->drop_foreign_source++;
 	return false;
 }
 
 /* May this packet enter through its leg? Counts the refusals of foreign sources. */
-static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_leg *in,
+static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_path *in,
 				   uint32_t sn, const uint8_t *frame, const struct rtpp_udp_view *v,
 				   enum rtpp_media_kind kind, const uint8_t *payload,
 				   struct rtpp_flow_counters *fc, uint64_t now_tsc)
@@ -296,8 +302,8 @@ static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const 
 	switch (in->learning) {
 	case RTPP_LEARN_GIVEN:
 	case RTPP_LEARN_LATCHED:
-		if (likely(source_is(frame, v, &in->remote.addr,
-				     rtpp_flow_rtcp(flow) ? in->rtcp_port : in->remote.port))) {
+		if (likely(source_is(frame, v, &in->src,
+				     rtpp_flow_rtcp(flow) ? in->src_rtcp_port : in->src_port))) {
 			/* RTCP from remote port + 1 itself: that port is the RTCP remote for good. */
 			if (unlikely(rtpp_flow_rtcp(flow) && !(in->flags & RTPP_LEG_F_RTCP_CONFIRMED)))
 				post_candidate(w, flow, sn, frame, v, 0, fc, now_tsc);
@@ -322,22 +328,73 @@ static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const 
 	}
 }
 
-/* The session's rate limit (rte_meter, per flow and worker): packets/s, then bits/s. */
-static inline bool rate_admitted(const struct rtpp_dataplane *dp, uint16_t profile,
-				 struct rtpp_flow_counters *fc, uint32_t ip_len, uint64_t now_tsc)
+/*
+ * Take credit from one of a flow's meters: a batch if the bucket holds it,
+ * else just what this packet needs. With no limit on this meter, the largest
+ * batch: never more, so that a limit set later by UpdateSession applies
+ * within a batch.
+ */
+static inline bool meter_grant(struct rte_meter_srtcm *m, struct rte_meter_srtcm_profile *p,
+			       uint64_t limit, uint32_t batch, uint32_t need, uint32_t *credit,
+			       uint32_t batch_max, uint64_t now_tsc)
+{
+	if (limit == 0) {
+		*credit += RTE_MAX(batch_max, need);
+		return true;
+	}
+	if (batch > need &&
+	    rte_meter_srtcm_color_blind_check(m, p, now_tsc, batch) == RTE_COLOR_GREEN) {
+		*credit += batch;
+		return true;
+	}
+	if (rte_meter_srtcm_color_blind_check(m, p, now_tsc, need) == RTE_COLOR_GREEN) {
+		*credit += need;
+		return true;
+	}
+	return false;
+}
+
+/* The flow's credit ran out: ask its meters for more. */
+static __rte_noinline bool rate_refill(const struct rtpp_dataplane *dp, uint16_t profile,
+				       struct rtpp_flow_counters *fc, uint32_t ip_len,
+				       uint64_t now_tsc)
 {
 	struct rtpp_rate_profile *p = &dp->rate_profiles[profile];
 
-	if (p->pps_limit != 0 && rte_meter_srtcm_color_blind_check(&fc->meter_pps, &p->pps, now_tsc,
-								   1) != RTE_COLOR_GREEN)
+	if (fc->credit_packets == 0 &&
+	    !meter_grant(&fc->meter_pps, &p->pps, p->pps_limit, p->batch_packets, 1,
+			 &fc->credit_packets, RTPP_RATE_BATCH_PACKETS_MAX, now_tsc))
 		return false;
-	return p->bps_limit == 0 ||
-	       rte_meter_srtcm_color_blind_check(&fc->meter_bps, &p->bps, now_tsc, ip_len) ==
-		       RTE_COLOR_GREEN;
+	if (fc->credit_bytes < ip_len &&
+	    !meter_grant(&fc->meter_bps, &p->bps, p->bps_limit, p->batch_bytes,
+			 ip_len - fc->credit_bytes, &fc->credit_bytes, RTPP_RATE_BATCH_BYTES_MAX,
+			 now_tsc))
+		return false;
+	return true;
+}
+
+/*
+ * The session's rate limit: rte_meter srTCM per flow and worker, packets/s
+ * and bits/s. The meters are asked for a millisecond's worth of the limit at
+ * a time (at most 16 packets, 16 KiB; one packet's worth when the bucket is
+ * lower than that), kept as the flow's credit on its first line: the meters'
+ * division and their cache line are paid once per batch, not per packet. A
+ * flow may so get ahead of its bucket by one batch; it never gets more than
+ * the buckets grant.
+ */
+static inline bool rate_admitted(const struct rtpp_dataplane *dp, uint16_t profile,
+				 struct rtpp_flow_counters *fc, uint32_t ip_len, uint64_t now_tsc)
+{
+	if (unlikely(fc->credit_packets == 0 || fc->credit_bytes < ip_len) &&
+	    !rate_refill(dp, profile, fc, ip_len, now_tsc))
+		return false;
+	fc->credit_packets--;
+	fc->credit_bytes -= ip_len;
+	return true;
 }
 
 /* Loss and jitter of RTP, round trips of RTCP, the count of STUN/DTLS. */
-static inline void inspect_media(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_leg *in,
+static inline void inspect_media(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_path *in,
 				 enum rtpp_media_kind kind, const uint8_t *payload, uint32_t len,
 				 struct rtpp_flow_counters *fc, uint64_t now_tsc)
 {
@@ -366,35 +423,37 @@ static inline void drop(struct rte_mbuf *m, uint64_t *counter)
  * Forward one packet that matched a session flow. In order: what it is
  * (validation), whether its source may send here (strict source, learning),
  * whether the direction is paused or over its rate; then it counts as media
- * (timeouts, state, quality) and leaves toward the other leg's remote.
+ * (timeouts, state, quality) and leaves toward the other leg's remote. All
+ * of it from one line of the session, the flow's path.
  */
 static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 			       const struct rtpp_udp_view *v, uintptr_t flow,
-			       const struct rtpp_session *sessions,
+			       const struct rtpp_path *paths, const struct rtpp_addr *local_addrs,
 			       const struct rtpp_neigh_entry *neigh, uint64_t now_tsc)
 {
 	struct rtpp_dataplane *dp = w->dp;
-	const struct rtpp_session *s = &sessions[rtpp_flow_session(flow)];
 	const unsigned int rtcp = rtpp_flow_rtcp(flow);
 	struct rtpp_flow_counters *fc = &w->flow_counters[rtpp_flow_slot(flow)];
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	const uint8_t *payload = frame + v->l4_off + sizeof(struct rte_udp_hdr);
 	const uint32_t len = (uint32_t)v->udp_len - (uint32_t)sizeof(struct rte_udp_hdr);
 	const struct rte_ether_addr *dst_mac;
-	struct rtpp_leg in, out;
+	struct rtpp_path path;
 	enum rtpp_media_kind kind;
 	uint32_t sn;
 
 	fc->rx_packets++;
 	fc->rx_bytes += m->pkt_len;
-	sn = rtpp_leg_snapshot(&s->leg[rtpp_flow_leg(flow)], &in);
+	sn = rtpp_path_snapshot(&paths[rtpp_flow_session(flow) * RTPP_LEGS_PER_SESSION +
+				       rtpp_flow_leg(flow)],
+				&path);
 
 	kind = rtpp_media_classify(payload, len, rtcp != 0);
-	if (unlikely(kind >= RTPP_MEDIA_NOT_MEDIA) && !(in.flags & RTPP_LEG_F_RELAY_ANY)) {
+	if (unlikely(kind >= RTPP_MEDIA_NOT_MEDIA) && !(path.flags & RTPP_LEG_F_RELAY_ANY)) {
 		drop(m, kind == RTPP_MEDIA_NOT_MEDIA ? &fc->drop_not_media : &fc->drop_malformed);
 		return;
 	}
-	if (unlikely(!source_admitted(w, flow, &in, sn, frame, v, kind, payload, fc, now_tsc))) {
+	if (unlikely(!source_admitted(w, flow, &path, sn, frame, v, kind, payload, fc, now_tsc))) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -408,43 +467,44 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 	}
 	fc->last_rx_tsc = now_tsc;
 	/* Loss and jitter are the network's before the proxy: measured before our own drops. */
-	inspect_media(w, flow, &in, kind, payload, len, fc, now_tsc);
-	if (unlikely(in.flags & RTPP_LEG_F_PAUSED)) {
+	inspect_media(w, flow, &path, kind, payload, len, fc, now_tsc);
+	if (unlikely(path.flags & RTPP_LEG_F_PAUSED)) {
 		drop(m, &fc->drop_paused);
 		return;
 	}
-	if (unlikely(in.meter != 0) &&
-	    !rate_admitted(dp, in.meter, fc, (uint32_t)v->l3_len + v->udp_len, now_tsc)) {
+	if (unlikely(path.meter != 0) &&
+	    !rate_admitted(dp, path.meter, fc, (uint32_t)v->l3_len + v->udp_len, now_tsc)) {
 		drop(m, &fc->drop_rate_limit);
 		return;
 	}
 
-	rtpp_leg_snapshot(&s->leg[rtpp_flow_leg(flow) ^ 1], &out);
-	if (unlikely(out.remote.addr.family == RTPP_AF_NONE)) {
+	if (unlikely(path.dst.family == RTPP_AF_NONE)) {
 		drop(m, &fc->drop_no_remote);
 		return;
 	}
-	dst_mac = rtpp_neigh_mac(neigh, out.neigh);
+	dst_mac = rtpp_neigh_mac(neigh, path.neigh);
 	if (unlikely(dst_mac == NULL)) {
 		drop(m, &fc->drop_no_neighbour);
 		return;
 	}
+	const struct rtpp_addr *src_addr = &local_addrs[path.local_addr];
 	const struct rtpp_rewrite rw = {
-		.src_addr = &out.local.addr,
-		.dst_addr = &out.remote.addr,
-		.src_port = (uint16_t)(out.local.port + rtcp),
-		.dst_port = rtcp ? out.rtcp_port : out.remote.port,
-		.src_mac = &dp->ifaces[out.iface].mac,
+		.src_addr = src_addr,
+		.dst_addr = &path.dst,
+		.src_port = (uint16_t)(path.local_port + rtcp),
+		.dst_port = rtcp ? path.dst_rtcp_port : path.dst_port,
+		.src_mac = &dp->ifaces[path.iface].mac,
 		.dst_mac = dst_mac,
 	};
-	if (likely(v->family == out.local.addr.family)) {
-		rtpp_pkt_rewrite_same_family(m, frame, v, &rw, dp->ifaces[out.iface].ip_csum_offload);
+	if (likely(v->family == src_addr->family)) {
+		rtpp_pkt_rewrite_same_family(m, frame, v, &rw,
+					     dp->ifaces[path.iface].ip_csum_offload);
 	} else if (rtpp_pkt_rewrite_cross_family(m, v, &rw) == NULL) {
 		drop(m, &fc->drop_tx_full); /* no headroom: cannot happen with our pool */
 		return;
 	}
 	fc->tx_bytes += m->pkt_len;
-	wire_add(w, out.iface, m, fc);
+	wire_add(w, path.iface, m, fc);
 }
 
 void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf **pkts,
@@ -453,7 +513,8 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 	struct rtpp_dataplane *dp = w->dp;
 	struct rtpp_iface_counters *pc = &w->iface_counters[iface];
 	const struct rte_hash *h = rtpp_session_hash(dp->sessions);
-	const struct rtpp_session *sessions = rtpp_session_array(dp->sessions);
+	const struct rtpp_path *paths = rtpp_session_paths(dp->sessions);
+	const struct rtpp_addr *local_addrs = rtpp_session_local_addrs(dp->sessions);
 	const struct rtpp_neigh_entry *neigh = rtpp_neigh_entries(dp->neigh);
 	struct rtpp_udp_view views[RTPP_MAX_BURST];
 	struct rtpp_flow_key keys[RTPP_MAX_BURST];
@@ -518,11 +579,10 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			if (hits & (1ULL << j)) {
 				uintptr_t f = (uintptr_t)flows[off + j];
 
-				/* Both legs (source check, egress), the flow's counters and meters. */
-				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[0]);
-				rte_prefetch0(&sessions[rtpp_flow_session(f)].leg[1]);
+				/* The flow's path and its counters: all a relayed packet reads. */
+				rte_prefetch0(&paths[rtpp_flow_session(f) * RTPP_LEGS_PER_SESSION +
+						     rtpp_flow_leg(f)]);
 				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)]);
-				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)].meter_pps);
 			}
 		}
 		for (uint16_t j = 0; j < chunk; j++) {
@@ -533,8 +593,8 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 				kernel_add(w, iface, media[k], false, now_tsc);
 				continue;
 			}
-			forward_one(w, media[k], &views[k], (uintptr_t)flows[k], sessions, neigh,
-				    now_tsc);
+			forward_one(w, media[k], &views[k], (uintptr_t)flows[k], paths, local_addrs,
+				    neigh, now_tsc);
 		}
 	}
 }

@@ -29,8 +29,8 @@ struct rtpp_flow_event {
 
 /* A source the main lcore should decide on (latch ring element, 48 bytes). */
 struct rtpp_latch_candidate {
-	uint32_t flow;    /* the lookup value: session index << 2 | leg << 1 | rtcp */
-	uint32_t leg_seq; /* the leg's seqcount when the worker judged: stale if it moved */
+	uint32_t flow;     /* the lookup value: session index << 2 | leg << 1 | rtcp */
+	uint32_t path_seq; /* the path's seqcount when the worker judged: stale if it moved */
 	struct rtpp_endpoint src;
 	uint32_t ssrc;             /* RTP: the packet's SSRC */
 	struct rte_ether_addr mac; /* who handed us the packet: the next hop back, likely */

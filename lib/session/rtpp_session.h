@@ -9,8 +9,9 @@
  * leg A remote is not known.
  *
  * Lookup: an rte_hash keyed by {local address, local port, family, protocol}
- * with lock-free readers; each key maps to (session index, leg, rtcp). The
- * main lcore is the only writer. A destroyed session's slot and keys are only
+ * with lock-free readers; each key maps to (session index, leg, rtcp), and
+ * the (index, leg) to the one cache line a packet reads, its path. The main
+ * lcore is the only writer. A destroyed session's slot and keys are only
  * reused after an RCU quiescent-state grace period, so a worker that found it a
  * moment ago still reads valid memory.
  */
@@ -59,11 +60,10 @@ static inline uint32_t rtpp_flow_slot(uintptr_t v) { return (uint32_t)v; }
 #define RTPP_LEG_F_RTCP_CONFIRMED 0x08 /* rtcp_port came from RTCP, not port+1 */
 
 /*
- * What the hot path reads of one leg, one cache line: a packet reads its
- * ingress leg (whose remote is the only accepted source) and its egress leg
- * (where it goes). Everything but local and iface may change while workers
- * read (latching, UpdateSession): the main lcore writes inside seq, workers
- * copy the line with rtpp_leg_snapshot().
+ * A leg as the control plane describes it. Everything but local and iface
+ * may change (latching, UpdateSession), on the main lcore only, through
+ * rtpp_session_leg_update(). Workers do not read legs for a packet: they read
+ * the paths derived from them (struct rtpp_path).
  */
 struct rtpp_leg {
 	struct rtpp_endpoint local;
@@ -72,23 +72,48 @@ struct rtpp_leg {
 	uint16_t iface;              /* interface that owns local */
 	uint8_t learning;            /* enum rtpp_leg_learning */
 	uint8_t flags;               /* RTPP_LEG_F_* */
-	rte_seqcount_t seq;
-	uint16_t rtcp_port;  /* the remote's RTCP port */
-	uint16_t meter;      /* rate limit profile of what arrives here; 0: none */
-	uint32_t ssrc;       /* the SSRC the remote was latched on; 0: none */
+	uint16_t rtcp_port;          /* the remote's RTCP port */
+	uint16_t meter;              /* rate limit profile of what arrives here; 0: none */
+	uint32_t ssrc; /* the SSRC the remote was latched on; 0: none (workers: relaxed loads) */
 	uint32_t clock_mult; /* dynamic payload types' RTP clock, rtpp_rtp_clock_mult(); 0: none */
-} __rte_cache_aligned;
-_Static_assert(sizeof(struct rtpp_leg) == RTE_CACHE_LINE_SIZE, "a leg is one cache line");
+};
 
-/* A consistent copy of a leg; returns the sequence it was read at. */
-static inline uint32_t rtpp_leg_snapshot(const struct rtpp_leg *l, struct rtpp_leg *out)
+/*
+ * What a packet arriving on one leg needs, in one cache line: the ingress
+ * leg's accepted source and rules, and where the egress leg sends it. The
+ * session table derives the two paths of a session from its legs whenever a
+ * leg changes (rtpp_session_add, rtpp_session_leg_update); workers read a
+ * path with rtpp_path_snapshot() and nothing else of the session for a packet
+ * that is relayed. The legs stay the control plane's description.
+ */
+struct rtpp_path {
+	rte_seqcount_t seq;
+	uint32_t neigh;         /* egress: next hop entry toward dst, or RTPP_NEIGH_NONE */
+	struct rtpp_addr src;   /* ingress remote, the accepted source; NONE: not known */
+	struct rtpp_addr dst;   /* egress remote; NONE: not known yet */
+	uint8_t local_addr;     /* egress local address: rtpp_session_local_addrs()[local_addr] */
+	uint8_t learning;       /* ingress: enum rtpp_leg_learning */
+	uint16_t src_port;      /* ingress remote's RTP port */
+	uint16_t src_rtcp_port; /* ingress remote's RTCP port */
+	uint16_t dst_port;      /* egress remote's RTP port */
+	uint16_t dst_rtcp_port; /* egress remote's RTCP port */
+	uint16_t local_port;    /* egress local RTP port (RTCP: + 1) */
+	uint16_t iface;         /* egress interface */
+	uint16_t meter;         /* ingress rate limit profile; 0: none */
+	uint8_t flags;          /* ingress RTPP_LEG_F_* */
+	uint32_t clock_mult;    /* ingress dynamic payload types' clock; 0: none */
+} __rte_cache_aligned;
+_Static_assert(sizeof(struct rtpp_path) == RTE_CACHE_LINE_SIZE, "a path is one cache line");
+
+/* A consistent copy of a path; returns the sequence it was read at. */
+static inline uint32_t rtpp_path_snapshot(const struct rtpp_path *p, struct rtpp_path *out)
 {
 	uint32_t sn;
 
 	do {
-		sn = rte_seqcount_read_begin(&l->seq);
-		*out = *l;
-	} while (rte_seqcount_read_retry(&l->seq, sn));
+		sn = rte_seqcount_read_begin(&p->seq);
+		*out = *p;
+	} while (rte_seqcount_read_retry(&p->seq, sn));
 	return sn;
 }
 
@@ -103,7 +128,7 @@ struct rtpp_leg_learn {
 #define RTPP_SESSION_ERR_LEARNING 1 /* the window closed with nothing learnt */
 #define RTPP_SESSION_ERR_NEXT_HOP 2 /* a next hop does not answer ARP / ND */
 
-/* Hot part: one cache line per leg, read by workers for every packet. */
+/* The two legs; the hot path reads the session's paths instead. */
 struct rtpp_session {
 	struct rtpp_leg leg[2];
 };
@@ -149,6 +174,11 @@ struct rtpp_flow_counters *rtpp_session_worker_counters(struct rtpp_session_tabl
 struct rtpp_rtcp_leg_state *rtpp_session_worker_rtcp(struct rtpp_session_table *t,
 						     uint16_t worker);
 const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t);
+/* Paths per session, [index * 2 + ingress leg]. */
+const struct rtpp_path *rtpp_session_paths(const struct rtpp_session_table *t);
+/* The distinct local addresses of legs, indexed by rtpp_path.local_addr. */
+#define RTPP_SESSION_LOCAL_ADDRS 256
+const struct rtpp_addr *rtpp_session_local_addrs(const struct rtpp_session_table *t);
 /* Learning rules per leg, [index * 2 + leg]. */
 const struct rtpp_leg_learn *rtpp_session_learn_array(const struct rtpp_session_table *t);
 
@@ -169,7 +199,7 @@ static inline void rtpp_flow_key_make(struct rtpp_flow_key *k, uint8_t family,
 /* A new session as the control plane describes it. */
 struct rtpp_session_params {
 	const char *name;
-	struct rtpp_leg leg[2]; /* every field but seq */
+	struct rtpp_leg leg[2];
 	struct rtpp_leg_learn learn[2];
 	struct rtpp_media_options media;
 	bool rtcp;
@@ -178,7 +208,8 @@ struct rtpp_session_params {
 
 /*
  * Insert. Errors: -EEXIST a local endpoint (or its RTCP port) is taken,
- * -ENOSPC the table is full, -EINVAL bad parameters. Nothing changes on error.
+ * -ENOSPC the table is full (or holds RTPP_SESSION_LOCAL_ADDRS distinct
+ * local addresses already), -EINVAL bad parameters. Nothing changes on error.
  * On success *index and *id are set.
  */
 int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_params *p,

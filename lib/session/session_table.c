@@ -29,6 +29,7 @@ struct rtpp_session_table {
 	struct rte_hash *flows;      /* flow key -> index/leg/rtcp (lock-free readers) */
 	struct rte_hash *ids;        /* session id -> index (main lcore only) */
 	struct rtpp_session *sessions;
+	struct rtpp_path *paths; /* [index * 2 + ingress leg], derived from sessions */
 	struct rtpp_session_info *info;
 	struct rtpp_leg_learn *learn;        /* [index * 2 + leg] */
 	struct rtpp_flow_counters *counters; /* [worker][index * 4 + flow] */
@@ -45,6 +46,9 @@ struct rtpp_session_table {
 	unsigned int dq_pending;     /* sessions waiting in dq, as last known */
 	rtpp_session_release_fn release;
 	void *release_ctx;
+	/* Interned local addresses of legs (paths name them by index); never shrinks. */
+	struct rtpp_addr local_addrs[RTPP_SESSION_LOCAL_ADDRS];
+	unsigned int n_local_addrs;
 };
 
 static void reclaim_sessions(void *p, void *elems, unsigned int n);
@@ -105,12 +109,12 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	t->ids = rte_hash_create(&ip);
-	/*
-	 * A packet reads both legs of its session: aligned on 128 bytes, the two
-	 * lines are a pair the CPU's adjacent-line prefetcher fetches together.
-	 */
 	t->sessions = rte_zmalloc_socket("sessions", sizeof(*t->sessions) * t->capacity,
-					 2 * RTE_CACHE_LINE_SIZE, p->socket_id);
+					 RTE_CACHE_LINE_SIZE, p->socket_id);
+	/* A packet reads one path, one line: nothing else of its session. */
+	t->paths = rte_zmalloc_socket("session_paths",
+				      sizeof(*t->paths) * RTPP_LEGS_PER_SESSION * t->capacity,
+				      RTE_CACHE_LINE_SIZE, p->socket_id);
 	t->info = rte_zmalloc_socket("session_info", sizeof(*t->info) * t->capacity, 0,
 				     p->socket_id);
 	t->learn = rte_zmalloc_socket("session_learn",
@@ -126,8 +130,9 @@ struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_t
 				     RTE_CACHE_LINE_SIZE, p->socket_id);
 	t->free_stack = rte_malloc_socket("session_free", sizeof(uint32_t) * t->capacity, 0,
 					  p->socket_id);
-	if (t->flows == NULL || t->ids == NULL || t->sessions == NULL || t->info == NULL ||
-	    t->learn == NULL || t->counters == NULL || t->rtcp == NULL || t->free_stack == NULL)
+	if (t->flows == NULL || t->ids == NULL || t->sessions == NULL || t->paths == NULL ||
+	    t->info == NULL || t->learn == NULL || t->counters == NULL || t->rtcp == NULL ||
+	    t->free_stack == NULL)
 		goto fail;
 	for (uint32_t i = 0; i < t->capacity; i++)
 		t->free_stack[i] = t->capacity - 1 - i;
@@ -173,6 +178,7 @@ void rtpp_session_table_free(struct rtpp_session_table *t)
 	rte_hash_free(t->flows);
 	rte_hash_free(t->ids);
 	rte_free(t->sessions);
+	rte_free(t->paths);
 	rte_free(t->info);
 	rte_free(t->learn);
 	rte_free(t->counters);
@@ -202,6 +208,52 @@ struct rtpp_rtcp_leg_state *rtpp_session_worker_rtcp(struct rtpp_session_table *
 const struct rte_hash *rtpp_session_hash(struct rtpp_session_table *t)
 {
 	return t->flows;
+}
+
+const struct rtpp_path *rtpp_session_paths(const struct rtpp_session_table *t)
+{
+	return t->paths;
+}
+
+const struct rtpp_addr *rtpp_session_local_addrs(const struct rtpp_session_table *t)
+{
+	return t->local_addrs;
+}
+
+/* The index of a local address among those interned; -1 when the table is full. */
+static int local_addr_index(struct rtpp_session_table *t, const struct rtpp_addr *a)
+{
+	for (unsigned int i = 0; i < t->n_local_addrs; i++)
+		if (rtpp_addr_equal(&t->local_addrs[i], a))
+			return (int)i;
+	if (t->n_local_addrs == RTPP_SESSION_LOCAL_ADDRS)
+		return -1;
+	t->local_addrs[t->n_local_addrs] = *a;
+	return (int)t->n_local_addrs++;
+}
+
+/* Path of packets arriving on leg `in`, from the legs as they are (inside its seqcount). */
+static void path_fill(struct rtpp_session_table *t, uint32_t index, unsigned int in)
+{
+	const struct rtpp_leg *ingress = &t->sessions[index].leg[in];
+	const struct rtpp_leg *egress = &t->sessions[index].leg[in ^ 1];
+	struct rtpp_path *p = &t->paths[(size_t)index * RTPP_LEGS_PER_SESSION + in];
+	int local = local_addr_index(t, &egress->local.addr); /* interned by rtpp_session_add */
+
+	p->neigh = egress->neigh;
+	p->src = ingress->remote.addr;
+	p->dst = egress->remote.addr;
+	p->local_addr = (uint8_t)(local < 0 ? 0 : local);
+	p->learning = ingress->learning;
+	p->src_port = ingress->remote.port;
+	p->src_rtcp_port = ingress->rtcp_port;
+	p->dst_port = egress->remote.port;
+	p->dst_rtcp_port = egress->rtcp_port;
+	p->local_port = egress->local.port;
+	p->iface = egress->iface;
+	p->meter = ingress->meter;
+	p->flags = ingress->flags;
+	p->clock_mult = ingress->clock_mult;
 }
 
 const struct rtpp_leg_learn *rtpp_session_learn_array(const struct rtpp_session_table *t)
@@ -268,19 +320,26 @@ int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_par
 		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
 	if (t->n_free == 0)
 		return -ENOSPC;
+	if (local_addr_index(t, &p->leg[0].local.addr) < 0 ||
+	    local_addr_index(t, &p->leg[1].local.addr) < 0)
+		return -ENOSPC;
 
 	index = t->free_stack[--t->n_free];
 	struct rtpp_session *s = &t->sessions[index];
 	struct rtpp_session_info *info = &t->info[index];
 	struct timespec now;
 
-	/* The slot's seqcount goes on counting: a worker may still be reading it. */
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
-		rte_seqcount_t seq = s->leg[l].seq;
-
 		s->leg[l] = p->leg[l];
-		s->leg[l].seq = seq;
 		t->learn[(size_t)index * RTPP_LEGS_PER_SESSION + l] = p->learn[l];
+	}
+	/* The slot's path seqcounts go on counting: a worker may still be reading them. */
+	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++) {
+		struct rtpp_path *path = &t->paths[(size_t)index * RTPP_LEGS_PER_SESSION + l];
+
+		rte_seqcount_write_begin(&path->seq);
+		path_fill(t, index, l);
+		rte_seqcount_write_end(&path->seq);
 	}
 	memset(info, 0, sizeof(*info));
 	info->rtcp = p->rtcp;
@@ -445,18 +504,24 @@ void rtpp_session_leg_update(struct rtpp_session_table *t, uint32_t index, unsig
 			     const struct rtpp_leg *value, const struct rtpp_leg_learn *learn)
 {
 	struct rtpp_leg *l = &t->sessions[index].leg[leg];
+	struct rtpp_path *paths = &t->paths[(size_t)index * RTPP_LEGS_PER_SESSION];
 
-	rte_seqcount_write_begin(&l->seq);
+	/* Both paths use the leg, one as ingress, the other as egress: both change as one. */
+	rte_seqcount_write_begin(&paths[0].seq);
+	rte_seqcount_write_begin(&paths[1].seq);
 	l->remote = value->remote;
 	l->neigh = value->neigh;
 	l->learning = value->learning;
 	l->flags = value->flags;
 	l->rtcp_port = value->rtcp_port;
 	l->meter = value->meter;
-	l->ssrc = value->ssrc;
+	__atomic_store_n(&l->ssrc, value->ssrc, __ATOMIC_RELAXED);
 	l->clock_mult = value->clock_mult;
 	t->learn[(size_t)index * RTPP_LEGS_PER_SESSION + leg] = *learn;
-	rte_seqcount_write_end(&l->seq);
+	path_fill(t, index, 0);
+	path_fill(t, index, 1);
+	rte_seqcount_write_end(&paths[1].seq);
+	rte_seqcount_write_end(&paths[0].seq);
 }
 
 uint64_t rtpp_session_last_rx_tsc(const struct rtpp_session_table *t, uint32_t index, int flow)

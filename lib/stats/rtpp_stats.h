@@ -24,9 +24,10 @@
  * dropped for one of the reasons below, so sent = received - drops.
  *
  * Three cache lines, by how often a packet writes them: the first for every
- * packet (counts, loss, jitter), the second for a session with a rate limit
- * (its meters), the third only for a packet that is dropped. An unmetered
- * packet that is relayed writes one line, a metered one two.
+ * packet (counts, loss, jitter, the rate limit's credit), the second when a
+ * rate-limited flow's credit runs out (its meters: once per batch of packets,
+ * see rate_admitted() in the data plane), the third only for a packet that is
+ * dropped. A relayed media packet writes the first line only.
  */
 struct rtpp_flow_counters {
 	/* Line 0: every packet. */
@@ -36,13 +37,14 @@ struct rtpp_flow_counters {
 	uint64_t last_rx_tsc;          /* last packet accepted (source and payload); 0 = never */
 	struct rtpp_rtp_seq rtp;       /* RTP flows: sequence tracking */
 	struct rtpp_rtp_jitter jitter; /* RTP flows: RFC 3550 A.8 and SSRC changes */
-	uint64_t candidate_tsc; /* when this worker last told the main lcore about a source */
+	uint32_t credit_packets;       /* packets the meters granted that are not used yet */
+	uint32_t credit_bytes;         /* bytes the meters granted that are not used yet */
 
-	/* Line 1: the session's rate limit. */
+	/* Line 1: the session's rate limit, when the credit runs out; rare kinds. */
 	struct rte_meter_srtcm meter_pps __rte_cache_aligned; /* "bytes" are packets */
 	struct rte_meter_srtcm meter_bps;                     /* bytes of IP packet */
-	uint64_t drop_rate_limit;                             /* over the session's rate limit */
 	uint64_t stun_dtls;                                   /* STUN, DTLS and ZRTP relayed */
+	uint64_t candidate_tsc; /* when this worker last told the main lcore about a source */
 
 	/* Line 2: drops. */
 	uint64_t drop_no_remote __rte_cache_aligned; /* the other leg's remote is not known yet */
@@ -51,12 +53,13 @@ struct rtpp_flow_counters {
 	uint64_t drop_foreign_source;                /* not from the leg's remote */
 	uint64_t drop_not_media;                     /* neither RTP/RTCP nor STUN/DTLS/ZRTP */
 	uint64_t drop_malformed; /* RTP, RTCP, STUN, DTLS or ZRTP by its first byte, whose header does not hold together */
-	uint64_t drop_paused; /* the direction is paused */
+	uint64_t drop_paused;     /* the direction is paused */
+	uint64_t drop_rate_limit; /* over the session's rate limit */
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct rtpp_flow_counters) == 3 * RTE_CACHE_LINE_SIZE,
 	       "flow state is three cache lines, by how often a packet writes them");
 _Static_assert(offsetof(struct rtpp_flow_counters, meter_pps) == RTE_CACHE_LINE_SIZE,
-	       "a relayed unmetered packet writes the first line only");
+	       "a relayed packet writes the first line only");
 
 /* Per data interface, as seen by one worker. */
 struct rtpp_iface_counters {
