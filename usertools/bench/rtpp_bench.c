@@ -15,8 +15,9 @@
  *
  * Sessions are set up as the proxy's control plane would with every media
  * rule on (docs/media-security.md): both remotes known (leg A LATCHED on an
- * SSRC, leg B GIVEN), strict source, a rate limit high enough never to drop
- * (so the meter judges every packet) and a clock for jitter. --rules off
+ * SSRC, leg B GIVEN, both RTCP ports confirmed), strict source, a rate limit
+ * high enough never to drop (so the meters grant every batch of credit) and a
+ * clock for jitter. --rules off
  * leaves out strict source and the rate limit, --rules strict or meter
  * keeps only that one (what each costs). The packets are valid RTP
  * (PT 0, G.711) from the ingress leg's remote, and with --traffic mixed
@@ -257,7 +258,9 @@ static struct rtpp_dataplane *make_dataplane(uint32_t n_sessions, unsigned int r
 			exit(1);
 		}
 	}
-	const uint8_t flags = (rules & RULE_STRICT) ? RTPP_LEG_F_STRICT : 0;
+	/* A call's steady state: each remote's RTCP port was confirmed by its first RTCP. */
+	const uint8_t flags = (uint8_t)(RTPP_LEG_F_RTCP_CONFIRMED |
+					((rules & RULE_STRICT) ? RTPP_LEG_F_STRICT : 0));
 	const uint32_t clock_mult = (uint32_t)rtpp_rtp_clock_mult(8000, rte_get_tsc_hz());
 
 	/* A random cyclic order of the sessions. */
