@@ -424,6 +424,26 @@ static void test_expected_source(void **state)
 	rtpp_config_free(cfg);
 }
 
+/* 63 + 63 data queues and 2 TAP queues: exactly what one worker polls at most. */
+static void test_poll_queues_at_limit(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE
+						 "    rx_queues: 63\n"
+						 "  - name: core\n"
+						 "    device: net_null1\n"
+						 "    addresses: [198.51.100.1/24]\n"
+						 "    ports: 30000-39999\n"
+						 "    rx_queues: 63\n"
+						 "dataplane:\n"
+						 "  workers: 1\n");
+
+	assert_int_equal(rtpp_config_worker_poll_queues(cfg, 1), RTPP_MAX_POLL_QUEUES_PER_WORKER);
+	/* Two workers share the data queues; each polls every TAP. */
+	assert_int_equal(rtpp_config_worker_poll_queues(cfg, 2), 32 + 32 + 2);
+	rtpp_config_free(cfg);
+}
+
 static void test_iface_owning(void **state)
 {
 	(void)state;
@@ -1288,6 +1308,17 @@ static const struct bad_case bad_cases[] = {
 	  "policy:\n"
 	  "  allowed_remotes: [198.51.100.0/24]\n",
 	  "14: sessions[0].source: 203.0.113.10 is not in policy.allowed_remotes" },
+	{ "more receive queues than a worker polls",
+	  ACCESS_IFACE
+	  "    rx_queues: 64\n"                   /* line 6 */
+	  "  - name: core\n"
+	  "    device: net_null1\n"
+	  "    addresses: [198.51.100.1/24]\n"
+	  "    ports: 30000-39999\n"
+	  "    rx_queues: 64\n"                   /* line 11 */
+	  "dataplane:\n"
+	  "  workers: 1\n",                       /* line 13 */
+	  "13: dataplane.workers: with 1 workers the first polls 130 receive queues" },
 	{ "too many sessions for max_sessions",
 	  TWO_IFACES
 	  "sessions:\n"
@@ -1327,6 +1358,7 @@ int main(void)
 		cmocka_unit_test(test_empty_optional_sections),
 		cmocka_unit_test(test_session_options),
 		cmocka_unit_test(test_dataplane_kernel_rates),
+		cmocka_unit_test(test_poll_queues_at_limit),
 		cmocka_unit_test(test_media_section),
 		cmocka_unit_test(test_media_bps_suffixes),
 		cmocka_unit_test(test_expected_source),

@@ -72,3 +72,18 @@ int rtpp_config_api_listen_parse(const char *text, char *out, size_t outlen, con
 	rtpp_endpoint_format(&listen, out, outlen);
 	return 0;
 }
+
+unsigned int rtpp_config_worker_poll_queues(const struct rtpp_config *cfg, unsigned int n_workers)
+{
+	unsigned int n = 0;
+
+	if (n_workers == 0)
+		return 0;
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
+		unsigned int q = cfg->ifaces[i].rx_queues ? cfg->ifaces[i].rx_queues : n_workers;
+
+		n += (q + n_workers - 1) / n_workers +
+		     1; /* its share of data queues, its TAP queue */
+	}
+	return n;
+}

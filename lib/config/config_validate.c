@@ -12,11 +12,32 @@
 #include "sections_private.h"
 #include "validate_private.h"
 
+#include "error_private.h"
+
+/*
+ * With a known number of workers, what each worker polls must fit its queue
+ * table. (With workers: 0 the data plane checks it at start, once EAL says
+ * how many worker lcores there are.)
+ */
+static int config_check_poll_queues(const struct config_source *src, const struct rtpp_config *cfg)
+{
+	unsigned int w = cfg->dataplane.workers, n = rtpp_config_worker_poll_queues(cfg, w);
+
+	if (n <= RTPP_MAX_POLL_QUEUES_PER_WORKER)
+		return 0;
+	return config_fail_field(src, "dataplane", "workers",
+				 "with %u workers the first polls %u receive queues (its share of "
+				 "the interfaces' rx_queues and one TAP queue per interface), at most "
+				 "%u: lower rx_queues or add workers",
+				 w, n, RTPP_MAX_POLL_QUEUES_PER_WORKER);
+}
+
 int config_convert_all(const struct config_source *src, const struct raw_config *raw,
 		       struct rtpp_config *cfg)
 {
 	if (config_convert_interfaces(src, raw, cfg) != 0 ||
 	    config_convert_dataplane(src, raw->dataplane, &cfg->dataplane) != 0 ||
+	    config_check_poll_queues(src, cfg) != 0 ||
 	    config_convert_media(src, raw->media, &cfg->media) != 0 ||
 	    config_convert_api(src, raw->api, &cfg->api) != 0 ||
 	    /* before the sessions, whose remotes it restricts */

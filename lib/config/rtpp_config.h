@@ -124,4 +124,13 @@ int rtpp_config_api_listen_parse(const char *text, char *out, size_t outlen, con
 /* May a session use addr as a remote under cfg's policy? */
 bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp_addr *addr);
 
+/*
+ * Receive queues a worker polls, at most: each interface's data queues are
+ * shared out round robin (rx_queues, or one per worker when 0) and every
+ * worker polls one queue of each interface's TAP. The busiest worker (the
+ * first) polls this many with n_workers workers.
+ */
+#define RTPP_MAX_POLL_QUEUES_PER_WORKER 128
+unsigned int rtpp_config_worker_poll_queues(const struct rtpp_config *cfg, unsigned int n_workers);
+
 #endif

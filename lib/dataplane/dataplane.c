@@ -51,6 +51,24 @@ static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * What each worker will poll fits its queue table: checked before any port
+ * is set up (the configuration checks it too when it names the workers).
+ */
+static int check_poll_queues(const struct rtpp_dataplane *dp, char *err, size_t errlen)
+{
+	unsigned int n = rtpp_config_worker_poll_queues(dp->cfg, dp->n_workers);
+
+	if (n <= RTPP_MAX_RXQ_PER_WORKER)
+		return 0;
+	snprintf(err, errlen,
+		 "dataplane.workers: with %u workers the first polls %u receive queues (its share "
+		 "of the interfaces' rx_queues and one TAP queue per interface), at most %u: "
+		 "lower rx_queues or add workers",
+		 dp->n_workers, n, RTPP_MAX_RXQ_PER_WORKER);
+	return -1;
+}
+
 /* RCU, session table, neighbour table and the rings, named uniquely per data plane. */
 static int create_tables(struct rtpp_dataplane *dp, uint32_t max_sessions, char *err, size_t errlen)
 {
@@ -147,7 +165,8 @@ struct rtpp_dataplane *rtpp_dataplane_create_detached(const uint16_t *port_ids,
 	for (uint16_t w = 0; w < n_workers; w++)
 		if (rtpp_worker_alloc(dp, w, rte_lcore_id()) == NULL)
 			goto fail;
-	rtpp_workers_assign_queues(dp);
+	if (rtpp_workers_assign_queues(dp, err, sizeof(err)) != 0)
+		goto fail;
 	return dp;
 fail:
 	rtpp_dataplane_destroy(dp);
@@ -169,11 +188,11 @@ struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char
 	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
 		dp->ifaces[i].cfg = &cfg->ifaces[i];
 
-	if (assign_workers(dp, err, errlen) != 0 ||
+	if (assign_workers(dp, err, errlen) != 0 || check_poll_queues(dp, err, errlen) != 0 ||
 	    create_tables(dp, cfg->dataplane.max_sessions, err, errlen) != 0 ||
-	    rtpp_ethdev_setup(dp, err, errlen) != 0)
+	    rtpp_ethdev_setup(dp, err, errlen) != 0 ||
+	    rtpp_workers_assign_queues(dp, err, errlen) != 0)
 		goto fail;
-	rtpp_workers_assign_queues(dp);
 	return dp;
 fail:
 	rtpp_dataplane_destroy(dp);

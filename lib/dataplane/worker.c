@@ -708,25 +708,40 @@ void rtpp_worker_free(struct rtpp_worker *w)
 	rte_free(w);
 }
 
-void rtpp_workers_assign_queues(struct rtpp_dataplane *dp)
+/* Give a worker one more queue to poll, unless its table is full. */
+static int poll_queue_add(struct rtpp_worker *w, struct rtpp_rxq q, char *err, size_t errlen)
+{
+	if (w->n_rxq == RTPP_MAX_RXQ_PER_WORKER) {
+		snprintf(err, errlen,
+			 "worker %u would poll more than %u receive queues (its share of the "
+			 "interfaces' rx_queues and one TAP queue per interface): lower rx_queues "
+			 "or add workers",
+			 w->id, RTPP_MAX_RXQ_PER_WORKER);
+		return -1;
+	}
+	w->rxq[w->n_rxq++] = q;
+	return 0;
+}
+
+int rtpp_workers_assign_queues(struct rtpp_dataplane *dp, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
 		const struct rtpp_dataplane_iface *ifc = &dp->ifaces[i];
 
-		for (uint16_t q = 0; q < ifc->rx_queues; q++) {
-			struct rtpp_worker *w = dp->workers[q % dp->n_workers];
-
-			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->port_id, q, (uint16_t)i, false };
-		}
-		for (uint16_t q = 0; ifc->has_tap && q < dp->n_workers; q++) {
-			struct rtpp_worker *w = dp->workers[q];
-
-			w->rxq[w->n_rxq++] = (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i,
-								true };
-		}
+		for (uint16_t q = 0; q < ifc->rx_queues; q++)
+			if (poll_queue_add(dp->workers[q % dp->n_workers],
+					   (struct rtpp_rxq){ ifc->port_id, q, (uint16_t)i, false },
+					   err, errlen) != 0)
+				return -1;
+		for (uint16_t q = 0; ifc->has_tap && q < dp->n_workers; q++)
+			if (poll_queue_add(dp->workers[q],
+					   (struct rtpp_rxq){ ifc->tap_port_id, q, (uint16_t)i, true },
+					   err, errlen) != 0)
+				return -1;
 	}
 	for (uint16_t w = 0; w < dp->n_workers; w++) {
 		dp->workers[w]->flow_counters = rtpp_session_worker_counters(dp->sessions, w);
 		dp->workers[w]->rtcp_state = rtpp_session_worker_rtcp(dp->sessions, w);
 	}
+	return 0;
 }

@@ -18,7 +18,7 @@
 #include "rtpp_stats.h"
 
 /* A worker polls each data queue once, and one TAP queue per interface. */
-#define RTPP_MAX_RXQ_PER_WORKER (RTPP_MAX_INTERFACES * 8)
+#define RTPP_MAX_RXQ_PER_WORKER RTPP_MAX_POLL_QUEUES_PER_WORKER
 
 /* What a worker tells the main lcore about a flow (ring element, 8 bytes). */
 struct rtpp_flow_event {
@@ -87,7 +87,8 @@ struct rtpp_worker *rtpp_worker_alloc(struct rtpp_dataplane *dp, uint16_t id, un
 /* Free a stopped worker and the packets still queued for it. */
 void rtpp_worker_free(struct rtpp_worker *w);
 /* Which queues each worker polls: data RX queues round robin, TAP queue w to worker w. */
-void rtpp_workers_assign_queues(struct rtpp_dataplane *dp);
+/* Share the ports' receive queues out; -1 with err when a worker's table cannot hold its share. */
+int rtpp_workers_assign_queues(struct rtpp_dataplane *dp, char *err, size_t errlen);
 /* The lcore function. */
 int rtpp_worker_main(void *arg);
 

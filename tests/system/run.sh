@@ -865,6 +865,25 @@ case_bad_config() {
 		ip -n "$NS_PX" link show | grep -Eq ': (access|core)[:@]'; then
 		fail "a TAP interface was created despite the bad config: $(grep -E 'access|core' "$RTPP_DIR/monitor.out" | head -2 | tr '\n' ' ')"
 	fi
+
+	# More receive queues than a worker can poll, with the workers left to
+	# EAL (workers: 0, so only the start can tell): a clear refusal, not a
+	# write past the worker's queue table.
+	local queues=$RTPP_DIR/queues.yaml
+	sed -e 's/^  workers: .*/  workers: 0/' -e 's/^\(    ports: .*\)/\1\n    rx_queues: 64/' \
+		"$good" >"$queues"
+	grep -c 'rx_queues: 64' "$queues" | grep -qx 2 || fail "queues.yaml: rx_queues not set on both interfaces"
+	ip netns exec "$NS_PX" "$BIN" -l 0-1 --file-prefix "$RTPP_PREFIX" --no-pci \
+		"${RTPP_EAL_MEM[@]}" -- -c "$queues" </dev/null >"$RTPP_DIR/start-queues.out" \
+		2>"$RTPP_DIR/start-queues.err" &
+	PROXY_PID=$!
+	rtpp_wait_pid "$PROXY_PID" 20
+	rc=$?
+	PROXY_PID=
+	((rc == 124)) && fail "start with 130 queues for one worker still running after 20 s"
+	((rc == 1)) || fail "start with 130 queues for one worker exited $rc, want 1: $(tail -c 300 "$RTPP_DIR/start-queues.err" | tr '\n' '|')"
+	grep -q 'with 1 workers the first polls 130 receive queues' "$RTPP_DIR/start-queues.err" ||
+		fail "start with 130 queues: no clear reason: $(tail -c 300 "$RTPP_DIR/start-queues.err" | tr '\n' '|')"
 }
 
 # check_bad_line FILE LINE WHAT: FILE has "...bad.yaml:LINE: ..." naming listen.
