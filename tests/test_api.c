@@ -174,6 +174,25 @@ static void test_protocol_and_name(void **state)
 	f = valid_request();
 	f->req.name = longname;
 	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "name: 99 characters");
+	/* Not UTF-8: every strict proto3 client that lists sessions would choke on it. */
+	static const char *const not_text[] = { "caller-\xff", "\xc0\xaf", "x\xed\xa0\x80",
+						"ab\xe9\x80", "nel-\xc2\x85" };
+	for (size_t i = 0; i < sizeof(not_text) / sizeof(not_text[0]); i++) {
+		f = valid_request();
+		f->req.name = (char *)not_text[i];
+		expect_refused(f, RTPP_API_INVALID_ARGUMENT, "name: byte ");
+	}
+}
+
+/* UTF-8 names other than ASCII are names like any other. */
+static void test_utf8_name_accepted(void **state)
+{
+	(void)state;
+	struct fixture *f = valid_request();
+
+	f->req.name = (char *)"appel-\xc3\xa9t\xc3\xa9-\xe9\x80\x9a\xe8\xaf\x9d";
+	assert_int_equal(parse(f), RTPP_API_OK);
+	assert_string_equal(f->out.name, f->req.name);
 }
 
 static void test_errno_to_status(void **state)
@@ -1116,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_bad_addresses_and_ports),
 		cmocka_unit_test(test_family_mix),
 		cmocka_unit_test(test_protocol_and_name),
+		cmocka_unit_test(test_utf8_name_accepted),
 		cmocka_unit_test(test_errno_to_status),
 		cmocka_unit_test(test_messages_out),
 		cmocka_unit_test(test_wire_round_trip),

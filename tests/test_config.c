@@ -361,7 +361,7 @@ static void test_session_options(void **state)
 	struct rtpp_config *cfg = load_string_ok(
 		TWO_IFACES
 		"sessions:\n"
-		"  - name: two-way\n"
+		"  - name: two-way-\xc3\xa9\n" /* UTF-8 names, as the API takes them */
 		"    listen: \"[2001:db8:a::1]:20000\"\n"
 		"    forward: \"[2001:db8:b::1]:30000\"\n"
 		"    destination: \"[2001:db8:b::20]:40000\"\n"
@@ -374,7 +374,7 @@ static void test_session_options(void **state)
 		"    rtcp: off\n");
 
 	assert_int_equal(cfg->n_sessions, 2);
-	assert_string_equal(cfg->sessions[0].name, "two-way");
+	assert_string_equal(cfg->sessions[0].name, "two-way-\xc3\xa9");
 	assert_endpoint(&cfg->sessions[0].source, "[2001:db8:a::10]:5000");
 	assert_false(cfg->sessions[0].rtcp);
 	assert_string_equal(cfg->sessions[1].name, "static-1");
@@ -1319,6 +1319,14 @@ static const struct bad_case bad_cases[] = {
 	  "dataplane:\n"
 	  "  workers: 1\n",                       /* line 13 */
 	  "13: dataplane.workers: with 1 workers the first polls 130 receive queues" },
+	{ "session name not UTF-8 text (C1 control character)",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - name: \"bad\\x85name\"\n"         /* line 11: a YAML escape for U+0085 */
+	  "    listen: 203.0.113.1:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.20:40000\n",
+	  "11: sessions[0].name: \"bad\xc2\x85name\" is not a valid name (1..63 bytes of UTF-8" },
 	{ "too many sessions for max_sessions",
 	  TWO_IFACES
 	  "sessions:\n"

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rtpp_text.h"
+
 #define FAIL(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
 
 /*
@@ -45,13 +47,13 @@ static enum rtpp_api_status parse_name(const char *name, char *name_buf, char *e
 	if (len >= RTPP_SESSION_NAME_MAX)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "name: %zu characters, at most %d", len,
 			    RTPP_SESSION_NAME_MAX - 1);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
+	size_t bad = rtpp_text_name_invalid_at(name, len);
 
-		if (c <= ' ' || c == 0x7f)
-			return FAIL(RTPP_API_INVALID_ARGUMENT,
-				    "name: no spaces or control characters (at position %zu)", i);
-	}
+	if (bad != len)
+		return FAIL(RTPP_API_INVALID_ARGUMENT,
+			    "name: byte %zu (0x%02x) is not UTF-8 text without spaces or control "
+			    "characters",
+			    bad, (unsigned char)name[bad]);
 	memcpy(name_buf, name, len + 1);
 	return RTPP_API_OK;
 }

@@ -16,6 +16,7 @@
 #include "error_private.h"
 #include "raw_private.h"
 #include "rtpp_config.h"
+#include "rtpp_text.h"
 #include "sections_private.h"
 
 static int convert_endpoint(const struct config_source *src, const char *base, const char *key,
@@ -140,13 +141,10 @@ static int convert_session_name(const struct config_source *src, const char *bas
 		return 0;
 	}
 	len = strlen(text);
-	bool printable = len > 0 && len < RTPP_SESSION_NAME_MAX;
-	for (size_t i = 0; printable && i < len; i++)
-		printable = text[i] > ' ' && text[i] < 0x7f;
-	if (!printable)
+	if (len == 0 || len >= RTPP_SESSION_NAME_MAX || rtpp_text_name_invalid_at(text, len) != len)
 		return config_fail_field(src, base, "name",
 					 QUOTED
-					 " is not a valid name (1..%u characters, no spaces or control characters)",
+					 " is not a valid name (1..%u bytes of UTF-8, no spaces or control characters)",
 					 text, RTPP_SESSION_NAME_MAX - 1);
 	memcpy(name, text, len + 1);
 	return 0;
