@@ -175,6 +175,13 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 		port = 0; /* grpc reports 1 for a Unix socket: there is no port */
 	printf("rtpproxy: gRPC API on %s (port %d, %s)\n", listen, port,
 	       cert == NULL ? "plaintext" : ca != NULL ? "TLS, client certificates required" : "TLS");
+	if (rtpp_config_api_plaintext_exposed(cfg, listen))
+		fprintf(stderr,
+			"rtpproxy: warning: the gRPC API on %s takes plaintext from beyond this "
+			"host: whoever reaches it can create and destroy sessions. Listen on "
+			"loopback or a Unix socket, or set api.tls_cert and api.tls_key "
+			"(docs/configuration.md, \"Deploying the API\")\n",
+			listen);
 	free(cert);
 	free(key);
 	free(ca);

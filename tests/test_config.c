@@ -478,7 +478,8 @@ static void test_api_section(void **state)
 {
 	(void)state;
 	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE);
-	assert_string_equal(cfg->api.listen, "[::]:50051"); /* absent: every address */
+	assert_string_equal(cfg->api.listen, "127.0.0.1:50051"); /* absent: loopback only */
+	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, cfg->api.listen));
 	assert_string_equal(cfg->api.tls_cert, "");
 	rtpp_config_free(cfg);
 	cfg = load_string_ok(ACCESS_IFACE
@@ -495,6 +496,16 @@ static void test_api_section(void **state)
 			     "api:\n"
 			     "  listen: unix:" RTPP_TEST_DATA_DIR "/rtpproxy.sock\n");
 	assert_string_equal(cfg->api.listen, "unix:" RTPP_TEST_DATA_DIR "/rtpproxy.sock");
+	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, cfg->api.listen));
+	/* Plaintext beyond loopback is what the start warns about; TLS or loopback is not. */
+	assert_true(rtpp_config_api_plaintext_exposed(&cfg->api, "[::]:50051"));
+	assert_true(rtpp_config_api_plaintext_exposed(&cfg->api, "0.0.0.0:50051"));
+	assert_true(rtpp_config_api_plaintext_exposed(&cfg->api, "203.0.113.1:50051"));
+	assert_true(rtpp_config_api_plaintext_exposed(&cfg->api, "[2001:db8:a::1]:50051"));
+	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, "127.0.0.2:50051"));
+	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, "[::1]:50051"));
+	snprintf(cfg->api.tls_cert, sizeof(cfg->api.tls_cert), "/etc/rtpproxy/cert.pem");
+	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, "[::]:50051"));
 	rtpp_config_free(cfg);
 
 	/* the same rules for --api-listen */

@@ -63,7 +63,9 @@ struct rtpp_dataplane_config {
 	uint32_t kernel_control_pps; /* default 2000; 0 = unlimited */
 };
 
-#define RTPP_API_LISTEN_DEFAULT "[::]:50051"
+/* Loopback: the API creates and destroys sessions, and the media networks reach the
+ * host's kernel through the TAPs. Anything wider is the operator's choice. */
+#define RTPP_API_LISTEN_DEFAULT "127.0.0.1:50051"
 /* "unix:" and a Unix socket path (sun_path holds 108 bytes with its NUL). */
 #define RTPP_API_UNIX_PATH_MAX 107
 #define RTPP_API_LISTEN_LEN (5 + RTPP_API_UNIX_PATH_MAX + 1)
@@ -131,6 +133,14 @@ bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp
  * first) polls this many with n_workers workers.
  */
 #define RTPP_MAX_POLL_QUEUES_PER_WORKER 128
+
+/*
+ * Is an API listening on listen (api.listen or --api-listen, already
+ * parsed) reachable from beyond this host without TLS? True for a TCP
+ * address other than loopback (127.0.0.0/8, ::1) when api has no tls_cert;
+ * false for a Unix socket. The proxy warns at start when it is.
+ */
+bool rtpp_config_api_plaintext_exposed(const struct rtpp_api_config *api, const char *listen);
 unsigned int rtpp_config_worker_poll_queues(const struct rtpp_config *cfg, unsigned int n_workers);
 
 #endif

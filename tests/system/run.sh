@@ -376,6 +376,12 @@ case_grpc() {
 
 	out=$(ctl health)
 	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health check: $out"
+	# The default API is loopback: a host on the media network, which reaches
+	# the proxy's kernel through the TAP, finds nobody on 50051.
+	out=$(in_ns "$NS_A" "$HERE/../../usertools/rtpproxyctl" --json --server "$PX_A_V4:50051" health)
+	[[ $(rtpp_json 'd.get("code")' <<<"$out") == UNAVAILABLE ]] ||
+		fail "the API answered the media network on $PX_A_V4:50051: $out"
+	grep -q 'warning: the gRPC API' "$PROXY_LOG" && fail "plaintext warning for a loopback API"
 	out=$(ctl health rtpproxy.RtpProxy)
 	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health check of rtpproxy.RtpProxy: $out"
 	out=$(ctl health no.Such)
@@ -746,6 +752,20 @@ case_unix_api() {
 	[[ $(rtpp_json 'd["a_to_b"]["packets_sent"]' <<<"$out") == "$n" ]] || fail "status: $out"
 	out=$(ctl --server "unix:$sock" destroy "$id")
 	[[ $(rtpp_json 'd["state"]' <<<"$out") == closed ]] || fail "DestroySession: $out"
+	case_stop
+}
+
+# An API the operator opens beyond loopback in plaintext works, with a
+# warning at start that says so.
+case_api_exposed() {
+	PROXY_API_YAML='api:
+  listen: "[::]:50051"'
+	case_start "$SESSION_V4" "$B_V4"
+	local out
+	grep -q 'warning: the gRPC API on \[::\]:50051 takes plaintext from beyond this host' "$PROXY_LOG" ||
+		fail "no warning for a plaintext API on every address: $(grep -i api "$PROXY_LOG" | head -3 | tr '\n' '|')"
+	out=$(in_ns "$NS_A" "$HERE/../../usertools/rtpproxyctl" --json --server "$PX_A_V4:50051" health)
+	[[ $(rtpp_json 'd.get("status")' <<<"$out") == SERVING ]] || fail "health from A on [::]:50051: $out"
 	case_stop
 }
 
@@ -1267,7 +1287,7 @@ print(" ".join("%s/%s" % (e["type"], e.get("state", "")) for e in map(json.loads
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc quality scale
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc api_exposed quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
 	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
