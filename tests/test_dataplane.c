@@ -764,6 +764,14 @@ static void test_admission_refusals(void **state)
 		  "listen: port 65535 leaves no port+1 for RTCP" },
 		{ "203.0.113.1:20000", "203.0.113.1:20000", "198.51.100.20:40000", NULL, -EINVAL,
 		  "forward: must differ from listen" },
+		/* Ports of the host's own services, or past the range with RTCP's port+1. */
+		{ "203.0.113.1:5060", "198.51.100.1:30000", "198.51.100.20:40000", NULL, -EINVAL,
+		  "listen: 203.0.113.1:5060 is outside the media ports 20000-20007 of interface access" },
+		{ "203.0.113.1:20000", "198.51.100.1:53", "198.51.100.20:40000", NULL, -EINVAL,
+		  "forward: 198.51.100.1:53 is outside the media ports 30000-30003 of interface core" },
+		{ "203.0.113.1:20007", "198.51.100.1:30000", "198.51.100.20:40000", NULL, -EINVAL,
+		  "listen: 203.0.113.1:20007 (its RTCP port+1) is outside the media ports 20000-20007 of "
+		  "interface access" },
 		{ "203.0.113.1:20000", "198.51.100.1:30000", "[2001:db8:a::9]:40000", NULL, -EINVAL,
 		  "destination: [2001:db8:a::9]:40000 is not of the same family as its local endpoint" },
 		{ "203.0.113.1:20000", "198.51.100.1:30000", "224.0.0.1:40000", NULL, -EINVAL,

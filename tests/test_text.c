@@ -9,16 +9,21 @@
 
 #include "rtpp_text.h"
 
-static size_t bad_at(const char *s) { return rtpp_text_name_invalid_at(s, strlen(s)); }
+static size_t bad_at(const char *s)
+{
+	return rtpp_text_name_invalid_at(s, strlen(s));
+}
 
 static void test_valid_names(void **state)
 {
 	static const char *const good[] = {
-		"call-42", "a", "appel-\xc3\xa9t\xc3\xa9",                 /* é: two bytes */
-		"\xe9\x80\x9a\xe8\xaf\x9d",                               /* 通话: three bytes each */
-		"\xf0\x9f\x93\x9e",                                       /* U+1F4DE: four bytes */
-		"\xf4\x8f\xbf\xbf",                                       /* U+10FFFF, the last */
-		"\xc2\xa0x",                                              /* U+00A0, just past C1 */
+		"call-42",
+		"a",
+		"appel-\xc3\xa9t\xc3\xa9",  /* é: two bytes */
+		"\xe9\x80\x9a\xe8\xaf\x9d", /* 通话: three bytes each */
+		"\xf0\x9f\x93\x9e",         /* U+1F4DE: four bytes */
+		"\xf4\x8f\xbf\xbf",         /* U+10FFFF, the last */
+		"\xc2\xa0x",                /* U+00A0, just past C1 */
 	};
 
 	(void)state;
@@ -32,21 +37,21 @@ static void test_invalid_names(void **state)
 		const char *name;
 		size_t at;
 	} bad[] = {
-		{ "a b", 1 },                  /* space */
-		{ "a\tb", 1 },                 /* C0 */
-		{ "ab\x7f", 2 },               /* DEL */
-		{ "x\xc2\x85", 1 },            /* C1: NEL */
-		{ "x\xc2\x9f", 1 },            /* C1: the last */
-		{ "\xff", 0 },                 /* never in UTF-8 */
-		{ "ok\x80", 2 },               /* a continuation byte alone */
-		{ "\xc0\xaf", 0 },             /* overlong '/' */
-		{ "\xe0\x80\xaf", 0 },         /* overlong '/' in three bytes */
-		{ "\xf0\x80\x80\xaf", 0 },     /* overlong '/' in four bytes */
-		{ "\xed\xa0\x80", 0 },         /* a surrogate, U+D800 */
-		{ "\xf4\x90\x80\x80", 0 },     /* U+110000, above the last */
-		{ "\xf5\x80\x80\x80", 0 },     /* a lead byte past F4 */
-		{ "ab\xe9\x80", 2 },           /* cut short */
-		{ "ab\xe9\x80x", 2 },          /* a continuation missing */
+		{ "a b", 1 },              /* space */
+		{ "a\tb", 1 },             /* C0 */
+		{ "ab\x7f", 2 },           /* DEL */
+		{ "x\xc2\x85", 1 },        /* C1: NEL */
+		{ "x\xc2\x9f", 1 },        /* C1: the last */
+		{ "\xff", 0 },             /* never in UTF-8 */
+		{ "ok\x80", 2 },           /* a continuation byte alone */
+		{ "\xc0\xaf", 0 },         /* overlong '/' */
+		{ "\xe0\x80\xaf", 0 },     /* overlong '/' in three bytes */
+		{ "\xf0\x80\x80\xaf", 0 }, /* overlong '/' in four bytes */
+		{ "\xed\xa0\x80", 0 },     /* a surrogate, U+D800 */
+		{ "\xf4\x90\x80\x80", 0 }, /* U+110000, above the last */
+		{ "\xf5\x80\x80\x80", 0 }, /* a lead byte past F4 */
+		{ "ab\xe9\x80", 2 },       /* cut short */
+		{ "ab\xe9\x80x", 2 },      /* a continuation missing */
 	};
 
 	(void)state;

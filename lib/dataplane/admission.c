@@ -96,6 +96,21 @@ static int check_local(const struct rtpp_admission *a, const char *field,
 	*iface = (uint16_t)owner;
 	if (e->port == 0)
 		return 0; /* allocated later, once everything else is known to be fine */
+	/*
+	 * Only the interface's media ports: anything else belongs to the host
+	 * (53, 123, 5060, the API...), whose packets a session would take over.
+	 * The same rule as static sessions' in the YAML.
+	 */
+	const struct rtpp_iface_config *ic = &a->cfg->ifaces[owner];
+	uint32_t last = (uint32_t)e->port + (rtcp ? 1u : 0u);
+
+	if (e->port < ic->port_min || last > ic->port_max) {
+		rtpp_endpoint_format(e, s, sizeof(s));
+		snprintf(err, errlen, "%s: %s%s is outside the media ports %u-%u of interface %s",
+			 field, s, rtcp && e->port == ic->port_max ? " (its RTCP port+1)" : "",
+			 ic->port_min, ic->port_max, ic->name);
+		return -EINVAL;
+	}
 	for (unsigned int r = 0; r <= (rtcp ? 1u : 0u); r++) {
 		struct rtpp_endpoint probe = *e;
 

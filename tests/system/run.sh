@@ -395,6 +395,10 @@ case_grpc() {
 	out=$(ctl create 203.0.113.99:20300 $PX_B_V4:30300 $B_V4:40100)
 	[[ $(rtpp_json 'd["code"] + " " + d["details"]' <<<"$out") == "INVALID_ARGUMENT listen: 203.0.113.99:20300 is not an address of any interface" ]] ||
 		fail "unowned listen address: $out"
+	# A host service's port (SIP on the proxy's media address) is not a session's to take.
+	out=$(ctl create $PX_A_V4:5060 $PX_B_V4:30300 $B_V4:40100)
+	[[ $(rtpp_json 'd["code"] + " " + d["details"]' <<<"$out") == "INVALID_ARGUMENT listen: $PX_A_V4:5060 is outside the media ports 20000-29999 of interface access" ]] ||
+		fail "listen on port 5060: $out"
 
 	relay g1 $B_V4:40100 $PX_B_V4:30100 $PX_A_V4:20100 $A_V4:50100 $n 5000 51
 	out=$(ctl status "$id")
