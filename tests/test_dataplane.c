@@ -214,12 +214,29 @@ static uint64_t create(const char *listen, const char *forward, const char *dest
 	return index;
 }
 
+/*
+ * The next hop addr on iface (a session's, so its entry exists) answered:
+ * afterwards its entry is usable with the peer's MAC. (Learning it again
+ * changes nothing and returns false: what is checked is the entry.)
+ */
 static void resolve(uint16_t iface, const char *addr)
 {
+	struct rtpp_neigh_table *nt = rtpp_dataplane_test_neigh(dp);
 	struct rtpp_neigh_learn l = { .iface = iface, .mac = peer_mac };
+	const struct rte_ether_addr *mac;
+	uint32_t index;
+	bool resolved;
 
 	assert_int_equal(rtpp_addr_parse(addr, &l.addr), 0);
-	assert_true(rtpp_neigh_learn(rtpp_dataplane_test_neigh(dp), &l, 1) || true);
+	rtpp_neigh_learn(nt, &l, 1);
+	index = rtpp_neigh_ref(nt, iface, &l.addr);
+	assert_int_not_equal(index, RTPP_NEIGH_NONE);
+	mac = rtpp_neigh_mac(rtpp_neigh_entries(nt), index);
+	resolved = mac != NULL && rte_is_same_ether_addr(mac, &peer_mac);
+	rtpp_neigh_unref(nt, index);
+	if (!resolved)
+		fail_msg("next hop %s on interface %u is not resolved to the peer's MAC", addr,
+			 iface);
 }
 
 static struct rtpp_flow_stats flow(uint32_t index, unsigned int f)
