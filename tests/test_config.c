@@ -1197,6 +1197,25 @@ static const struct bad_case bad_cases[] = {
 	  SESSION_V4
 	  "    source: \"[2001:db8:a::10]:5000\"\n",
 	  "14: sessions[0].source: IPv6 source does not match the IPv4 listen address" },
+	{ "destination is the proxy itself",
+	  TWO_IFACES
+	  "sessions:\n"
+	  "  - listen: 203.0.113.1:20000\n"
+	  "    forward: 198.51.100.1:30000\n"
+	  "    destination: 198.51.100.1:30002\n",   /* line 13 */
+	  "13: sessions[0].destination: 198.51.100.1 is an address of the proxy (interface core), not a peer" },
+	{ "source is the proxy itself",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    source: 198.51.100.1:30010\n",         /* line 14 */
+	  "14: sessions[0].source: 198.51.100.1 is an address of the proxy (interface core), not a peer" },
+	{ "expected source is the proxy itself",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "    expected_source: 203.0.113.1\n",       /* line 14 */
+	  "14: sessions[0].expected_source: 203.0.113.1 is an address of the proxy (interface access), not a peer" },
 	{ "expected source of the wrong family",
 	  TWO_IFACES
 	  "sessions:\n"

@@ -781,6 +781,12 @@ static void test_admission_refusals(void **state)
 		  "listen: port 65535 leaves no port+1 for RTCP" },
 		{ "203.0.113.1:20000", "203.0.113.1:20000", "198.51.100.20:40000", NULL, -EINVAL,
 		  "forward: must differ from listen" },
+		/* The proxy as its own peer: the other leg's address, or this one's. */
+		{ "203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.1:30002", NULL, -EINVAL,
+		  "destination: 198.51.100.1:30002 is an address of the proxy, not a peer" },
+		{ "203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000",
+		  "203.0.113.1:20004", -EINVAL,
+		  "source: 203.0.113.1:20004 is an address of the proxy, not a peer" },
 		/* Ports of the host's own services, or past the range with RTCP's port+1. */
 		{ "203.0.113.1:5060", "198.51.100.1:30000", "198.51.100.20:40000", NULL, -EINVAL,
 		  "listen: 203.0.113.1:5060 is outside the media ports 20000-20007 of interface access" },

@@ -81,7 +81,14 @@ static int check_remote_allowed(const struct config_source *src, const struct rt
 				const char *base, const char *key, const struct rtpp_addr *remote)
 {
 	char addr[RTPP_ADDR_STRLEN];
+	int self = rtpp_config_iface_owning(cfg, remote);
 
+	/* The proxy itself as a peer: media would loop through it or hairpin into a session. */
+	if (self >= 0)
+		return config_fail_field(src, base, key,
+					 "%s is an address of the proxy (interface %s), not a peer",
+					 rtpp_addr_format(remote, addr, sizeof(addr)),
+					 cfg->ifaces[self].name);
 	if (rtpp_config_remote_allowed(cfg, remote))
 		return 0;
 	return config_fail_field(src, base, key, "%s is not in " RTPP_ALLOWED_REMOTES_FIELD,

@@ -135,6 +135,9 @@ static int check_remote(const struct rtpp_admission *a, const char *field,
 		why = "is not of the same family as its local endpoint";
 	} else if (e->port == 0 || addr_unusable_remote(&e->addr)) {
 		why = "is not a unicast address and port";
+	} else if (rtpp_config_iface_owning(a->cfg, &e->addr) >= 0) {
+		/* Itself or another session's local endpoint: media would loop or hairpin. */
+		why = "is an address of the proxy, not a peer";
 	} else if (!rtpp_config_remote_allowed(a->cfg, &e->addr)) {
 		/* Before the route: a refused remote tells the client nothing about our links. */
 		char addr[RTPP_ADDR_STRLEN];
@@ -185,6 +188,11 @@ int rtpp_admission_expected(const struct rtpp_admission *a, const char *field,
 	if (expected->family != local->addr.family || addr_unusable_remote(expected)) {
 		snprintf(err, errlen,
 			 "%s: %s is not a unicast address of the local endpoint's family", field,
+			 rtpp_addr_format(expected, s, sizeof(s)));
+		return -EINVAL;
+	}
+	if (a->cfg != NULL && rtpp_config_iface_owning(a->cfg, expected) >= 0) {
+		snprintf(err, errlen, "%s: %s is an address of the proxy, not a peer", field,
 			 rtpp_addr_format(expected, s, sizeof(s)));
 		return -EINVAL;
 	}

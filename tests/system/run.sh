@@ -399,6 +399,10 @@ case_grpc() {
 	out=$(ctl create $PX_A_V4:5060 $PX_B_V4:30300 $B_V4:40100)
 	[[ $(rtpp_json 'd["code"] + " " + d["details"]' <<<"$out") == "INVALID_ARGUMENT listen: $PX_A_V4:5060 is outside the media ports 20000-29999 of interface access" ]] ||
 		fail "listen on port 5060: $out"
+	# The proxy as the destination: media would loop through it.
+	out=$(ctl create $PX_A_V4:20300 $PX_B_V4:30300 $PX_B_V4:30400)
+	[[ $(rtpp_json 'd["code"] + " " + d["details"]' <<<"$out") == "INVALID_ARGUMENT destination: $PX_B_V4:30400 is an address of the proxy, not a peer" ]] ||
+		fail "the proxy as destination: $out"
 
 	relay g1 $B_V4:40100 $PX_B_V4:30100 $PX_A_V4:20100 $A_V4:50100 $n 5000 51
 	out=$(ctl status "$id")
