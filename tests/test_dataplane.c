@@ -384,6 +384,9 @@ static void test_full_tx_queue_is_counted_not_leaked(void **state)
 	assert_int_equal(c.drop_tx_full, n - room);
 	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_B)->tx_packets, room);
 	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_B)->tx_dropped, n - room);
+	/* Bytes too: the port counts what left, as the flow does. */
+	assert_int_equal(rtpp_dataplane_test_worker_counters(w, IFACE_B)->tx_bytes, c.tx_bytes);
+	assert_int_equal(c.tx_bytes, (uint64_t)room * (c.rx_bytes / n)); /* same size in and out */
 	teardown(NULL);
 	setup(NULL);
 	assert_int_equal(rte_mempool_in_use_count(pool), 0);

@@ -29,8 +29,8 @@ static inline void txbuf_add(struct rtpp_txbuf *b, struct rte_mbuf *m,
  * was buffered; what the queue refuses is taken back and counted as a drop.
  */
 static inline void txbuf_flush(struct rtpp_txbuf *b, uint16_t port_id, uint16_t queue,
-			       uint64_t *dropped_counter, uint64_t *undo_counter,
-			       struct rtpp_iface_counters *pc)
+			       uint64_t *dropped_counter, uint64_t *undo_packets,
+			       uint64_t *undo_bytes)
 {
 	uint16_t sent = rte_eth_tx_burst(port_id, queue, b->pkts, b->n);
 
@@ -42,11 +42,9 @@ static inline void txbuf_flush(struct rtpp_txbuf *b, uint16_t port_id, uint16_t 
 			fc->tx_bytes -= m->pkt_len;
 			fc->drop_tx_full++;
 		}
-		(*undo_counter)--;
-		if (pc != NULL) {
-			pc->tx_packets--;
-			pc->tx_bytes -= m->pkt_len;
-		}
+		(*undo_packets)--;
+		if (undo_bytes != NULL)
+			*undo_bytes -= m->pkt_len;
 		(*dropped_counter)++;
 		rte_pktmbuf_free(m);
 	}
@@ -62,7 +60,7 @@ void rtpp_worker_flush(struct rtpp_worker *w)
 
 		if (w->to_wire[i].n)
 			txbuf_flush(&w->to_wire[i], dp->ifaces[i].port_id, w->id,
-				    &pc->tx_dropped, &pc->tx_packets, NULL);
+				    &pc->tx_dropped, &pc->tx_packets, &pc->tx_bytes);
 		if (w->to_kernel[i].n)
 			txbuf_flush(&w->to_kernel[i], dp->ifaces[i].tap_port_id, w->id,
 				    &pc->kernel_dropped, &pc->to_kernel, NULL);
