@@ -186,7 +186,37 @@ static void test_ipv4_fragments_go_to_kernel(void **state)
 	ip->fragment_offset = rte_cpu_to_be_16(185); /* a later fragment */
 	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_KERNEL);
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG); /* DF alone is fine */
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_UDP);
+}
+
+/*
+ * A header that does not hold together is not relayed: an IPv4 header
+ * checksum that is wrong (unless the NIC checked it), an IPv6 UDP checksum
+ * of 0 (RFC 8200 requires one; relayed to IPv4 it would read "none").
+ */
+static void test_checksums_that_do_not_hold(void **state)
+{
+	uint8_t f[256];
+	struct rtpp_udp_view v = { 0 };
+	uint32_t len = build_v4(f, 20000, false);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + 14);
+
+	(void)state;
+	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_UDP);
+	ip->time_to_live--; /* one field changed, the checksum not */
+	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_MALFORMED);
+	/* What a NIC found good is taken as good. */
+	assert_int_equal(rtpp_pkt_classify_rx(f, len, true, &v), RTPP_PKT_UDP);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_UDP);
+
+	len = build_v6(f, 20000);
+	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_UDP);
+	((struct rte_udp_hdr *)(f + 14 + 40))->dgram_cksum = 0;
+	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_MALFORMED);
 }
 
 static void test_udp_length_mismatch(void **state)
@@ -419,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_at_every_header),
 		cmocka_unit_test(test_wrong_ip_version),
 		cmocka_unit_test(test_bad_ihl),
+		cmocka_unit_test(test_checksums_that_do_not_hold),
 		cmocka_unit_test(test_total_length_beyond_frame),
 		cmocka_unit_test(test_ipv4_fragments_go_to_kernel),
 		cmocka_unit_test(test_udp_length_mismatch),

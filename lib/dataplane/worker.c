@@ -59,8 +59,8 @@ void rtpp_worker_flush(struct rtpp_worker *w)
 		struct rtpp_iface_counters *pc = &w->iface_counters[i];
 
 		if (w->to_wire[i].n)
-			txbuf_flush(&w->to_wire[i], dp->ifaces[i].port_id, w->id,
-				    &pc->tx_dropped, &pc->tx_packets, &pc->tx_bytes);
+			txbuf_flush(&w->to_wire[i], dp->ifaces[i].port_id, w->id, &pc->tx_dropped,
+				    &pc->tx_packets, &pc->tx_bytes);
 		if (w->to_kernel[i].n)
 			txbuf_flush(&w->to_kernel[i], dp->ifaces[i].tap_port_id, w->id,
 				    &pc->kernel_dropped, &pc->to_kernel, NULL);
@@ -541,7 +541,11 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			kernel_add(w, iface, m, false, now_tsc); /* jumbo chains: the kernel copes */
 			continue;
 		}
-		switch (rtpp_pkt_classify(frame, m->data_len, v)) {
+		/* The NIC may have checked the IPv4 header already (RX_OFFLOAD_IPV4_CKSUM). */
+		switch (rtpp_pkt_classify_rx(frame, m->data_len,
+					     (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+						     RTE_MBUF_F_RX_IP_CKSUM_GOOD,
+					     v)) {
 		case RTPP_PKT_UDP:
 			rtpp_flow_key_make(&keys[n_media], v->family, rtpp_pkt_dst_addr(frame, v),
 					   rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v)->dst_port,

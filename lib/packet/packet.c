@@ -94,6 +94,7 @@ uint8_t *rtpp_pkt_rewrite_cross_family(struct rte_mbuf *m, const struct rtpp_udp
 	nudp->dst_port = rte_cpu_to_be_16(rw->dst_port);
 	port_delta = rtpp_csum_sum16(port_delta, &nudp->src_port, 4);
 
+	/* 0 is IPv4's "no checksum" only: classification refuses it on IPv6. */
 	if (udp.dgram_cksum == 0) {
 		if (rw->dst_addr->family == RTPP_AF_INET6) {
 			nudp->dgram_cksum = 0;

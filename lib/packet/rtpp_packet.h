@@ -44,114 +44,6 @@ struct rtpp_udp_view {
 };
 
 /*
- * Classify a frame of frame_len bytes. Only RTPP_PKT_UDP fills *v.
- * ICMPv6 is reported only when it is the first next header.
- */
-static inline enum rtpp_pkt_class
-rtpp_pkt_classify(const uint8_t *frame, uint32_t frame_len, struct rtpp_udp_view *v)
-{
-	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
-	uint32_t l3_avail;
-	uint16_t udp_len;
-
-	if (unlikely(frame_len < sizeof(struct rte_ether_hdr)))
-		return RTPP_PKT_MALFORMED;
-	l3_avail = frame_len - (uint32_t)sizeof(struct rte_ether_hdr);
-
-	if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
-		uint32_t ihl, total;
-
-		if (unlikely(l3_avail < sizeof(*ip)))
-			return RTPP_PKT_MALFORMED;
-		if (unlikely((ip->version_ihl >> 4) != 4))
-			return RTPP_PKT_MALFORMED;
-		ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-		total = rte_be_to_cpu_16(ip->total_length);
-		if (unlikely(ihl < sizeof(*ip) || ihl > l3_avail || total < ihl || total > l3_avail))
-			return RTPP_PKT_MALFORMED;
-		/* Fragments (MF set or an offset) cannot be relayed piecewise. */
-		if (unlikely((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
-							     RTE_IPV4_HDR_OFFSET_MASK)) != 0))
-			return RTPP_PKT_KERNEL;
-		if (unlikely(ip->next_proto_id != RTPP_IPPROTO_UDP))
-			return RTPP_PKT_KERNEL;
-		if (unlikely(total - ihl < sizeof(struct rte_udp_hdr)))
-			return RTPP_PKT_MALFORMED;
-		udp_len = rte_be_to_cpu_16(((const struct rte_udp_hdr *)
-					    ((const uint8_t *)ip + ihl))->dgram_len);
-		if (unlikely(udp_len != total - ihl))
-			return RTPP_PKT_MALFORMED;
-		v->family = RTPP_AF_INET;
-		v->l3_len = (uint8_t)ihl;
-		v->l3_off = sizeof(struct rte_ether_hdr);
-		v->l4_off = (uint16_t)(sizeof(struct rte_ether_hdr) + ihl);
-		v->udp_len = udp_len;
-		return RTPP_PKT_UDP;
-	}
-	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
-		uint32_t payload;
-
-		if (unlikely(l3_avail < sizeof(*ip6)))
-			return RTPP_PKT_MALFORMED;
-		if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6))
-			return RTPP_PKT_MALFORMED;
-		payload = rte_be_to_cpu_16(ip6->payload_len);
-		if (unlikely(payload + sizeof(*ip6) > l3_avail))
-			return RTPP_PKT_MALFORMED;
-		if (ip6->proto == RTPP_IPPROTO_ICMPV6)
-			return RTPP_PKT_ICMPV6;
-		if (unlikely(ip6->proto != RTPP_IPPROTO_UDP))
-			return RTPP_PKT_KERNEL; /* extension headers, TCP, ... */
-		if (unlikely(payload < sizeof(struct rte_udp_hdr)))
-			return RTPP_PKT_MALFORMED;
-		udp_len = rte_be_to_cpu_16(((const struct rte_udp_hdr *)(ip6 + 1))->dgram_len);
-		if (unlikely(udp_len != payload))
-			return RTPP_PKT_MALFORMED;
-		v->family = RTPP_AF_INET6;
-		v->l3_len = sizeof(*ip6);
-		v->l3_off = sizeof(struct rte_ether_hdr);
-		v->l4_off = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip6));
-		v->udp_len = udp_len;
-		return RTPP_PKT_UDP;
-	}
-	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
-		return RTPP_PKT_ARP;
-	return RTPP_PKT_KERNEL;
-}
-
-/* Is a frame that went to the kernel ICMP over IPv4 (control traffic, like ARP and ND)? */
-static inline bool rtpp_pkt_is_icmp(const uint8_t *frame, uint32_t len)
-{
-	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
-
-	return len >= sizeof(*eth) + sizeof(struct rte_ipv4_hdr) &&
-	       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-	       ((const struct rte_ipv4_hdr *)(eth + 1))->next_proto_id == IPPROTO_ICMP;
-}
-
-/* Pointers to the destination address/port of a classified UDP packet. */
-static inline const uint8_t *rtpp_pkt_dst_addr(const uint8_t *frame, const struct rtpp_udp_view *v)
-{
-	if (v->family == RTPP_AF_INET)
-		return (const uint8_t *)&((const struct rte_ipv4_hdr *)(frame + v->l3_off))->dst_addr;
-	return ((const struct rte_ipv6_hdr *)(frame + v->l3_off))->dst_addr;
-}
-
-static inline const uint8_t *rtpp_pkt_src_addr(const uint8_t *frame, const struct rtpp_udp_view *v)
-{
-	if (v->family == RTPP_AF_INET)
-		return (const uint8_t *)&((const struct rte_ipv4_hdr *)(frame + v->l3_off))->src_addr;
-	return ((const struct rte_ipv6_hdr *)(frame + v->l3_off))->src_addr;
-}
-
-static inline struct rte_udp_hdr *rtpp_pkt_udp(uint8_t *frame, const struct rtpp_udp_view *v)
-{
-	return (struct rte_udp_hdr *)(frame + v->l4_off);
-}
-
-/*
  * One's complement checksum arithmetic (RFC 1071/1624). Sums are kept in 32
  * bits and folded; the byte order of the words does not matter as long as old
  * and new data are read the same way, so fields are summed as they lie in the
@@ -199,6 +91,134 @@ static inline uint16_t rtpp_csum_fold(uint64_t sum)
 static inline uint16_t rtpp_csum_apply(uint16_t csum, uint64_t delta)
 {
 	return (uint16_t)~rtpp_csum_fold((uint64_t)(uint16_t)~csum + delta);
+}
+
+/* Does an IPv4 header of ihl bytes (a multiple of 4) carry a correct checksum? */
+static inline bool rtpp_ipv4_hdr_csum_ok(const void *ip, uint32_t ihl)
+{
+	return rtpp_csum_fold(rtpp_csum_sum16(0, ip, ihl)) == 0xffff;
+}
+
+/*
+ * Classify a frame of frame_len bytes. Only RTPP_PKT_UDP fills *v.
+ * ICMPv6 is reported only when it is the first next header. UDP for the
+ * fast path must hold together: an IPv4 header checksum that is wrong (not
+ * checked when ip_csum_good says the NIC found it good) and an IPv6 UDP
+ * checksum of 0 (RFC 8200: IPv6 UDP must carry one) make it MALFORMED.
+ */
+static inline enum rtpp_pkt_class rtpp_pkt_classify_rx(const uint8_t *frame, uint32_t frame_len,
+						       bool ip_csum_good, struct rtpp_udp_view *v)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	uint32_t l3_avail;
+	uint16_t udp_len;
+
+	if (unlikely(frame_len < sizeof(struct rte_ether_hdr)))
+		return RTPP_PKT_MALFORMED;
+	l3_avail = frame_len - (uint32_t)sizeof(struct rte_ether_hdr);
+
+	if (likely(eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+		uint32_t ihl, total;
+
+		if (unlikely(l3_avail < sizeof(*ip)))
+			return RTPP_PKT_MALFORMED;
+		if (unlikely((ip->version_ihl >> 4) != 4))
+			return RTPP_PKT_MALFORMED;
+		ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+		total = rte_be_to_cpu_16(ip->total_length);
+		if (unlikely(ihl < sizeof(*ip) || ihl > l3_avail || total < ihl || total > l3_avail))
+			return RTPP_PKT_MALFORMED;
+		/* Fragments (MF set or an offset) cannot be relayed piecewise. */
+		if (unlikely((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
+							     RTE_IPV4_HDR_OFFSET_MASK)) != 0))
+			return RTPP_PKT_KERNEL;
+		if (unlikely(ip->next_proto_id != RTPP_IPPROTO_UDP))
+			return RTPP_PKT_KERNEL;
+		if (unlikely(total - ihl < sizeof(struct rte_udp_hdr)))
+			return RTPP_PKT_MALFORMED;
+		udp_len = rte_be_to_cpu_16(((const struct rte_udp_hdr *)
+					    ((const uint8_t *)ip + ihl))->dgram_len);
+		if (unlikely(udp_len != total - ihl))
+			return RTPP_PKT_MALFORMED;
+		if (unlikely(!ip_csum_good && !rtpp_ipv4_hdr_csum_ok(ip, ihl)))
+			return RTPP_PKT_MALFORMED;
+		v->family = RTPP_AF_INET;
+		v->l3_len = (uint8_t)ihl;
+		v->l3_off = sizeof(struct rte_ether_hdr);
+		v->l4_off = (uint16_t)(sizeof(struct rte_ether_hdr) + ihl);
+		v->udp_len = udp_len;
+		return RTPP_PKT_UDP;
+	}
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+		uint32_t payload;
+
+		if (unlikely(l3_avail < sizeof(*ip6)))
+			return RTPP_PKT_MALFORMED;
+		if (unlikely((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6))
+			return RTPP_PKT_MALFORMED;
+		payload = rte_be_to_cpu_16(ip6->payload_len);
+		if (unlikely(payload + sizeof(*ip6) > l3_avail))
+			return RTPP_PKT_MALFORMED;
+		if (ip6->proto == RTPP_IPPROTO_ICMPV6)
+			return RTPP_PKT_ICMPV6;
+		if (unlikely(ip6->proto != RTPP_IPPROTO_UDP))
+			return RTPP_PKT_KERNEL; /* extension headers, TCP, ... */
+		if (unlikely(payload < sizeof(struct rte_udp_hdr)))
+			return RTPP_PKT_MALFORMED;
+		const struct rte_udp_hdr *udp6 = (const struct rte_udp_hdr *)(ip6 + 1);
+
+		udp_len = rte_be_to_cpu_16(udp6->dgram_len);
+		if (unlikely(udp_len != payload || udp6->dgram_cksum == 0))
+			return RTPP_PKT_MALFORMED;
+		v->family = RTPP_AF_INET6;
+		v->l3_len = sizeof(*ip6);
+		v->l3_off = sizeof(struct rte_ether_hdr);
+		v->l4_off = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip6));
+		v->udp_len = udp_len;
+		return RTPP_PKT_UDP;
+	}
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
+		return RTPP_PKT_ARP;
+	return RTPP_PKT_KERNEL;
+}
+
+/* The same, every header checked in software. */
+static inline enum rtpp_pkt_class rtpp_pkt_classify(const uint8_t *frame, uint32_t frame_len,
+						    struct rtpp_udp_view *v)
+{
+	return rtpp_pkt_classify_rx(frame, frame_len, false, v);
+}
+
+/* Is a frame that went to the kernel ICMP over IPv4 (control traffic, like ARP and ND)? */
+static inline bool rtpp_pkt_is_icmp(const uint8_t *frame, uint32_t len)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+
+	return len >= sizeof(*eth) + sizeof(struct rte_ipv4_hdr) &&
+	       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	       ((const struct rte_ipv4_hdr *)(eth + 1))->next_proto_id == IPPROTO_ICMP;
+}
+
+/* Pointers to the destination address/port of a classified UDP packet. */
+static inline const uint8_t *rtpp_pkt_dst_addr(const uint8_t *frame, const struct rtpp_udp_view *v)
+{
+	if (v->family == RTPP_AF_INET)
+		return (const uint8_t *)&((const struct rte_ipv4_hdr *)(frame + v->l3_off))->dst_addr;
+	return ((const struct rte_ipv6_hdr *)(frame + v->l3_off))->dst_addr;
+}
+
+static inline const uint8_t *rtpp_pkt_src_addr(const uint8_t *frame, const struct rtpp_udp_view *v)
+{
+	if (v->family == RTPP_AF_INET)
+		return (const uint8_t *)&((const struct rte_ipv4_hdr *)(frame + v->l3_off))->src_addr;
+	return ((const struct rte_ipv6_hdr *)(frame + v->l3_off))->src_addr;
+}
+
+static inline struct rte_udp_hdr *rtpp_pkt_udp(uint8_t *frame, const struct rtpp_udp_view *v)
+{
+	return (struct rte_udp_hdr *)(frame + v->l4_off);
 }
 
 /* What a packet becomes: addresses, ports and the L2 header. */
