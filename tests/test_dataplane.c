@@ -2161,6 +2161,46 @@ static void test_media_rate_credit(void **state)
 }
 
 /*
+ * A first-packet event still in the ring when its session's slot is reused
+ * (destroyed, reclaimed, taken by the next session: the slots are a stack)
+ * is the old session's: the new one stays CREATED until media of its own.
+ */
+static void test_media_stale_event_not_on_reused_slot(void **state)
+{
+	uint64_t first, second;
+
+	(void)state;
+	first = given_session(NULL);
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, 0x5eed, 1), rte_rdtsc());
+	assert_int_equal(drain(IFACE_B), 1);
+	assert_int_equal(rtpp_dataplane_session_destroy(dp, first, NULL), 0);
+	rtpp_session_table_reclaim(rtpp_dataplane_test_sessions(dp));
+	second = given_session(NULL);
+	assert_int_not_equal(second, first);
+	rtpp_dataplane_service(dp); /* drains the first session's event */
+	assert_int_equal(status_of(second).state, RTPP_SESSION_CREATED);
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, 0x5eed, 2), rte_rdtsc());
+	assert_int_equal(drain(IFACE_B), 1);
+	rtpp_dataplane_service(dp);
+	assert_int_equal(status_of(second).state, RTPP_SESSION_ACTIVE);
+}
+
+/* A first-packet event lost to a full ring: the sweep sees the media in the counters. */
+static void test_media_lost_event_recovered(void **state)
+{
+	uint64_t id;
+
+	(void)state;
+	id = given_session(NULL);
+	process_at(IFACE_A, rtp_from(CALLER, LISTEN, 0x5eed, 1), rte_rdtsc());
+	assert_int_equal(drain(IFACE_B), 1);
+	rtpp_dataplane_test_discard_flow_events(dp);
+	rte_delay_ms(15); /* past the next sweep */
+	rtpp_dataplane_service(dp);
+	assert_int_equal(status_of(id).state, RTPP_SESSION_ACTIVE);
+}
+
+/*
  * Timeouts: a session with no media at all closes with NO_MEDIA after
  * first_media_timeout_s; one whose media stopped closes with INACTIVITY
  * (refused packets keep nothing alive); one whose media flows closes with
@@ -2358,6 +2398,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_validation, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rate_limit, media_setup, media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_rate_credit, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_stale_event_not_on_reused_slot,
+						media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_media_lost_event_recovered, media_setup,
+						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_timeouts, media_setup, media_teardown),
 	};
 	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);

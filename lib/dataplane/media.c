@@ -333,7 +333,8 @@ void rtpp_media_drain_flows_locked(struct rtpp_dataplane *dp)
 			if (state == RTPP_SESSION_FREE || state == RTPP_SESSION_CLOSED)
 				continue;
 			info = rtpp_session_info_mut(dp->sessions, index);
-			if (info->media_seen)
+			/* Nor does a later session in the slot of the one the packet was for. */
+			if (info->id != ev[i].session_id || info->media_seen)
 				continue;
 			info->media_seen = true;
 			rtpp_media_restate_locked(dp, index);
@@ -558,9 +559,14 @@ static bool sweep_one(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_ts
 	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
 	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
 	const struct rtpp_media_options *m = &info->media;
+	uint64_t last = rtpp_session_last_rx_tsc(dp->sessions, index, -1);
 
+	/* Media flows but its first-packet event was lost to a full ring: the counters tell. */
+	if (last != 0 && !info->media_seen) {
+		rtpp_session_info_mut(dp->sessions, index)->media_seen = true;
+		rtpp_media_restate_locked(dp, index);
+	}
 	if (!info->is_static) {
-		uint64_t last = rtpp_session_last_rx_tsc(dp->sessions, index, -1);
 		enum rtpp_close_reason reason = RTPP_CLOSE_NONE;
 
 		if (m->max_lifetime_s != 0 &&

@@ -58,3 +58,11 @@ int rtpp_dataplane_test_rate_profile(struct rtpp_dataplane *dp, uint32_t pps, ui
 	pthread_mutex_unlock(&dp->lock);
 	return rc;
 }
+
+void rtpp_dataplane_test_discard_flow_events(struct rtpp_dataplane *dp)
+{
+	struct rtpp_flow_event ev;
+
+	while (rte_ring_sc_dequeue_elem(dp->event_ring, &ev, sizeof(ev)) == 0)
+		;
+}

@@ -457,8 +457,18 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 	}
 	/* Media from where it should come: the session lives (timeouts) even when held or limited. */
 	if (unlikely(fc->last_rx_tsc == 0)) {
-		/* First packet of this flow on this worker: the main lcore decides what it means. */
-		struct rtpp_flow_event ev = { (uint32_t)flow, RTPP_FLOW_EVENT_FIRST_PACKET };
+		/*
+		 * First packet of this flow on this worker: the main lcore decides
+		 * what it means. The session's id tells it from a later session in
+		 * the same slot (the slot cannot be reused while this worker is
+		 * inside its burst, so the id read here is this session's). Should
+		 * the ring be full, the main lcore's sweep finds the media anyway.
+		 */
+		struct rtpp_flow_event ev = {
+			.session_id = rtpp_session_get_info(dp->sessions, rtpp_flow_session(flow))->id,
+			.flow = (uint32_t)flow,
+			.kind = RTPP_FLOW_EVENT_FIRST_PACKET,
+		};
 
 		if (rte_ring_mp_enqueue_elem(dp->event_ring, &ev, sizeof(ev)) != 0)
 			__atomic_fetch_add(&dp->events_lost, 1, __ATOMIC_RELAXED);

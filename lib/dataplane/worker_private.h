@@ -22,8 +22,9 @@
 
 /* What a worker tells the main lcore about a flow (ring element, 8 bytes). */
 struct rtpp_flow_event {
-	uint32_t flow; /* the lookup value: session index << 2 | leg << 1 | rtcp */
-	uint32_t kind; /* RTPP_FLOW_EVENT_* */
+	uint64_t session_id; /* which session the slot held: a reused slot's is another */
+	uint32_t flow;       /* the lookup value: session index << 2 | leg << 1 | rtcp */
+	uint32_t kind;       /* RTPP_FLOW_EVENT_* */
 };
 #define RTPP_FLOW_EVENT_FIRST_PACKET 1
 
