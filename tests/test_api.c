@@ -781,7 +781,9 @@ static void test_port_allocation(void **state)
 	for (uint64_t id = 1; id <= 3; id++)
 		free(id_call(rtpp_api_handle_destroy, id).reply);
 	expect_status(create_call("203.0.113.1:25000", "198.51.100.1:35010", "198.51.100.20:40000"),
-		      RTPP_API_ALREADY_EXISTS, "listen: port 25000 is being released");
+		      RTPP_API_ALREADY_EXISTS,
+		      "listen: port 25000 of interface access is held by another session (an "
+		      "interface's ports are shared by its addresses) or by one being released");
 	rtpp_dataplane_service(service_dp);
 	assert_int_equal(rtpp_port_pool_free_count(access), free_a);
 	assert_int_equal(rtpp_port_pool_free_count(core), free_b);

@@ -1147,6 +1147,15 @@ static const struct bad_case bad_cases[] = {
 	  "    forward: 198.51.100.1:30000\n"
 	  "    destination: 198.51.100.20:40002\n",
 	  "15: sessions[1].forward: 198.51.100.1:30000 is already used by sessions[0].forward" },
+	{ "the same port on another address of the interface",
+	  TWO_IFACES
+	  "sessions:\n"
+	  SESSION_V4
+	  "  - listen: \"[2001:db8:a::1]:20000\"\n"    /* line 14 */
+	  "    forward: \"[2001:db8:b::1]:30002\"\n"
+	  "    destination: \"[2001:db8:b::20]:40002\"\n",
+	  "14: sessions[1].listen: [2001:db8:a::1]:20000 is already used by sessions[0].listen "
+	  "(203.0.113.1:20000: an interface's ports are shared by its addresses)" },
 	{ "static session endpoint on another's RTCP port",
 	  TWO_IFACES
 	  "sessions:\n"

@@ -826,6 +826,34 @@ static void test_admission_refusals(void **state)
 	}
 }
 
+/*
+ * A port is the interface's, whatever its address: held on the IPv4 address,
+ * it is not free on the IPv6 one (one pool per interface, one rule with the
+ * YAML's).
+ */
+static void test_admission_port_is_the_interfaces(void **state)
+{
+	struct rtpp_admission *a = *state;
+	struct rtpp_session_request v4 = request("203.0.113.1:20004", "198.51.100.1:30000",
+						 "198.51.100.20:40000", NULL);
+	struct rtpp_session_request v6 = request("[2001:db8:a::1]:20004", "198.51.100.1:30002",
+						 "198.51.100.20:40000", NULL);
+	struct rtpp_admitted ad, ad6;
+	char err[256] = "";
+
+	taken_endpoint = ep("192.0.2.1:1"); /* no endpoint of these is in the flow table */
+	assert_int_equal(rtpp_admission_check(a, &v4, &ad, err, sizeof(err)), 0);
+	assert_int_equal(rtpp_admission_take_ports(a, &ad, true, err, sizeof(err)), 0);
+	assert_int_equal(rtpp_admission_check(a, &v6, &ad6, err, sizeof(err)), -EEXIST);
+	assert_string_equal(err,
+			    "listen: port 20004 of interface access is held by another session "
+			    "(an interface's ports are shared by its addresses) or by one being "
+			    "released");
+	rtpp_admission_release_port(a, 0, 20004, true);
+	rtpp_admission_release_port(a, 1, 30000, true);
+	assert_int_equal(rtpp_admission_check(a, &v6, &ad6, err, sizeof(err)), 0);
+}
+
 /* What a good request is given: interfaces, next hops (on-link or gateway), ports. */
 static void test_admission_admits_and_allocates(void **state)
 {
@@ -874,10 +902,13 @@ static void test_admission_takes_all_or_nothing(void **state)
 	assert_int_equal(rtpp_admission_take_ports(a, &ad, true, err, sizeof(err)), -ENOSPC);
 	assert_string_equal(err, "forward: no free port left on interface core");
 	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a);
-	/* A port inside the range that is held is refused as such. */
+	/* A port inside the range that is held is refused as such, before anything is taken. */
 	r = request("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
-	assert_int_equal(rtpp_admission_check(a, &r, &ad, err, sizeof(err)), 0);
-	assert_int_equal(rtpp_admission_take_ports(a, &ad, true, err, sizeof(err)), -EEXIST);
+	assert_int_equal(rtpp_admission_check(a, &r, &ad, err, sizeof(err)), -EEXIST);
+	assert_string_equal(err,
+			    "listen: port 20000 of interface access is held by another session "
+			    "(an interface's ports are shared by its addresses) or by one being "
+			    "released");
 	assert_int_equal(rtpp_port_pool_free_count(a->pools[0]), free_a);
 }
 
@@ -2298,6 +2329,8 @@ int main(void)
 	static const struct CMUnitTest admission_tests[] = {
 		cmocka_unit_test_setup_teardown(test_admission_refusals, admission_setup,
 						admission_teardown),
+		cmocka_unit_test_setup_teardown(test_admission_port_is_the_interfaces,
+						admission_setup, admission_teardown),
 		cmocka_unit_test_setup_teardown(test_admission_admits_and_allocates,
 						admission_setup, admission_teardown),
 		cmocka_unit_test_setup_teardown(test_admission_takes_all_or_nothing,

@@ -34,7 +34,10 @@ static void test_reservations(void **state)
 
 	(void)state;
 	assert_int_equal(rtpp_port_pool_free_count(p), 10);
+	assert_false(rtpp_port_pool_in_use(p, 30000));
 	assert_int_equal(rtpp_port_pool_reserve(p, 30000, true), 0);
+	assert_true(rtpp_port_pool_in_use(p, 30000) && rtpp_port_pool_in_use(p, 30001));
+	assert_false(rtpp_port_pool_in_use(p, 30002));
 	assert_int_equal(rtpp_port_pool_reserve(p, 30001, false), -EEXIST); /* its RTCP port */
 	assert_int_equal(rtpp_port_pool_reserve(p, 30009, true), -ERANGE);  /* 30010 outside */
 	assert_int_equal(rtpp_port_pool_reserve(p, 29998, false), -ERANGE);

@@ -282,23 +282,20 @@ static int check_unique_session_names(const struct config_source *src, const str
 struct endpoint_use {
 	unsigned long order; /* session, then listen/forward, then RTP/RTCP */
 	struct rtpp_endpoint endpoint;
+	int iface; /* the interface owning its address: a port is the interface's */
 	unsigned int session;
 	bool is_forward;
 	bool is_rtcp;
 };
 
+/* By interface and port: two addresses of one interface share its ports (its pool). */
 static int compare_endpoint(const void *a, const void *b)
 {
-	const struct rtpp_endpoint *x = &((const struct endpoint_use *)a)->endpoint;
-	const struct rtpp_endpoint *y = &((const struct endpoint_use *)b)->endpoint;
-	int by_addr;
+	const struct endpoint_use *x = a, *y = b;
 
-	if (x->addr.family != y->addr.family)
-		return x->addr.family - y->addr.family;
-	by_addr = memcmp(x->addr.bytes, y->addr.bytes, sizeof(x->addr.bytes));
-	if (by_addr != 0)
-		return by_addr;
-	return (int)x->port - (int)y->port;
+	if (x->iface != y->iface)
+		return x->iface - y->iface;
+	return (int)x->endpoint.port - (int)y->endpoint.port;
 }
 
 static int compare_endpoint_then_order(const void *a, const void *b)
@@ -323,6 +320,7 @@ static size_t collect_endpoint_uses(const struct rtpp_config *cfg, struct endpoi
 					     (unsigned long)is_rtcp;
 				use->endpoint = is_forward ? session->forward : session->listen;
 				use->endpoint.port = (uint16_t)(use->endpoint.port + is_rtcp);
+				use->iface = rtpp_config_iface_owning(cfg, &use->endpoint.addr);
 				use->session = i;
 				use->is_forward = is_forward;
 				use->is_rtcp = is_rtcp;
@@ -334,7 +332,7 @@ static size_t collect_endpoint_uses(const struct rtpp_config *cfg, struct endpoi
 static int check_unique_local_endpoints(const struct config_source *src, const struct rtpp_config *cfg)
 {
 	struct endpoint_use *uses = calloc((size_t)cfg->n_sessions * 4, sizeof(*uses));
-	char base[32], endpoint[RTPP_ENDPOINT_STRLEN];
+	char base[32], endpoint[RTPP_ENDPOINT_STRLEN], other[RTPP_ENDPOINT_STRLEN];
 	size_t count, first = 0, repeat = 0;
 	int rc = 0;
 
@@ -344,15 +342,21 @@ static int check_unique_local_endpoints(const struct config_source *src, const s
 	qsort(uses, count, sizeof(*uses), compare_endpoint_then_order);
 	if (find_first_repeat(uses, count, sizeof(*uses), compare_endpoint, &first, &repeat)) {
 		const struct endpoint_use *later = &uses[repeat], *earlier = &uses[first];
+		bool same_addr = rtpp_addr_equal(&later->endpoint.addr, &earlier->endpoint.addr);
 
 		snprintf(base, sizeof(base), "sessions[%u]", later->session);
+		rtpp_endpoint_format(&earlier->endpoint, other, sizeof(other));
 		rc = config_fail_field(src, base, later->is_forward ? "forward" : "listen",
-				       "%s%s is already used by %ssessions[%u].%s",
+				       "%s%s is already used by %ssessions[%u].%s%s%s%s",
 				       later->is_rtcp ? "RTCP port+1 " : "",
 				       rtpp_endpoint_format(&later->endpoint, endpoint,
 							    sizeof(endpoint)),
 				       earlier->is_rtcp ? "the RTCP port+1 of " : "",
-				       earlier->session, earlier->is_forward ? "forward" : "listen");
+				       earlier->session, earlier->is_forward ? "forward" : "listen",
+				       same_addr ? "" : " (", same_addr ? "" : other,
+				       same_addr ?
+					       "" :
+					       ": an interface's ports are shared by its addresses)");
 	}
 	free(uses);
 	return rc;

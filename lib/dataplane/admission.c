@@ -120,6 +120,15 @@ static int check_local(const struct rtpp_admission *a, const char *field,
 			snprintf(err, errlen, "%s: %s is already used by another session", field, s);
 			return -EEXIST;
 		}
+		/* The same port on another address of the interface: ports are the interface's. */
+		if (a->pools[owner] != NULL && rtpp_port_pool_in_use(a->pools[owner], probe.port)) {
+			snprintf(err, errlen,
+				 "%s: port %u of interface %s is held by another session (an "
+				 "interface's ports are shared by its addresses) or by one being "
+				 "released",
+				 field, probe.port, ic->name);
+			return -EEXIST;
+		}
 	}
 	return 0;
 }

@@ -48,6 +48,11 @@ bool rtpp_port_pool_covers(const struct rtpp_port_pool *p, uint16_t port)
 	return port >= p->min && port <= p->max;
 }
 
+bool rtpp_port_pool_in_use(const struct rtpp_port_pool *p, uint16_t port)
+{
+	return taken(p, port);
+}
+
 int rtpp_port_pool_reserve(struct rtpp_port_pool *p, uint16_t port, bool pair)
 {
 	uint32_t last = (uint32_t)port + (pair ? 1u : 0u);
