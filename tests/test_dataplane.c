@@ -392,6 +392,40 @@ static void test_full_tx_queue_is_counted_not_leaked(void **state)
 	assert_int_equal(rte_mempool_in_use_count(pool), 0);
 }
 
+/*
+ * A listing looks at a bounded number of slots per call, whatever its
+ * filter: a filter that matches nothing walks the table in steps (empty
+ * pages with a cursor that is not the end), never all of it at once.
+ */
+static void test_session_list_is_bounded(void **state)
+{
+	const struct rtpp_session_filter none_match = { .state = RTPP_SESSION_ERROR, .iface = -1 };
+	struct rtpp_session_status st[4];
+	uint32_t cursor = 0, calls = 0, step = 8, capacity;
+
+	(void)state;
+	capacity = rtpp_session_capacity(rtpp_dataplane_test_sessions(dp));
+	create("203.0.113.1:20000", "198.51.100.1:30000", "198.51.100.20:40000", NULL);
+	create("203.0.113.1:20002", "198.51.100.1:30002", "198.51.100.20:40000", NULL);
+	create("203.0.113.1:20004", "198.51.100.1:30004", "198.51.100.20:40000", NULL);
+	rtpp_dataplane_test_set_list_scan(dp, step);
+	while (cursor != UINT32_MAX) {
+		uint32_t from = cursor;
+
+		assert_int_equal(rtpp_dataplane_session_list(dp, &none_match, &cursor, st, 4), 0);
+		assert_true(cursor == UINT32_MAX || cursor == from + step);
+		assert_true(++calls <= capacity / step);
+	}
+	assert_int_equal(calls, capacity / step);
+	/* Without a filter the three come in pages of two, then the scan runs out. */
+	cursor = 0;
+	assert_int_equal(rtpp_dataplane_session_list(dp, NULL, &cursor, st, 2), 2);
+	assert_int_not_equal(cursor, UINT32_MAX);
+	assert_int_equal(rtpp_dataplane_session_list(dp, NULL, &cursor, st, 2), 1);
+	while (cursor != UINT32_MAX)
+		assert_int_equal(rtpp_dataplane_session_list(dp, NULL, &cursor, st, 2), 0);
+}
+
 static void test_arp_reply_is_snooped_for_the_main_lcore(void **state)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
@@ -2372,6 +2406,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_session_and_malformed_never_forwarded,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_list_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_tx_queue_is_counted_not_leaked, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_arp_reply_is_snooped_for_the_main_lcore, setup,

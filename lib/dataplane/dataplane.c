@@ -134,6 +134,7 @@ static struct rtpp_dataplane *dataplane_alloc(const struct rtpp_config *cfg)
 	pthread_mutex_init(&dp->lock, NULL);
 	dp->cfg = cfg;
 	dp->burst = 32;
+	dp->list_scan_slots = RTPP_LIST_SCAN_SLOTS;
 	return dp;
 }
 

@@ -49,6 +49,7 @@ extern int rtpp_logtype_dataplane;
 #define RTPP_LEARN_RING_SIZE 4096
 #define RTPP_EVENT_RING_SIZE 16384
 #define RTPP_LATCH_RING_SIZE 4096
+#define RTPP_LIST_SCAN_SLOTS 4096        /* slots one ListSessions call looks at under the lock */
 #define RTPP_RATE_PROFILES 1024          /* distinct session rate limits at once (0: none) */
 #define RTPP_RATE_BATCH_PACKETS_MAX 16u  /* credit a flow takes from its packet meter at once */
 #define RTPP_RATE_BATCH_BYTES_MAX 16384u /* and from its byte meter */
@@ -124,9 +125,10 @@ struct rtpp_dataplane {
 	volatile int stop;
 	bool started;
 	uint64_t started_tsc;
-	uint64_t next_neigh_timer_tsc;              /* main only */
-	uint32_t sweep_cursor;                      /* main only: where the timeout sweep goes on */
-	uint64_t next_sweep_tsc;                    /* main only */
+	uint64_t next_neigh_timer_tsc; /* main only */
+	uint32_t sweep_cursor;         /* main only: where the timeout sweep goes on */
+	uint32_t list_scan_slots;      /* slots one session listing looks at, at most */
+	uint64_t next_sweep_tsc;       /* main only */
 	uint64_t latches, relatches, latch_refused; /* main only: what candidates came to */
 
 	pthread_mutex_t lock; /* see the top of this file */

@@ -55,6 +55,8 @@ const struct rte_ether_addr *rtpp_dataplane_test_iface_mac(struct rtpp_dataplane
 /* One worker's own counters of one interface (not summed). */
 struct rtpp_iface_counters *rtpp_dataplane_test_worker_counters(struct rtpp_worker *w,
 								uint16_t iface);
+/* How many slots one session listing may look at (RTPP_LIST_SCAN_SLOTS by default). */
+void rtpp_dataplane_test_set_list_scan(struct rtpp_dataplane *dp, uint32_t slots);
 /* Throw away the workers' pending flow events, as a full ring would have. */
 void rtpp_dataplane_test_discard_flow_events(struct rtpp_dataplane *dp);
 /* Is an event handler registered? */

@@ -66,3 +66,8 @@ void rtpp_dataplane_test_discard_flow_events(struct rtpp_dataplane *dp)
 	while (rte_ring_sc_dequeue_elem(dp->event_ring, &ev, sizeof(ev)) == 0)
 		;
 }
+
+void rtpp_dataplane_test_set_list_scan(struct rtpp_dataplane *dp, uint32_t slots)
+{
+	dp->list_scan_slots = slots;
+}

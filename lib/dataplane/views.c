@@ -132,6 +132,13 @@ static bool matches_locked(const struct rtpp_dataplane *dp, uint32_t index,
 	       s->leg[RTPP_LEG_B].iface == f->iface;
 }
 
+/*
+ * One call looks at list_scan_slots slots at most, whatever the filter: a
+ * filter that matches nothing in a large table would otherwise hold the
+ * data plane's lock (neighbour learning, latching, reclaim) for the whole
+ * table, and a client could repeat it. A page may so come back short, even
+ * empty, with a cursor that is not the end: paging goes on from it.
+ */
 unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 					 const struct rtpp_session_filter *filter, uint32_t *cursor,
 					 struct rtpp_session_status *out, unsigned int max)
@@ -139,31 +146,25 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 	unsigned int n = 0;
 	uint32_t index = *cursor;
 
+	if (index == UINT32_MAX)
+		return 0;
 	pthread_mutex_lock(&dp->lock);
-	while (n < max && index != UINT32_MAX) {
-		if (!rtpp_session_next(dp->sessions, &index)) {
-			index = UINT32_MAX;
-			break;
-		}
-		if (matches_locked(dp, index, filter))
-			rtpp_views_session_status_locked(dp, index, &out[n++]);
-		index++;
-	}
-	/* A full page may have been the last: look ahead so the caller can stop. */
-	if (index != UINT32_MAX) {
-		uint32_t probe = index;
-		bool more = false;
+	uint32_t capacity = rtpp_session_capacity(dp->sessions);
+	uint32_t end = (uint32_t)RTE_MIN((uint64_t)index + dp->list_scan_slots, (uint64_t)capacity);
+	bool more = false;
 
-		while (rtpp_session_next(dp->sessions, &probe)) {
-			if (matches_locked(dp, probe, filter)) {
-				more = true;
+	while (rtpp_session_next_before(dp->sessions, &index, end)) {
+		if (matches_locked(dp, index, filter)) {
+			if (n == max) {
+				more = true; /* the next page starts here */
 				break;
 			}
-			probe++;
+			rtpp_views_session_status_locked(dp, index, &out[n++]);
 		}
-		index = more ? probe : UINT32_MAX;
+		index++;
 	}
-	*cursor = index;
+	/* Slots are left unseen unless the scan reached the end of the table. */
+	*cursor = more || index < capacity ? index : UINT32_MAX;
 	pthread_mutex_unlock(&dp->lock);
 	return n;
 }
@@ -174,18 +175,23 @@ unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cur
 	unsigned int n = 0;
 	uint32_t index = *cursor;
 
+	if (index == UINT32_MAX)
+		return 0;
 	pthread_mutex_lock(&dp->lock);
-	while (index != UINT32_MAX && n < max) {
-		if (!rtpp_session_next(dp->sessions, &index)) {
-			index = UINT32_MAX;
+	uint32_t capacity = rtpp_session_capacity(dp->sessions);
+	uint32_t end = (uint32_t)RTE_MIN((uint64_t)index + dp->list_scan_slots, (uint64_t)capacity);
+	bool more = false;
+
+	/* Bounded as the listing is (see above). */
+	while (rtpp_session_next_before(dp->sessions, &index, end)) {
+		if (n == max) {
+			more = true;
 			break;
 		}
 		ids[n++] = rtpp_session_get_info(dp->sessions, index)->id;
 		index++;
 	}
-	if (index != UINT32_MAX && !rtpp_session_next(dp->sessions, &index))
-		index = UINT32_MAX;
-	*cursor = index;
+	*cursor = more || index < capacity ? index : UINT32_MAX;
 	pthread_mutex_unlock(&dp->lock);
 	return n;
 }

@@ -251,6 +251,11 @@ void rtpp_session_leg_update(struct rtpp_session_table *t, uint32_t index, unsig
 uint64_t rtpp_session_last_rx_tsc(const struct rtpp_session_table *t, uint32_t index, int flow);
 /* Next live session index at or after *cursor; false at the end. */
 bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor);
+/*
+ * The same, looking at slots before end only (bounded work): false with
+ * *cursor moved to end (or the capacity) when none of them is live.
+ */
+bool rtpp_session_next_before(const struct rtpp_session_table *t, uint32_t *cursor, uint32_t end);
 /* Sum one flow's counters over workers. flow = leg * 2 + rtcp. */
 void rtpp_session_flow_counters(const struct rtpp_session_table *t, uint32_t index,
 				unsigned int flow, struct rtpp_flow_stats *out);

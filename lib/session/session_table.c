@@ -545,6 +545,21 @@ uint64_t rtpp_session_last_rx_tsc(const struct rtpp_session_table *t, uint32_t i
 	return latest;
 }
 
+bool rtpp_session_next_before(const struct rtpp_session_table *t, uint32_t *cursor, uint32_t end)
+{
+	end = RTE_MIN(end, t->capacity);
+	for (uint32_t i = *cursor; i < end; i++) {
+		enum rtpp_session_state st = t->info[i].state;
+
+		if (st != RTPP_SESSION_FREE && st != RTPP_SESSION_CLOSED) {
+			*cursor = i;
+			return true;
+		}
+	}
+	*cursor = RTE_MAX(*cursor, end);
+	return false;
+}
+
 bool rtpp_session_next(const struct rtpp_session_table *t, uint32_t *cursor)
 {
 	for (uint32_t i = *cursor; i < t->capacity; i++) {

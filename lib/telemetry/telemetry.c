@@ -125,12 +125,14 @@ static int sessions_cmd(struct rtpp_dataplane *dp, const char *params, struct rt
 {
 	uint64_t ids[RTE_TEL_MAX_ARRAY_ENTRIES];
 	uint32_t cursor = 0;
-	unsigned int n;
+	unsigned int n = 0;
 
 	/* The start is a session index cursor, ids are what callers use. */
 	if (params != NULL && *params != '\0')
 		cursor = (uint32_t)strtoul(params, NULL, 10);
-	n = rtpp_dataplane_session_ids(dp, &cursor, ids, RTE_DIM(ids));
+	/* Each call holds the data plane's lock for a bounded part of the table only. */
+	while (n < RTE_DIM(ids) && cursor != UINT32_MAX)
+		n += rtpp_dataplane_session_ids(dp, &cursor, ids + n, RTE_DIM(ids) - n);
 	rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
 	for (unsigned int i = 0; i < n; i++)
 		rte_tel_data_add_array_u64(d, ids[i]);
