@@ -154,7 +154,10 @@ static void test_probe_cadence_and_failure(void **state)
 	rtpp_neigh_timer(t, 1001, hz, record_probe, &log);
 	assert_int_equal(log.n, 2);
 
-	struct rtpp_neigh_learn l = { .iface = 0, .mac = peer_mac, .addr = a };
+	/* The peer answered our probe. */
+	struct rtpp_neigh_learn l = {
+		.iface = 0, .mac = peer_mac, .addr = a, .flags = RTPP_NEIGH_LEARN_CONFIRMS
+	};
 	rtpp_neigh_learn(t, &l, 2000);
 	assert_int_equal(e->state, RTPP_NEIGH_REACHABLE);
 	rtpp_neigh_timer(t, 20000, hz, record_probe, &log);
@@ -187,24 +190,49 @@ static void test_arp_probe_and_snoop(void **state)
 	assert_int_equal(arp->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
 	assert_int_equal(arp->arp_data.arp_tip, rtpp_addr_v4(&dst));
 
-	/* Snooping our own request learns our binding: sender fields. */
-	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	/* Snooping our own request learns our binding: sender fields; a request confirms nothing. */
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_LEARNT);
 	assert_true(rtpp_addr_equal(&l.addr, &src));
 	assert_memory_equal(&l.mac, &our_mac, 6);
+	assert_int_equal(l.flags, 0);
 
-	/* A reply from the peer */
+	/* A reply from the peer, from its own MAC: it answers us. */
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	arp->arp_data.arp_sip = rtpp_addr_v4(&dst);
 	rte_ether_addr_copy(&peer_mac, &arp->arp_data.arp_sha);
-	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	rte_ether_addr_copy(&peer_mac, &eth->src_addr);
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_LEARNT);
 	assert_true(rtpp_addr_equal(&l.addr, &dst));
 	assert_memory_equal(&l.mac, &peer_mac, 6);
+	assert_int_equal(l.flags, RTPP_NEIGH_LEARN_CONFIRMS);
+
+	/* Poisoning: a sender MAC the frame did not come from, a zero or multicast one. */
+	rte_ether_addr_copy(&our_mac, &eth->src_addr);
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_REFUSED);
+	memset(&arp->arp_data.arp_sha, 0, 6);
+	memset(&eth->src_addr, 0, 6);
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_REFUSED);
+	memset(&arp->arp_data.arp_sha, 0xff, 6);
+	memset(&eth->src_addr, 0xff, 6);
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_REFUSED);
 
 	/* Address probes (sender 0.0.0.0) and truncated ARP teach nothing. */
+	rte_ether_addr_copy(&peer_mac, &arp->arp_data.arp_sha);
+	rte_ether_addr_copy(&peer_mac, &eth->src_addr);
 	arp->arp_data.arp_sip = 0;
-	assert_false(rtpp_neigh_snoop(f, m->data_len, &l));
-	assert_false(rtpp_neigh_snoop(f, 14 + 10, &l));
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_NOTHING);
+	assert_int_equal(rtpp_neigh_snoop(f, 14 + 10, &l), RTPP_NEIGH_SNOOP_NOTHING);
 	rte_pktmbuf_free(m);
+}
+
+/* Set an ICMPv6 message's checksum (pseudo-header included). */
+static void icmp6_checksum(struct rte_ipv6_hdr *ip6, uint8_t *icmp)
+{
+	icmp[2] = icmp[3] = 0;
+	uint16_t c = rte_ipv6_udptcp_cksum(ip6, icmp);
+
+	memcpy(icmp + 2, &c, 2);
 }
 
 static void test_nd_probe_and_snoop(void **state)
@@ -232,25 +260,92 @@ static void test_nd_probe_and_snoop(void **state)
 	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, icmp), 0);
 
 	/* NS from us: snoop learns source + source LL option */
-	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_LEARNT);
 	assert_true(rtpp_addr_equal(&l.addr, &src));
 
-	/* Turn it into an NA from the peer: target + target LL option */
+	/* Turn it into a solicited NA from the peer with Override: target + target LL option */
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
 	icmp[0] = 136;
+	icmp[4] = 0x60; /* S, O */
 	icmp[24] = 2;
 	memcpy(icmp + 26, &peer_mac, 6);
-	assert_true(rtpp_neigh_snoop(f, m->data_len, &l));
+	rte_ether_addr_copy(&peer_mac, &eth->src_addr);
+	icmp6_checksum(ip6, icmp);
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_LEARNT);
 	assert_true(rtpp_addr_equal(&l.addr, &dst));
 	assert_memory_equal(&l.mac, &peer_mac, 6);
+	assert_int_equal(l.flags, RTPP_NEIGH_LEARN_CONFIRMS);
+	/* Unsolicited, without Override: it may not move a known MAC. */
+	icmp[4] = 0;
+	icmp6_checksum(ip6, icmp);
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_LEARNT);
+	assert_int_equal(l.flags, RTPP_NEIGH_LEARN_NO_OVERRIDE);
+
+	/* A wrong checksum, or a frame from another MAC than the option's, is refused. */
+	icmp[2] ^= 0x01;
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_REFUSED);
+	icmp6_checksum(ip6, icmp);
+	rte_ether_addr_copy(&our_mac, &eth->src_addr);
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_REFUSED);
+	rte_ether_addr_copy(&peer_mac, &eth->src_addr);
 
 	/* Hop limit other than 255 is not ND (RFC 4861 7.1.1) */
 	ip6->hop_limits = 64;
-	assert_false(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_NOTHING);
 	ip6->hop_limits = 255;
 	/* an option of length 0 is malformed */
 	icmp[25] = 0;
-	assert_false(rtpp_neigh_snoop(f, m->data_len, &l));
+	assert_int_equal(rtpp_neigh_snoop(f, m->data_len, &l), RTPP_NEIGH_SNOOP_NOTHING);
 	rte_pktmbuf_free(m);
+}
+
+/*
+ * What the table believes of a known neighbour: a change of MAC only once
+ * the current one has held for the lock time, never from an advertisement
+ * without Override; repeated news without an answer confirms nothing.
+ */
+static void test_learn_rules_against_poisoning(void **state)
+{
+	struct rtpp_neigh_table *t = rtpp_neigh_create("t_rules", 4, 0);
+	struct rtpp_addr a = addr("198.51.100.20");
+	const struct rte_ether_addr attacker = { { 0x02, 0xba, 0xdb, 0xad, 0x00, 0x01 } };
+	uint64_t hz = rte_get_tsc_hz(), t0 = 10 * hz;
+	struct rtpp_neigh_stats st;
+
+	(void)state;
+	uint32_t i = rtpp_neigh_ref(t, 0, &a);
+	struct rtpp_neigh_entry *e = &rtpp_neigh_entries(t)[i];
+	struct rtpp_neigh_learn peer = {
+		.iface = 0, .mac = peer_mac, .addr = a, .flags = RTPP_NEIGH_LEARN_CONFIRMS
+	};
+	struct rtpp_neigh_learn forged = { .iface = 0, .mac = attacker, .addr = a };
+
+	assert_true(rtpp_neigh_learn(t, &peer, t0));
+	assert_int_equal(e->state, RTPP_NEIGH_REACHABLE);
+	/* A flood of replies for the same address right after: the first holds. */
+	forged.flags = RTPP_NEIGH_LEARN_CONFIRMS;
+	assert_false(rtpp_neigh_learn(t, &forged, t0 + hz / 2));
+	assert_memory_equal(rtpp_neigh_mac(rtpp_neigh_entries(t), i), &peer_mac, 6);
+	/* An unsolicited NA without Override never moves it, however late. */
+	forged.flags = RTPP_NEIGH_LEARN_NO_OVERRIDE;
+	assert_false(rtpp_neigh_learn(t, &forged, t0 + 5 * hz));
+	assert_memory_equal(rtpp_neigh_mac(rtpp_neigh_entries(t), i), &peer_mac, 6);
+	rtpp_neigh_get_stats(t, &st);
+	assert_int_equal(st.refused_locked, 1);
+	assert_int_equal(st.refused_no_override, 1);
+	assert_int_equal(st.updates, 1);
+	/* A request from the same MAC is no answer: the state stays. */
+	struct rtpp_neigh_learn heard = peer;
+	heard.flags = 0;
+	assert_false(rtpp_neigh_learn(t, &heard, t0 + 6 * hz));
+	assert_int_equal(e->state, RTPP_NEIGH_REACHABLE);
+	assert_int_equal(e->confirmed_tsc, t0);
+	/* A real move (a new MAC, with Override, past the lock time) is followed, then probed. */
+	forged.flags = 0;
+	assert_true(rtpp_neigh_learn(t, &forged, t0 + 7 * hz));
+	assert_memory_equal(rtpp_neigh_mac(rtpp_neigh_entries(t), i), &attacker, 6);
+	assert_int_equal(e->state, RTPP_NEIGH_STALE);
+	rtpp_neigh_free(t);
 }
 
 int main(void)
@@ -267,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_probe_cadence_and_failure),
 		cmocka_unit_test(test_arp_probe_and_snoop),
 		cmocka_unit_test(test_nd_probe_and_snoop),
+		cmocka_unit_test(test_learn_rules_against_poisoning),
 	};
 	int failed = cmocka_run_group_tests_name("neigh", tests, NULL, NULL);
 

@@ -197,9 +197,10 @@ static void test_flow_sum_is_64_bit(void **state)
 /* ---- port counters ---- */
 
 static const char *const port_names[] = {
-	"rx_packets", "rx_bytes",   "tx_packets",     "tx_bytes",
-	"rx_dropped", "tx_dropped", "to_kernel",      "from_kernel",
-	"no_session", "malformed",  "kernel_dropped", "kernel_rate_limited",
+	"rx_packets",    "rx_bytes",   "tx_packets",     "tx_bytes",
+	"rx_dropped",    "tx_dropped", "to_kernel",      "from_kernel",
+	"no_session",    "malformed",  "kernel_dropped", "kernel_rate_limited",
+	"neigh_refused",
 };
 static const size_t port_offsets[] = {
 	offsetof(struct rtpp_iface_counters, rx_packets),
@@ -214,6 +215,7 @@ static const size_t port_offsets[] = {
 	offsetof(struct rtpp_iface_counters, malformed),
 	offsetof(struct rtpp_iface_counters, kernel_dropped),
 	offsetof(struct rtpp_iface_counters, kernel_rate_limited),
+	offsetof(struct rtpp_iface_counters, neigh_refused),
 };
 
 static uint64_t *port_field(struct rtpp_iface_counters *c, size_t offset)

@@ -109,10 +109,13 @@ struct rtpp_dataplane_info {
 	uint32_t neighbours;
 	uint64_t uptime_s; /* since start; 0 before */
 	unsigned int mbufs_free;
-	uint64_t events_lost;   /* worker reports lost to a full event ring */
-	uint64_t latches;       /* remotes learnt from the media */
-	uint64_t relatches;     /* NAT rebindings followed */
-	uint64_t latch_refused; /* learnt remotes refused by policy or route */
+	uint64_t events_lost;               /* worker reports lost to a full event ring */
+	uint64_t latches;                   /* remotes learnt from the media */
+	uint64_t relatches;                 /* NAT rebindings followed */
+	uint64_t latch_refused;             /* learnt remotes refused by policy or route */
+	uint64_t neigh_updates;             /* next hop MACs set or changed */
+	uint64_t neigh_refused_locked;      /* changes within the lock time of the last */
+	uint64_t neigh_refused_no_override; /* NAs without O for a known, different MAC */
 };
 void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *out);
 

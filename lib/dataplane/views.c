@@ -228,6 +228,12 @@ void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *
 	out->latches = dp->latches;
 	out->relatches = dp->relatches;
 	out->latch_refused = dp->latch_refused;
+	struct rtpp_neigh_stats ns;
+
+	rtpp_neigh_get_stats(dp->neigh, &ns);
+	out->neigh_updates = ns.updates;
+	out->neigh_refused_locked = ns.refused_locked;
+	out->neigh_refused_no_override = ns.refused_no_override;
 	pthread_mutex_unlock(&dp->lock);
 }
 

@@ -113,10 +113,17 @@ static inline void snoop_neighbour(struct rtpp_worker *w, uint16_t iface, const 
 {
 	struct rtpp_neigh_learn l;
 
-	if (rtpp_neigh_snoop(frame, len, &l)) {
+	switch (rtpp_neigh_snoop(frame, len, &l)) {
+	case RTPP_NEIGH_SNOOP_LEARNT:
 		l.iface = iface;
 		/* Full ring: the binding is learnt from the next packet instead. */
 		rte_ring_mp_enqueue_elem(w->dp->learn_ring, &l, sizeof(l));
+		break;
+	case RTPP_NEIGH_SNOOP_REFUSED: /* forged or broken: the kernel judges it on its own */
+		w->iface_counters[iface].neigh_refused++;
+		break;
+	default:
+		break;
 	}
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_jhash.h>
@@ -19,6 +20,8 @@ RTE_LOG_REGISTER(rtpp_logtype_neigh, rtpproxy.neigh, INFO);
 #define FAILED_PROBE_INTERVAL_S 5
 #define REACHABLE_TIME_S 30
 #define MAX_UNANSWERED 3
+/* A known MAC is replaced only once it has been in place this long (Linux's locktime). */
+#define LOCK_TIME_MS 1000
 
 #define ICMPV6_NS 135
 #define ICMPV6_NA 136
@@ -46,6 +49,7 @@ struct rtpp_neigh_table {
 	 * table was ~3% of the main lcore while it served API calls.
 	 */
 	uint32_t high;
+	struct rtpp_neigh_stats stats;
 };
 
 static void make_key(struct neigh_key *k, uint16_t iface, const struct rtpp_addr *addr)
@@ -162,6 +166,11 @@ void rtpp_neigh_unref(struct rtpp_neigh_table *t, uint32_t index)
 	t->free_stack[t->n_free++] = index;
 }
 
+void rtpp_neigh_get_stats(const struct rtpp_neigh_table *t, struct rtpp_neigh_stats *out)
+{
+	*out = t->stats;
+}
+
 bool rtpp_neigh_learn(struct rtpp_neigh_table *t, const struct rtpp_neigh_learn *l,
 		      uint64_t now_tsc)
 {
@@ -174,6 +183,20 @@ bool rtpp_neigh_learn(struct rtpp_neigh_table *t, const struct rtpp_neigh_learn 
 	struct rtpp_neigh_entry *e = &t->entries[(uint32_t)(uintptr_t)data];
 	bool changed = !e->usable || !rte_is_same_ether_addr(&e->mac, &l->mac);
 
+	if (changed && e->usable) {
+		/* RFC 4861 7.2.5: without Override, an advertisement does not move a known MAC. */
+		if (l->flags & RTPP_NEIGH_LEARN_NO_OVERRIDE) {
+			t->stats.refused_no_override++;
+			return false;
+		}
+		/* Two hosts answering for one address (or one forging answers): the first holds. */
+		if (now_tsc - e->updated_tsc < LOCK_TIME_MS * rte_get_tsc_hz() / 1000) {
+			t->stats.refused_locked++;
+			return false;
+		}
+	}
+	if (!changed && !(l->flags & RTPP_NEIGH_LEARN_CONFIRMS))
+		return false; /* the same news, and no answer to us: nothing to confirm */
 	if (changed) {
 		char a[RTPP_ADDR_STRLEN], m[RTE_ETHER_ADDR_FMT_SIZE];
 
@@ -186,11 +209,20 @@ bool rtpp_neigh_learn(struct rtpp_neigh_table *t, const struct rtpp_neigh_learn 
 		rte_ether_format_addr(m, sizeof(m), &l->mac);
 		NEIGH_LOG(INFO, "%s is at %s (iface %u)\n",
 			  rtpp_addr_format(&l->addr, a, sizeof(a)), m, l->iface);
+		e->updated_tsc = now_tsc;
+		t->stats.updates++;
 	}
-	e->state = RTPP_NEIGH_REACHABLE;
-	e->probes_unanswered = 0;
-	e->confirmed_tsc = now_tsc;
-	e->next_probe_tsc = 0; /* recomputed by the timer from confirmed_tsc */
+	if (l->flags & RTPP_NEIGH_LEARN_CONFIRMS) {
+		e->state = RTPP_NEIGH_REACHABLE;
+		e->probes_unanswered = 0;
+		e->confirmed_tsc = now_tsc;
+		e->next_probe_tsc = 0; /* recomputed by the timer from confirmed_tsc */
+	} else {
+		/* Heard of, not confirmed (a request, an unsolicited NA, media): used, and probed. */
+		e->state = RTPP_NEIGH_STALE;
+		e->probes_unanswered = 0;
+		e->next_probe_tsc = now_tsc;
+	}
 	__atomic_store_n(&e->usable, 1, __ATOMIC_RELEASE);
 	return changed;
 }
@@ -259,80 +291,116 @@ const char *rtpp_neigh_state_name(uint8_t state)
 	}
 }
 
-static bool snoop_arp(const uint8_t *l3, uint32_t len, struct rtpp_neigh_learn *out)
+/* A MAC a neighbour may have, and the one its frame came from. */
+static enum rtpp_neigh_snoop_result sender_mac(const struct rte_ether_hdr *eth,
+					       const struct rte_ether_addr *mac)
+{
+	if (!rte_is_valid_assigned_ether_addr(mac) || !rte_is_same_ether_addr(mac, &eth->src_addr))
+		return RTPP_NEIGH_SNOOP_REFUSED;
+	return RTPP_NEIGH_SNOOP_LEARNT;
+}
+
+static enum rtpp_neigh_snoop_result snoop_arp(const struct rte_ether_hdr *eth, const uint8_t *l3,
+					      uint32_t len, struct rtpp_neigh_learn *out)
 {
 	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)l3;
 
 	if (len < sizeof(*arp) || arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
 	    arp->arp_plen != 4)
-		return false;
+		return RTPP_NEIGH_SNOOP_NOTHING;
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) &&
 	    arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REPLY))
-		return false;
-	if (arp->arp_data.arp_sip == 0 || !rte_is_unicast_ether_addr(&arp->arp_data.arp_sha))
-		return false; /* address probes (DAD) and bogus senders teach nothing */
+		return RTPP_NEIGH_SNOOP_NOTHING;
+	if (arp->arp_data.arp_sip == 0)
+		return RTPP_NEIGH_SNOOP_NOTHING; /* an address probe (DAD) teaches nothing */
+	if (sender_mac(eth, &arp->arp_data.arp_sha) != RTPP_NEIGH_SNOOP_LEARNT)
+		return RTPP_NEIGH_SNOOP_REFUSED;
 	rtpp_addr_set_v4(&out->addr, arp->arp_data.arp_sip);
 	rte_ether_addr_copy(&arp->arp_data.arp_sha, &out->mac);
-	return true;
+	out->flags = arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) ? RTPP_NEIGH_LEARN_CONFIRMS : 0;
+	return RTPP_NEIGH_SNOOP_LEARNT;
 }
 
-static bool snoop_nd(const uint8_t *l3, uint32_t len, struct rtpp_neigh_learn *out)
+/* RFC 4443 2.3: the ICMPv6 checksum over the pseudo-header and the message. */
+static bool icmp6_checksum_ok(const struct rte_ipv6_hdr *ip6, const uint8_t *icmp, uint32_t icmp_len)
+{
+	uint32_t sum = rte_raw_cksum(ip6->src_addr, 32) + rte_raw_cksum(icmp, icmp_len);
+
+	sum += rte_cpu_to_be_32(icmp_len) >> 16;
+	sum += rte_cpu_to_be_32(icmp_len) & 0xffff;
+	sum += rte_cpu_to_be_16(58);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static enum rtpp_neigh_snoop_result snoop_nd(const struct rte_ether_hdr *eth, const uint8_t *l3,
+					     uint32_t len, struct rtpp_neigh_learn *out)
 {
 	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)l3;
 	const uint8_t *icmp = (const uint8_t *)(ip6 + 1);
 	static const uint8_t unspecified[16];
 	uint32_t icmp_len, opt_off;
-	uint8_t want_opt;
+	uint8_t want_opt, flags = 0;
 	const uint8_t *addr;
 
 	if (len < sizeof(*ip6) + 24 || ip6->proto != 58 || ip6->hop_limits != 255)
-		return false;
+		return RTPP_NEIGH_SNOOP_NOTHING;
 	icmp_len = rte_be_to_cpu_16(ip6->payload_len);
 	if (icmp_len > len - sizeof(*ip6) || icmp_len < 24)
-		return false;
+		return RTPP_NEIGH_SNOOP_NOTHING;
 	if (icmp[0] == ICMPV6_NS) {
 		if (memcmp(ip6->src_addr, unspecified, 16) == 0)
-			return false; /* DAD */
+			return RTPP_NEIGH_SNOOP_NOTHING; /* DAD */
 		addr = ip6->src_addr;
 		want_opt = ND_OPT_SOURCE_LL;
 	} else if (icmp[0] == ICMPV6_NA) {
 		addr = icmp + 8;
 		want_opt = ND_OPT_TARGET_LL;
+		/* R S O: solicited confirms; without O a known MAC stays (RFC 4861 7.2.5). */
+		if (icmp[4] & 0x40)
+			flags |= RTPP_NEIGH_LEARN_CONFIRMS;
+		if (!(icmp[4] & 0x20))
+			flags |= RTPP_NEIGH_LEARN_NO_OVERRIDE;
 	} else {
-		return false;
+		return RTPP_NEIGH_SNOOP_NOTHING;
 	}
 	for (opt_off = 24; opt_off + 8 <= icmp_len;) {
 		uint8_t type = icmp[opt_off], units = icmp[opt_off + 1];
 
 		if (units == 0)
-			return false;
+			return RTPP_NEIGH_SNOOP_NOTHING;
 		if (type == want_opt) {
 			const struct rte_ether_addr *mac = (const struct rte_ether_addr *)&icmp[opt_off + 2];
 
-			if (!rte_is_unicast_ether_addr(mac))
-				return false;
+			/* Only now is the packet worth its checksum: it would teach something. */
+			if (!icmp6_checksum_ok(ip6, icmp, icmp_len) ||
+			    sender_mac(eth, mac) != RTPP_NEIGH_SNOOP_LEARNT)
+				return RTPP_NEIGH_SNOOP_REFUSED;
 			rtpp_addr_set_v6(&out->addr, addr);
 			rte_ether_addr_copy(mac, &out->mac);
-			return true;
+			out->flags = flags;
+			return RTPP_NEIGH_SNOOP_LEARNT;
 		}
 		opt_off += (uint32_t)units * 8;
 	}
-	return false;
+	return RTPP_NEIGH_SNOOP_NOTHING;
 }
 
-bool rtpp_neigh_snoop(const uint8_t *frame, uint32_t len, struct rtpp_neigh_learn *out)
+enum rtpp_neigh_snoop_result rtpp_neigh_snoop(const uint8_t *frame, uint32_t len,
+					      struct rtpp_neigh_learn *out)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
 
 	if (len < sizeof(*eth))
-		return false;
-	memset(&out->addr, 0, sizeof(out->addr));
+		return RTPP_NEIGH_SNOOP_NOTHING;
+	memset(out, 0, sizeof(*out));
 	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
-		return snoop_arp(frame + sizeof(*eth), len - (uint32_t)sizeof(*eth), out);
+		return snoop_arp(eth, frame + sizeof(*eth), len - (uint32_t)sizeof(*eth), out);
 	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
-		return snoop_nd(frame + sizeof(*eth), len - (uint32_t)sizeof(*eth), out);
-	return false;
+		return snoop_nd(eth, frame + sizeof(*eth), len - (uint32_t)sizeof(*eth), out);
+	return RTPP_NEIGH_SNOOP_NOTHING;
 }
 
 static int build_arp_request(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,

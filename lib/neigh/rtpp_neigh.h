@@ -9,6 +9,16 @@
  * ND packets on the way to the kernel and hand what they learn to the main
  * lcore, which updates the entries. Resolved entries are re-probed before they
  * go stale and fall back to FAILED when a neighbour stops answering.
+ *
+ * What is believed follows RFC 826 and RFC 4861 as Linux applies them, so
+ * that a host on the segment cannot redirect media by poisoning: a packet
+ * whose Ethernet source is not the MAC it announces, an all-zero, multicast
+ * or broadcast MAC and an ND packet with a wrong ICMPv6 checksum teach
+ * nothing (rtpp_neigh_snoop refuses them); a known MAC changes only after it
+ * has been in place for the lock time (1 s, Linux's locktime) and never on a
+ * neighbour advertisement without the Override flag; only what answers us
+ * (an ARP reply, a solicited advertisement) confirms reachability. Refusals
+ * are counted.
  */
 #ifndef RTPP_NEIGH_H
 #define RTPP_NEIGH_H
@@ -42,16 +52,29 @@ struct rtpp_neigh_entry {
 	uint32_t probes_unanswered;
 	uint64_t next_probe_tsc;
 	uint64_t confirmed_tsc;
+	uint64_t updated_tsc; /* when mac was last set */
 } __rte_cache_aligned;
 
 struct rtpp_neigh_table;
 
-/* What a worker learnt from one ARP / ND packet. */
+/* rtpp_neigh_learn.flags */
+#define RTPP_NEIGH_LEARN_CONFIRMS 0x01    /* it answered us: an ARP reply, a solicited NA */
+#define RTPP_NEIGH_LEARN_NO_OVERRIDE 0x02 /* an NA without O: may not replace a known MAC */
+
+/* What a worker learnt from one ARP / ND packet (or the main lcore from media). */
 struct rtpp_neigh_learn {
 	uint16_t iface;
 	struct rte_ether_addr mac;
 	struct rtpp_addr addr;
-	uint8_t reserved[3]; /* ring elements are a multiple of 4 bytes */
+	uint8_t flags;       /* RTPP_NEIGH_LEARN_* */
+	uint8_t reserved[2]; /* ring elements are a multiple of 4 bytes */
+};
+
+/* What the table refused to believe (main lcore; read by views). */
+struct rtpp_neigh_stats {
+	uint64_t updates;             /* a MAC set or changed */
+	uint64_t refused_locked;      /* a change within the lock time of the last */
+	uint64_t refused_no_override; /* an NA without O for a known, different MAC */
 };
 
 struct rtpp_neigh_table *rtpp_neigh_create(const char *name, uint32_t capacity, int socket_id);
@@ -78,12 +101,14 @@ void rtpp_neigh_unref(struct rtpp_neigh_table *t, uint32_t index);
 
 /*
  * Apply what was learnt: only entries that exist are updated (an unsolicited
- * packet never creates state). Returns true when an entry changed. (main lcore)
+ * packet never creates state), under the rules above. Returns true when an
+ * entry's MAC changed or was set. (main lcore)
  */
 bool rtpp_neigh_learn(struct rtpp_neigh_table *t, const struct rtpp_neigh_learn *l,
 		      uint64_t now_tsc);
 
 /* Which entries need a probe now? Calls send_probe for each. (main lcore) */
+void rtpp_neigh_get_stats(const struct rtpp_neigh_table *t, struct rtpp_neigh_stats *out);
 typedef void (*rtpp_neigh_probe_fn)(void *ctx, const struct rtpp_neigh_entry *e);
 void rtpp_neigh_timer(struct rtpp_neigh_table *t, uint64_t now_tsc, uint64_t tsc_hz,
 		      rtpp_neigh_probe_fn send_probe, void *ctx);
@@ -102,12 +127,21 @@ uint32_t rtpp_neigh_count(const struct rtpp_neigh_table *t);
 
 const char *rtpp_neigh_state_name(uint8_t state);
 
+enum rtpp_neigh_snoop_result {
+	RTPP_NEIGH_SNOOP_NOTHING = 0, /* no binding in it (not ARP/ND, a DAD probe, ...) */
+	RTPP_NEIGH_SNOOP_LEARNT,      /* *out holds a binding (flags set) */
+	RTPP_NEIGH_SNOOP_REFUSED,     /* a binding that does not hold up: counted, not learnt */
+};
+
 /*
  * Extract a (address, MAC) binding from an ARP packet (request or reply: the
  * sender fields) or an ICMPv6 NS (source link-layer option) / NA (target
- * link-layer option). Returns true when one was found.
+ * link-layer option). Refused: an Ethernet source other than that MAC, a MAC
+ * that is zero, multicast or broadcast, an ND packet whose ICMPv6 checksum is
+ * wrong.
  */
-bool rtpp_neigh_snoop(const uint8_t *frame, uint32_t len, struct rtpp_neigh_learn *out);
+enum rtpp_neigh_snoop_result rtpp_neigh_snoop(const uint8_t *frame, uint32_t len,
+					      struct rtpp_neigh_learn *out);
 
 /*
  * Build a probe in m: an ARP request (broadcast) for IPv4, a neighbour

@@ -75,6 +75,7 @@ struct rtpp_iface_counters {
 	uint64_t malformed;
 	uint64_t kernel_dropped; /* TAP queue full either way */
 	uint64_t kernel_rate_limited; /* over dataplane.kernel_rate_pps / kernel_control_pps */
+	uint64_t neigh_refused; /* ARP/ND whose binding did not hold up (forged sender, checksum) */
 } __rte_cache_aligned;
 
 /* Field tables let telemetry and the API export counters without listing them twice. */

@@ -22,6 +22,7 @@ const struct rtpp_counter_field rtpp_iface_counter_fields[] = {
 	IFACE_FIELD(tx_bytes), IFACE_FIELD(rx_dropped), IFACE_FIELD(tx_dropped),
 	IFACE_FIELD(to_kernel), IFACE_FIELD(from_kernel), IFACE_FIELD(no_session),
 	IFACE_FIELD(malformed), IFACE_FIELD(kernel_dropped), IFACE_FIELD(kernel_rate_limited),
+	IFACE_FIELD(neigh_refused),
 };
 const unsigned int rtpp_iface_counter_nfields = RTE_DIM(rtpp_iface_counter_fields);
 /* clang-format on */

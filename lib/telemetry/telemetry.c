@@ -93,6 +93,9 @@ static int info_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_te
 	rte_tel_data_add_dict_u64(d, "latches", info.latches);
 	rte_tel_data_add_dict_u64(d, "relatches", info.relatches);
 	rte_tel_data_add_dict_u64(d, "latch_refused", info.latch_refused);
+	rte_tel_data_add_dict_u64(d, "neigh_updates", info.neigh_updates);
+	rte_tel_data_add_dict_u64(d, "neigh_refused_locked", info.neigh_refused_locked);
+	rte_tel_data_add_dict_u64(d, "neigh_refused_no_override", info.neigh_refused_no_override);
 	return 0;
 }
 
