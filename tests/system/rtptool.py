@@ -539,6 +539,41 @@ def cmd_probe(args):
 
 # ---------------------------------------------------------------- sniff
 
+def mac_bytes(text):
+    b = bytes(int(x, 16) for x in text.split(":"))
+    if len(b) != 6:
+        raise ValueError("%s is not a MAC address" % text)
+    return b
+
+
+def cmd_arp_reply(args):
+    """Send ARP replies as a forger would: any Ethernet source, any sender MAC."""
+    ETH_P_ARP = 0x0806
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+    s.bind((args.iface, 0))
+    sha = mac_bytes(args.sender_mac)
+    eth_src = mac_bytes(args.eth_src) if args.eth_src else sha
+    dst = mac_bytes(args.dst_mac)
+    frame = (dst + eth_src + struct.pack("!H", ETH_P_ARP) +
+             struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) +
+             sha + socket.inet_aton(args.sender_ip) + dst + socket.inet_aton(args.target_ip))
+    count = min(args.count, 100000)
+    gap = 1.0 / args.rate if args.rate > 0 else 0.0
+    deadline = time.monotonic() + MAX_TIME
+    sent = 0
+    start = time.monotonic()
+    while sent < count and time.monotonic() < deadline:
+        s.send(frame)
+        sent += 1
+        if gap:
+            delay = start + sent * gap - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+    s.close()
+    print(json.dumps({"sent": sent}), flush=True)
+    return 0
+
+
 def cmd_sniff(args):
     """Count what arrives on an interface (AF_PACKET, incoming frames only)."""
     ETH_P_ALL = 3
@@ -768,6 +803,17 @@ def main(argv=None):
     sp.add_argument("--expect", choices=["refused", "timeout", "reply"],
                     help="exit 1 unless the result is this")
     sp.set_defaults(func=cmd_probe)
+
+    sp = sub.add_parser("arp-reply", help="send (forged) ARP replies from an interface")
+    sp.add_argument("--iface", required=True)
+    sp.add_argument("--sender-ip", required=True, help="the address claimed")
+    sp.add_argument("--sender-mac", required=True, help="the MAC claimed for it")
+    sp.add_argument("--eth-src", help="Ethernet source (default: the sender MAC)")
+    sp.add_argument("--dst-mac", required=True, help="Ethernet destination and target MAC")
+    sp.add_argument("--target-ip", required=True)
+    sp.add_argument("--count", type=int, default=10)
+    sp.add_argument("--rate", type=float, default=100.0, help="per second (0: at once)")
+    sp.set_defaults(func=cmd_arp_reply)
 
     sp = sub.add_parser("sniff", help="count the frames arriving on an interface")
     sp.add_argument("--iface", required=True)

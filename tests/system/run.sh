@@ -966,6 +966,52 @@ spray() {
 	done
 }
 
+# Neighbour poisoning: while B's media flows to A, X (on A's segment) sends
+# ARP replies claiming A's address for X's MAC from another Ethernet source.
+# They teach the proxy nothing (counted as neigh_refused): A receives every
+# packet, X none.
+case_neigh_poison() {
+	case_start "$SESSION_V4" "$B_V4"
+	local out id n=400 forged=200 x_mac pxa_mac nr0 nr1 x_udp
+	attacker_up || fail "could not add the attacker's namespace"
+	x_mac=$(in_ns "$NS_X" cat /sys/class/net/eth0/address)
+	pxa_mac=$(rtpp_px_mac pxa)
+	out=$(ctl create $PX_A_V4:20400 $PX_B_V4:30400 $B_V4:40400 --source $A_V4:50400 --name poison)
+	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	read -r nr0 <<<"$(port_counters access/neigh_refused)"
+	[[ $nr0 =~ ^[0-9]+$ ]] || fail "no neigh_refused counter for access: $(rtpp_tq 'q("/rtpproxy/ports")')"
+
+	rm -f "$RTPP_DIR/xsniff.ready"
+	ip netns exec "$NS_X" "$PYTHON" "$RTPTOOL" sniff --iface eth0 --duration 8 \
+		--ready-file "$RTPP_DIR/xsniff.ready" --output "$RTPP_DIR/xsniff.json" >/dev/null 2>&1 &
+	local sniff=$!
+	for _ in $(seq 1 60); do [[ -e $RTPP_DIR/xsniff.ready ]] && break; sleep 0.05; done
+	rtpp_recv_start "$NS_A" poisoned --bind $A_V4:50400 --expect-src $PX_A_V4:20400 --count $n \
+		--pattern 44 --timeout 20 --idle-timeout 3 || fail "receiver in A"
+	local recv=$RECV_PID
+	ip netns exec "$NS_X" "$PYTHON" "$RTPTOOL" arp-reply --iface eth0 --sender-ip "$A_V4" \
+		--sender-mac "$x_mac" --eth-src 02:00:00:00:00:99 --dst-mac "$pxa_mac" \
+		--target-ip "$PX_A_V4" --count $forged --rate 100 >"$RTPP_DIR/forge.json" 2>&1 &
+	local forge=$!
+	sender poisoned "$NS_B" --dst $PX_B_V4:30400 --src $B_V4:40400 --count $n --rate 100 \
+		--pattern 44 --timeout 15
+	sender_ok poisoned
+	wait_recv poisoned "$recv" 25
+	rtpp_wait_pid "$forge" 10
+	[[ $(rtpp_json 'd["sent"]' <"$RTPP_DIR/forge.json") == "$forged" ]] ||
+		fail "the forger: $(head -c 200 "$RTPP_DIR/forge.json")"
+	rtpp_wait_pid "$sniff" 15
+	x_udp=$(rtpp_json 'sum(v for k, v in d["udp_flows"].items() if k.startswith("'$PX_A_V4':20400"))' \
+		<"$RTPP_DIR/xsniff.json") || fail "X's sniffer: $(head -c 300 "$RTPP_DIR/xsniff.json")"
+	[[ $x_udp == 0 ]] || fail "X received $x_udp packets of A's media: $(head -c 300 "$RTPP_DIR/xsniff.json")"
+	read -r nr1 <<<"$(port_counters access/neigh_refused)"
+	((nr1 - nr0 >= forged)) || fail "neigh_refused grew by $((nr1 - nr0)), X forged $forged"
+	out=$(ctl status "$id")
+	[[ $(rtpp_json 'd["b_to_a"]["packets_sent"]' <<<"$out") == "$n" ]] || fail "status: $out"
+	attacker_down
+	case_stop
+}
+
 # The caller is behind a NAT (A rewrites its source port 50300 -> 61300) and
 # announces A's address; the callee's address is given. X sprays the
 # session's access ports before, during and after the call. The call must
@@ -1295,7 +1341,7 @@ print(" ".join("%s/%s" % (e["type"], e.get("state", "")) for e in map(json.loads
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc api_exposed quality scale
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc api_exposed neigh_poison quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
 	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
