@@ -152,7 +152,13 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 		goto fail;
 	const struct rtpp_rpc_tls tls = { cert, key, ca };
 	s->events = rtpp_api_events_create(dp);
-	s->rpc = rtpp_rpc_server_create(listen, cert != NULL ? &tls : NULL, &port, err, errlen);
+	struct rtpp_rpc_limits limits = RTPP_RPC_LIMITS_DEFAULT;
+
+	limits.max_streams = cfg->max_streams;
+	limits.memory_quota_bytes = (uint64_t)cfg->memory_quota_mb << 20;
+	limits.keepalive_ms = cfg->keepalive_s * 1000u;
+	s->rpc = rtpp_rpc_server_create_limited(listen, cert != NULL ? &tls : NULL, &limits, &port,
+						err, errlen);
 	if (s->events == NULL || s->rpc == NULL)
 		goto fail;
 	if (rtpp_rpc_register_unary(s->rpc, METHOD("CreateSession"), create_rpc, s) != 0 ||

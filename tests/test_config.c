@@ -479,6 +479,9 @@ static void test_api_section(void **state)
 	(void)state;
 	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE);
 	assert_string_equal(cfg->api.listen, "127.0.0.1:50051"); /* absent: loopback only */
+	assert_int_equal(cfg->api.max_streams, 64);
+	assert_int_equal(cfg->api.memory_quota_mb, 64);
+	assert_int_equal(cfg->api.keepalive_s, 60);
 	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, cfg->api.listen));
 	assert_string_equal(cfg->api.tls_cert, "");
 	rtpp_config_free(cfg);
@@ -702,6 +705,11 @@ static const struct bad_case bad_cases[] = {
 	  ACCESS_IFACE
 	  "logging: debug\n",
 	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy, media)" },
+	{ "api max_streams of 0",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  max_streams: 0\n",
+	  "7: api.max_streams: 0 is out of range (1..100000)" },
 	{ "api listen not address:port",
 	  ACCESS_IFACE
 	  "api:\n"

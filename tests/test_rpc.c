@@ -51,6 +51,7 @@ struct slot {
 #define NSLOTS 16
 static struct {
 	struct rtpp_rpc_server *srv;
+	const struct rtpp_rpc_limits *limits; /* NULL: the defaults */
 	int port;
 	pthread_t th;
 	atomic_int stop;
@@ -256,8 +257,11 @@ server_up(const struct rtpp_rpc_tls *tls)
 	memset(S.slots, 0, sizeof(S.slots));
 	S.nslots = 0;
 	S.bidi_requests = S.bidi_send_errors = S.bidi_max_queued = 0;
-	S.srv = rtpp_rpc_server_create("127.0.0.1:0", tls, &S.port, err,
-				       sizeof(err));
+	if (S.limits != NULL)
+		S.srv = rtpp_rpc_server_create_limited("127.0.0.1:0", tls, S.limits, &S.port, err,
+						       sizeof(err));
+	else
+		S.srv = rtpp_rpc_server_create("127.0.0.1:0", tls, &S.port, err, sizeof(err));
 	if (S.srv == NULL) {
 		fprintf(stderr, "server_create: %s\n", err);
 		return -1;
@@ -784,6 +788,79 @@ test_stalled_client(void **st)
 	grpc_channel_destroy(ch_read);
 }
 
+/*
+ * Streaming calls beyond max_streams are refused with RESOURCE_EXHAUSTED and
+ * counted; once one ends, the next gets in. (Each holds a queue and, for
+ * events, a subscriber: without a bound a client could open them forever.)
+ */
+static int limited_setup(void **st)
+{
+	static const struct rtpp_rpc_limits two = { .max_streams = 2,
+						    .max_streams_per_conn = 100,
+						    .memory_quota_bytes = 16ull << 20,
+						    .keepalive_ms = 60000,
+						    .max_message_bytes = 1u << 20 };
+
+	(void)st;
+	S.limits = &two;
+	return server_up(NULL);
+}
+
+static int limited_teardown(void **st)
+{
+	(void)st;
+	server_down();
+	S.limits = NULL;
+	return 0;
+}
+
+static void test_streams_are_bounded(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall a, b, c, d;
+	uint8_t buf[64];
+	int two = 2;
+	char *det;
+
+	stream_start(&a, ch, MODE_STALL, 0, 8);
+	stream_start(&b, ch, MODE_STALL, 0, 8);
+	assert_true(eventually(has_slots, &two));
+	stream_start(&c, ch, MODE_STALL, 0, 8);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&c), GRPC_STATUS_RESOURCE_EXHAUSTED);
+	det = grpc_slice_to_c_string(c.details);
+	assert_non_null(strstr(det, "at most 2 (api.max_streams)"));
+	gpr_free(det);
+	pthread_mutex_lock(&S.lock);
+	assert_int_equal(rtpp_rpc_server_streams(S.srv), 2);
+	assert_int_equal(rtpp_rpc_server_streams_refused(S.srv), 1);
+	assert_int_equal(S.nslots, 2); /* the handler never saw the third */
+	pthread_mutex_unlock(&S.lock);
+	/* One ends: room for another. */
+	grpc_call_cancel(a.call, NULL);
+	assert_true(eventually(stalled_gone, NULL));
+	cc_free(&a);
+	int three = 3;
+
+	for (int i = 0; i < 200; i++) { /* the cancelled call is freed a moment later */
+		pthread_mutex_lock(&S.lock);
+		unsigned n = rtpp_rpc_server_streams(S.srv);
+		pthread_mutex_unlock(&S.lock);
+		if (n < 2)
+			break;
+		usleep(10000);
+	}
+	stream_start(&d, ch, MODE_STALL, 0, 8);
+	assert_true(eventually(has_slots, &three));
+	grpc_call_cancel(b.call, NULL);
+	grpc_call_cancel(d.call, NULL);
+	cc_free(&b);
+	cc_free(&c);
+	cc_free(&d);
+	grpc_channel_destroy(ch);
+}
+
 static int cancel_seen(void *a)
 {
 	(void)a;
@@ -1098,30 +1175,21 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unary_echo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unary_pipelined, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_status_message, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unimplemented, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_unary_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unimplemented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_100, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stalled_client, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_streams_are_bounded, limited_setup,
+						limited_teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_in_flight, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bidi_in_order, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bidi_half_close_only,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bidi_handler_error, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bidi_cancel, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bidi_slow_reader, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bidi_destroy_in_flight,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_half_close_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_handler_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_slow_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_destroy_in_flight, setup, teardown),
 		cmocka_unit_test(test_create_fail),
 		cmocka_unit_test(test_tls_client_cert),
 	};

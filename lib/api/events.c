@@ -82,24 +82,78 @@ static bool deliver(struct rtpp_api_events *evs, struct subscriber *s, Rtpproxy_
 	return false;
 }
 
+/*
+ * Hand over an event packed once for every subscriber (body: the event with
+ * no sequence), with this subscriber's sequence appended as field 4: protobuf
+ * takes fields in any order, so body + field is the event with that sequence.
+ */
+#define EVENT_SEQUENCE_TAG ((4u << 3) | 0u) /* SessionEvent.sequence, varint */
+static bool deliver_body(struct rtpp_api_events *evs, struct subscriber *s, const uint8_t *body,
+			 size_t len)
+{
+	uint8_t stack_buf[2048];
+	uint8_t *buf = len + 11 <= sizeof(stack_buf) ? stack_buf : malloc(len + 11);
+	uint64_t seq = s->sequence + 1;
+	size_t n = len;
+	int rc;
+
+	if (buf == NULL)
+		return false;
+	memcpy(buf, body, len);
+	buf[n++] = EVENT_SEQUENCE_TAG;
+	do {
+		buf[n++] = (uint8_t)((seq & 0x7f) | (seq > 0x7f ? 0x80 : 0));
+		seq >>= 7;
+	} while (seq != 0);
+	rc = s->send(s->sink, buf, n);
+	if (buf != stack_buf)
+		free(buf);
+	if (rc == 0) {
+		s->sequence++;
+		evs->stats.sent++;
+		return true;
+	}
+	if (rc == -EPIPE)
+		s->gone = true;
+	return false;
+}
+
+/* Report s's earlier losses (an OVERFLOW event) before what comes now; false if it cannot. */
+static bool report_dropped(struct rtpp_api_events *evs, struct subscriber *s, uint64_t unix_ms)
+{
+	if (s->dropped == 0)
+		return true;
+	Rtpproxy__SessionEvent overflow = RTPPROXY__SESSION_EVENT__INIT;
+
+	overflow.type = RTPPROXY__EVENT_TYPE__EVENT_TYPE_OVERFLOW;
+	overflow.unix_ms = unix_ms;
+	overflow.dropped_events = s->dropped;
+	if (!deliver(evs, s, &overflow)) {
+		s->dropped++;
+		evs->stats.dropped++;
+		return false;
+	}
+	s->dropped = 0;
+	return true;
+}
+
+/* Send an event packed once (see deliver_body) to s, reporting earlier losses first. */
+static void send_body_to(struct rtpp_api_events *evs, struct subscriber *s, const uint8_t *body,
+			 size_t len, uint64_t unix_ms)
+{
+	if (s->gone || !report_dropped(evs, s, unix_ms))
+		return;
+	if (!deliver_body(evs, s, body, len) && !s->gone) {
+		s->dropped++;
+		evs->stats.dropped++;
+	}
+}
+
 /* Send ev to s, reporting earlier losses first. */
 static void send_to(struct rtpp_api_events *evs, struct subscriber *s, Rtpproxy__SessionEvent *ev)
 {
-	if (s->gone)
+	if (s->gone || !report_dropped(evs, s, ev->unix_ms))
 		return;
-	if (s->dropped > 0) {
-		Rtpproxy__SessionEvent overflow = RTPPROXY__SESSION_EVENT__INIT;
-
-		overflow.type = RTPPROXY__EVENT_TYPE__EVENT_TYPE_OVERFLOW;
-		overflow.unix_ms = ev->unix_ms;
-		overflow.dropped_events = s->dropped;
-		if (!deliver(evs, s, &overflow)) {
-			s->dropped++;
-			evs->stats.dropped++;
-			return;
-		}
-		s->dropped = 0;
-	}
 	if (!deliver(evs, s, ev) && !s->gone) {
 		s->dropped++;
 		evs->stats.dropped++;
@@ -142,12 +196,27 @@ static void on_session_event(void *ctx, const struct rtpp_session_event *e)
 		ev.latched_leg = (char *)(e->leg == RTPP_LEG_A ? "a" : "b");
 		ev.relatch = e->relatch;
 	}
+	/* Packed once, whatever the number of subscribers (each adds its sequence). */
+	uint8_t stack_body[2048];
+	size_t len = rtpproxy__session_event__get_packed_size(&ev);
+	uint8_t *body = len <= sizeof(stack_body) ? stack_body : malloc(len);
+
+	if (body == NULL) {
+		for (unsigned int i = 0; i < evs->n_subs; i++) {
+			evs->subs[i].dropped++;
+			evs->stats.dropped++;
+		}
+		return;
+	}
+	rtpproxy__session_event__pack(&ev, body);
 	for (unsigned int i = 0; i < evs->n_subs; i++) {
 		struct subscriber *s = &evs->subs[i];
 
 		if (s->session_id == 0 || s->session_id == e->session_id)
-			send_to(evs, s, &ev);
+			send_body_to(evs, s, body, len, ev.unix_ms);
 	}
+	if (body != stack_body)
+		free(body);
 	remove_gone(evs);
 }
 

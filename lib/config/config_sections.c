@@ -98,12 +98,24 @@ static int convert_path(const struct config_source *src, const char *key, const 
 	return 0;
 }
 
+static const struct uint_field api_uint_fields[] = {
+#define API_FIELD(...) UINT_FIELD(struct raw_api, struct rtpp_api_config, __VA_ARGS__)
+	API_FIELD(max_streams, 1, 100000, false, 64),
+	API_FIELD(memory_quota_mb, 16, 65536, true, 64), /* 0: no quota */
+	API_FIELD(keepalive_s, 10, 86400, true, 60),     /* 0: never */
+#undef API_FIELD
+};
+
 int config_convert_api(const struct config_source *src, const struct raw_api *raw,
 		       struct rtpp_api_config *api)
 {
 	const char *why;
 
 	snprintf(api->listen, sizeof(api->listen), "%s", RTPP_API_LISTEN_DEFAULT);
+	if (config_convert_uint_fields(src, "api", api_uint_fields,
+				       sizeof(api_uint_fields) / sizeof(api_uint_fields[0]), raw,
+				       api) != 0)
+		return -1;
 	if (raw == NULL)
 		return 0;
 	if (raw->listen != NULL &&

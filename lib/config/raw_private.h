@@ -40,10 +40,13 @@ struct raw_dataplane {
 
 /* "api:". */
 struct raw_api {
-	char *listen;        /* "ADDRESS:PORT" or "unix:/PATH" */
-	char *tls_cert;      /* path of a PEM file */
-	char *tls_key;       /* path of a PEM file */
-	char *tls_client_ca; /* path of a PEM file */
+	char *listen;          /* "ADDRESS:PORT" or "unix:/PATH" */
+	char *tls_cert;        /* path of a PEM file */
+	char *tls_key;         /* path of a PEM file */
+	char *tls_client_ca;   /* path of a PEM file */
+	char *max_streams;     /* streaming calls at once */
+	char *memory_quota_mb; /* grpc's buffers, all connections */
+	char *keepalive_s;     /* ping idle connections this often */
 };
 
 /* "policy:". */

@@ -27,6 +27,7 @@
  * until the client half-closes) holds it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,7 @@ struct rtpp_rpc_call {
 	bool status_sent;       /* final status batch started */
 	bool owned;             /* held by a streaming handler (bidi: by us) */
 	bool in_progress;       /* arrived, counted in srv->calls_in_progress */
+	bool counted_stream;    /* counted in srv->streams */
 	bool recv_paused;       /* bidi: next request waits for the queue */
 	bool gone;              /* client gone: sends fail */
 	bool gone_notified;
@@ -115,6 +117,10 @@ struct rtpp_rpc_server {
 	struct rpc_tag t_shutdown;
 	long ops;                      /* batches in flight, all calls */
 	unsigned calls_in_progress;    /* arrived and not yet freed */
+	unsigned streams;              /* streaming calls among them */
+	uint64_t streams_refused;      /* for limits.max_streams */
+	struct rtpp_rpc_limits limits;
+	grpc_resource_quota *quota;
 	bool started;
 	bool shutting_down;
 	bool shutdown_done;
@@ -192,6 +198,8 @@ call_free(struct rtpp_rpc_call *c)
 	free(c->fin_msg);
 	if (c->in_progress)
 		srv->calls_in_progress--;
+	if (c->counted_stream)
+		srv->streams--;
 	/* The metadata array's elements belong to the call: destroy the array
 	 * (and the details' slices) before dropping our call reference. */
 	grpc_metadata_array_destroy(&c->md);
@@ -445,6 +453,19 @@ on_new(struct rtpp_rpc_call *c, int ok)
 		send_final(c, GRPC_STATUS_UNIMPLEMENTED, msg, NULL);
 		return;
 	}
+	/* Streams last: each holds a queue and, for events, a subscriber. */
+	if (srv->streams >= srv->limits.max_streams) {
+		char msg[160];
+
+		srv->streams_refused++;
+		snprintf(msg, sizeof(msg),
+			 "%u streaming calls are open, at most %u (api.max_streams): close one first",
+			 srv->streams, srv->limits.max_streams);
+		send_final(c, GRPC_STATUS_RESOURCE_EXHAUSTED, msg, NULL);
+		return;
+	}
+	srv->streams++;
+	c->counted_stream = true;
 	if (c->m->kind == CALL_BIDI) {
 		/* Ours until the client half-closes; the headers go now, as
 		 * for server streams, for clients that wait for them. */
@@ -668,29 +689,71 @@ dispatch(struct rtpp_rpc_server *srv, void *tagp, int ok)
 }
 
 /*
- * Channel arguments of the server: per-call work that buys us nothing.
- * channelz keeps per-call counters and traces for an introspection service
- * we do not serve; BDP probing pings the peer to size windows for bulk
- * transfers, while our messages are small. (grpc.minimal_stack was tried
- * too: no difference we could measure, and it drops the message size limit.)
+ * Channel arguments of the server. Off, as per-call work that buys us
+ * nothing: channelz keeps per-call counters and traces for an introspection
+ * service we do not serve; BDP probing pings the peer to size windows for
+ * bulk transfers, while our messages are small. (grpc.minimal_stack was
+ * tried too: no difference we could measure, and it drops the message size
+ * limit.) On, as bounds (struct rtpp_rpc_limits): streams per connection, a
+ * memory quota, keepalive pings, the request size.
  */
-static const grpc_channel_args *
-server_args(void)
+static grpc_server *server_create(struct rtpp_rpc_server *srv)
 {
-	static grpc_arg args[2] = {
-		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ENABLE_CHANNELZ,
+	const struct rtpp_rpc_limits *l = &srv->limits;
+	grpc_arg args[9] = {
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_ENABLE_CHANNELZ,
 		  .value.integer = 0 },
-		{ .type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_BDP_PROBE,
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_HTTP2_BDP_PROBE,
 		  .value.integer = 0 },
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_MAX_CONCURRENT_STREAMS,
+		  .value.integer = (int)l->max_streams_per_conn },
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+		  .value.integer = (int)l->max_message_bytes },
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_KEEPALIVE_TIME_MS,
+		  .value.integer = l->keepalive_ms ? (int)l->keepalive_ms : INT_MAX },
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+		  .value.integer = 20000 },
+		/* Clients may ping as often as we do, no more often (else: GOAWAY). */
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+		  .value.integer = 10000 },
+		{ .type = GRPC_ARG_INTEGER,
+		  .key = (char *)GRPC_ARG_HTTP2_MAX_PING_STRIKES,
+		  .value.integer = 2 },
 	};
-	static const grpc_channel_args ca = { 2, args };
+	grpc_channel_args ca = { 8, args };
 
-	return &ca;
+	if (l->memory_quota_bytes != 0) {
+		srv->quota = grpc_resource_quota_create("rtpproxy-api");
+		grpc_resource_quota_resize(srv->quota, (size_t)l->memory_quota_bytes);
+		args[8] = (grpc_arg){ .type = GRPC_ARG_POINTER,
+				      .key = (char *)GRPC_ARG_RESOURCE_QUOTA,
+				      .value.pointer = { .p = srv->quota,
+							 .vtable = grpc_resource_quota_arg_vtable() } };
+		ca.num_args = 9;
+	}
+	return grpc_server_create(&ca, NULL);
 }
 
 struct rtpp_rpc_server *
 rtpp_rpc_server_create(const char *listen_addr, const struct rtpp_rpc_tls *tls,
 		       int *bound_port, char *err, size_t errlen)
+{
+	const struct rtpp_rpc_limits limits = RTPP_RPC_LIMITS_DEFAULT;
+
+	return rtpp_rpc_server_create_limited(listen_addr, tls, &limits, bound_port, err, errlen);
+}
+
+struct rtpp_rpc_server *rtpp_rpc_server_create_limited(const char *listen_addr,
+						       const struct rtpp_rpc_tls *tls,
+						       const struct rtpp_rpc_limits *limits,
+						       int *bound_port, char *err, size_t errlen)
 {
 	struct rtpp_rpc_server *srv = calloc(1, sizeof(*srv));
 	grpc_server_credentials *creds;
@@ -700,11 +763,12 @@ rtpp_rpc_server_create(const char *listen_addr, const struct rtpp_rpc_tls *tls,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	srv->limits = *limits;
 	rtpp_rpc_runtime_tune();
 	grpc_init();
 	srv->t_shutdown.kind = TAG_SHUTDOWN;
 	srv->cq = grpc_completion_queue_create_for_next(NULL);
-	srv->gs = grpc_server_create(server_args(), NULL);
+	srv->gs = server_create(srv);
 	grpc_server_register_completion_queue(srv->gs, srv->cq, NULL);
 	if (tls != NULL) {
 		if (tls->cert_pem == NULL || tls->key_pem == NULL) {
@@ -868,6 +932,16 @@ rtpp_rpc_stream_queued(const struct rtpp_rpc_call *c)
 	return c->q_len;
 }
 
+unsigned rtpp_rpc_server_streams(const struct rtpp_rpc_server *srv)
+{
+	return srv->streams;
+}
+
+uint64_t rtpp_rpc_server_streams_refused(const struct rtpp_rpc_server *srv)
+{
+	return srv->streams_refused;
+}
+
 unsigned
 rtpp_rpc_server_calls_in_progress(const struct rtpp_rpc_server *srv)
 {
@@ -944,6 +1018,8 @@ rtpp_rpc_server_destroy(struct rtpp_rpc_server *srv)
 	for (size_t i = 0; i < srv->nmethods; i++)
 		free(srv->methods[i].name);
 	free(srv->methods);
+	if (srv->quota != NULL)
+		grpc_resource_quota_unref(srv->quota); /* the server's channel args hold their own */
 	free(srv);
 	grpc_shutdown();
 }

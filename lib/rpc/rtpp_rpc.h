@@ -64,13 +64,38 @@ typedef int (*rtpp_rpc_bidi_fn)(void *ctx, struct rtpp_rpc_call *call,
  * owner calls rtpp_rpc_stream_finish() on it, which it may do from here. */
 typedef void (*rtpp_rpc_stream_gone_fn)(void *ctx, struct rtpp_rpc_call *call);
 
+/*
+ * What one client, or all of them, may hold of the server. Streaming calls
+ * (server streams and bidirectional ones) last; beyond max_streams at once a
+ * new one is refused with RESOURCE_EXHAUSTED. The memory quota bounds what
+ * grpc buffers for every connection together; keepalive pings find peers
+ * that went away without closing, so their calls end.
+ */
+struct rtpp_rpc_limits {
+	unsigned max_streams;          /* streaming calls at once, all clients; 0: none allowed */
+	unsigned max_streams_per_conn; /* HTTP/2 streams of one connection at once */
+	uint64_t memory_quota_bytes;   /* 0: grpc's default (none) */
+	unsigned keepalive_ms;         /* ping an idle connection this often; 0: never */
+	unsigned max_message_bytes;    /* a larger request is refused */
+};
+#define RTPP_RPC_LIMITS_DEFAULT                                                                    \
+	{                                                                                          \
+		.max_streams = 64, .max_streams_per_conn = 100, .memory_quota_bytes = 64ull << 20, \
+		.keepalive_ms = 60000, .max_message_bytes = 1u << 20                               \
+	}
+
 /* listen_addr: "[::]:50051", "127.0.0.1:0", ... tls NULL = plaintext.
  * *bound_port (optional) receives the port actually bound. NULL on error,
- * with a reason in err. */
+ * with a reason in err. RTPP_RPC_LIMITS_DEFAULT apply. */
 struct rtpp_rpc_server *rtpp_rpc_server_create(const char *listen_addr,
 					       const struct rtpp_rpc_tls *tls,
 					       int *bound_port,
 					       char *err, size_t errlen);
+/* The same with limits of the caller's. */
+struct rtpp_rpc_server *rtpp_rpc_server_create_limited(const char *listen_addr,
+						       const struct rtpp_rpc_tls *tls,
+						       const struct rtpp_rpc_limits *limits,
+						       int *bound_port, char *err, size_t errlen);
 /* method: full path, "/rtpproxy.RtpProxy/CreateSession". Before start.
  * 0 or -errno. Unregistered methods get UNIMPLEMENTED. */
 int rtpp_rpc_register_unary(struct rtpp_rpc_server *srv, const char *method,
@@ -100,6 +125,9 @@ void rtpp_rpc_stream_finish(struct rtpp_rpc_call *call, int status,
 /* Calls that arrived and are not yet over and freed (answered, cancelled
  * or released by their owner): 0 when the server is idle. */
 unsigned rtpp_rpc_server_calls_in_progress(const struct rtpp_rpc_server *srv);
+/* Streaming calls in progress, and those refused for max_streams so far. */
+unsigned rtpp_rpc_server_streams(const struct rtpp_rpc_server *srv);
+uint64_t rtpp_rpc_server_streams_refused(const struct rtpp_rpc_server *srv);
 
 /* Shut down, cancel every call (gone callbacks fire for calls still owned),
  * drain the completion queue and free everything. */
