@@ -710,8 +710,8 @@ case_events_slow_subscriber() {
 	[[ ${got#* } == 0 ]] || fail "RTP damaged on the way: $(recv_line rtp)"
 	[[ $rx == "${got% *}" && $tx == "${got% *}" ]] ||
 		fail "the proxy took in $rx and sent $tx packets, B got ${got% *} whole: $(recv_line rtp)"
-	((rx >= n / 10)) || fail "RTP hardly flowed: $(recv_line rtp)"
-	((rx == n)) || detail "$((n - rx)) of $n RTP packets never reached the proxy's session (its rx counter)"
+	# Every packet: the event fan-out runs on the main lcore, the media on the worker.
+	((rx == n)) || fail "$((n - rx)) of $n RTP packets never reached the proxy's session (its rx counter): $(recv_line rtp)"
 	sleep 0.5 # ports return after the RCU grace period
 	after=$(media_snapshot)
 	[[ $after == "$before" ]] || fail "after the run: '$after', at the start: '$before'"
