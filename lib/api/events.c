@@ -56,36 +56,11 @@ static uint64_t now_unix_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Encode ev for one subscriber and hand it over; false when it could not be queued. */
-static bool deliver(struct rtpp_api_events *evs, struct subscriber *s, Rtpproxy__SessionEvent *ev)
-{
-	uint8_t stack_buf[2048];
-	size_t len;
-	int rc;
-
-	ev->sequence = s->sequence + 1;
-	len = rtpproxy__session_event__get_packed_size(ev);
-	uint8_t *buf = len <= sizeof(stack_buf) ? stack_buf : malloc(len);
-	if (buf == NULL)
-		return false;
-	rtpproxy__session_event__pack(ev, buf);
-	rc = s->send(s->sink, buf, len);
-	if (buf != stack_buf)
-		free(buf);
-	if (rc == 0) {
-		s->sequence++;
-		evs->stats.sent++;
-		return true;
-	}
-	if (rc == -EPIPE)
-		s->gone = true;
-	return false;
-}
-
 /*
  * Hand over an event packed once for every subscriber (body: the event with
  * no sequence), with this subscriber's sequence appended as field 4: protobuf
  * takes fields in any order, so body + field is the event with that sequence.
+ * False when it could not be queued.
  */
 #define EVENT_SEQUENCE_TAG ((4u << 3) | 0u) /* SessionEvent.sequence, varint */
 static bool deliver_body(struct rtpp_api_events *evs, struct subscriber *s, const uint8_t *body,
@@ -116,6 +91,25 @@ static bool deliver_body(struct rtpp_api_events *evs, struct subscriber *s, cons
 	if (rc == -EPIPE)
 		s->gone = true;
 	return false;
+}
+
+/* Encode ev for one subscriber and hand it over; false when it could not be queued. */
+static bool deliver(struct rtpp_api_events *evs, struct subscriber *s, Rtpproxy__SessionEvent *ev)
+{
+	uint8_t stack_buf[2048];
+	bool ok;
+
+	ev->sequence = 0; /* deliver_body appends the subscriber's */
+	size_t len = rtpproxy__session_event__get_packed_size(ev);
+	uint8_t *buf = len <= sizeof(stack_buf) ? stack_buf : malloc(len);
+
+	if (buf == NULL)
+		return false;
+	rtpproxy__session_event__pack(ev, buf);
+	ok = deliver_body(evs, s, buf, len);
+	if (buf != stack_buf)
+		free(buf);
+	return ok;
 }
 
 /* Report s's earlier losses (an OVERFLOW event) before what comes now; false if it cannot. */
