@@ -830,6 +830,34 @@ case_ping() {
 }
 
 # 7: SIGTERM while traffic flows: exit 0 within a few seconds.
+# kill -9 under load, then an immediate restart with the same configuration
+# and EAL file prefix: it must come up by itself (hugepage files, TAPs and the
+# API's port left by the dead process in the way of nothing) and forward.
+case_kill9_restart() {
+	case_start "$SESSION_V4" "$B_V4"
+	local sp got out t0 n=2000
+	sender flood "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 30000 --rate 10000 \
+		--pattern 7 --timeout 8 &
+	sp=$!
+	sleep 1
+	got=$(session_counters t-v4 a_to_b)
+	[[ ${got%% *} =~ ^[0-9]+$ ]] && ((${got%% *} > 0)) ||
+		fail "no traffic through the proxy before kill -9 (a_to_b rx/tx: $got)"
+	kill -9 "$PROXY_PID"
+	rtpp_wait_pid "$PROXY_PID" 10 >/dev/null
+	PROXY_PID=
+	rtpp_wait_pid $sp 10 >/dev/null
+	t0=$(date +%s%N)
+	rtpp_proxy_start "$BIN" -c "$RTPP_DIR/rtpproxy.yaml"
+	rtpp_proxy_wait_ready "$READY_TIMEOUT" "$B_V4" ||
+		fail "no clean start after kill -9: $RTPP_READY_WHY: $(tail -n 20 "$PROXY_LOG" | tr '\n' '|')"
+	detail "ready $((($(date +%s%N) - t0) / 1000000)) ms after the restart"
+	relay k9 $B_V4:40000 $PX_B_V4:30000 $PX_A_V4:20000 $A_V4:50000 $n 2000 19
+	out=$(ctl health)
+	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health after the restart: $out"
+	case_stop
+}
+
 case_sigterm() {
 	case_start "$SESSION_V4" "$B_V4"
 	local sp got
@@ -1341,7 +1369,7 @@ print(" ".join("%s/%s" % (e["type"], e.get("state", "")) for e in map(json.loads
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm bad_config grpc api_exposed neigh_poison quality scale
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_restart bad_config grpc api_exposed neigh_poison quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
 	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
