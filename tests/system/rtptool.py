@@ -574,6 +574,72 @@ def cmd_arp_reply(args):
     return 0
 
 
+def ip4_checksum(hdr):
+    s = sum(struct.unpack("!%dH" % (len(hdr) // 2), hdr))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def storm_templates(args, src_mac, dst_mac):
+    """Valid frames of every kind the proxy parses, from this host to the proxy."""
+    rng = random.Random(args.seed)
+    src4, dst4 = socket.inet_aton(args.src_ip), socket.inet_aton(args.dst_ip)
+    frames = []
+    rtp = struct.pack("!BBHII", 0x80, 0, 1, 160, 0x5707) + bytes(160)
+    rtcp = struct.pack("!BBHI", 0x80, 200, 6, 0x5707) + bytes(20)
+    for port in args.ports + [rng.randrange(1024, 65536) for _ in range(4)]:
+        for payload in (rtp, rtcp, b"\x00\x01\x00\x00\x21\x12\xa4\x42" + bytes(12),
+                        b"\x16\xfe\xfd" + bytes(10)):
+            udp = struct.pack("!HHHH", 40000, port, 8 + len(payload), 0) + payload
+            ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17,
+                                       0, src4, dst4))
+            struct.pack_into("!H", ip, 10, ip4_checksum(bytes(ip)))
+            frames.append(dst_mac + src_mac + b"\x08\x00" + bytes(ip) + udp)
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + src_mac + src4 + bytes(6) + dst4
+    frames.append(dst_mac + src_mac + b"\x08\x06" + arp)
+    return frames
+
+
+def cmd_storm(args):
+    """Send randomly mutated Ethernet/IP/UDP/RTP/RTCP/STUN/DTLS/ARP frames, as fast as
+    this process can, bounded in count and time. MAC addresses stay whole, so the
+    frames reach the proxy; everything after them may be broken."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.bind((args.iface, 0))
+    src_mac = mac_bytes(open("/sys/class/net/%s/address" % args.iface).read().strip())
+    templates = storm_templates(args, src_mac, mac_bytes(args.dst_mac))
+    rng = random.Random(args.seed)
+    count = min(args.count, 10000000)
+    deadline = time.monotonic() + min(args.seconds, MAX_TIME)
+    sent = errors = 0
+    start = time.monotonic()
+    while sent < count and time.monotonic() < deadline:
+        f = bytearray(rng.choice(templates))
+        kind = rng.randrange(4)
+        if kind == 0:    # a few bytes flipped anywhere past the MACs
+            for _ in range(rng.randrange(1, 9)):
+                f[rng.randrange(12, len(f))] ^= 1 << rng.randrange(8)
+        elif kind == 1:  # cut short
+            del f[rng.randrange(14, len(f)):]
+        elif kind == 2:  # grown with garbage
+            f += bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64)))
+        else:            # garbage after the Ethernet header
+            f[14:] = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 200)))
+        if len(f) < 60:
+            f += bytes(60 - len(f))
+        try:
+            s.send(bytes(f))
+            sent += 1
+        except OSError:
+            errors += 1
+    elapsed = time.monotonic() - start
+    s.close()
+    print(json.dumps({"sent": sent, "errors": errors, "seconds": round(elapsed, 2),
+                      "pps": int(sent / elapsed) if elapsed > 0 else 0}), flush=True)
+    return 0
+
+
 def cmd_sniff(args):
     """Count what arrives on an interface (AF_PACKET, incoming frames only)."""
     ETH_P_ALL = 3
@@ -814,6 +880,18 @@ def main(argv=None):
     sp.add_argument("--count", type=int, default=10)
     sp.add_argument("--rate", type=float, default=100.0, help="per second (0: at once)")
     sp.set_defaults(func=cmd_arp_reply)
+
+    sp = sub.add_parser("storm", help="send randomly mutated frames of every kind")
+    sp.add_argument("--iface", required=True)
+    sp.add_argument("--dst-mac", required=True, help="the proxy's MAC (kept whole)")
+    sp.add_argument("--src-ip", required=True)
+    sp.add_argument("--dst-ip", required=True)
+    sp.add_argument("--ports", type=lambda t: [int(x) for x in t.split(",")], default=[],
+                    help="UDP ports to aim at besides random ones (comma separated)")
+    sp.add_argument("--count", type=int, default=100000)
+    sp.add_argument("--seconds", type=float, default=10.0)
+    sp.add_argument("--seed", type=int, default=1)
+    sp.set_defaults(func=cmd_storm)
 
     sp = sub.add_parser("sniff", help="count the frames arriving on an interface")
     sp.add_argument("--iface", required=True)

@@ -994,6 +994,41 @@ spray() {
 	done
 }
 
+# A storm of malformed frames (random mutations of valid Ethernet/IPv4/UDP/
+# RTP/RTCP/STUN/DTLS/ARP, MACs kept whole) from X at the access interface,
+# as fast as X can send, while A's call to B goes on through the same
+# interface: the call loses nothing, the proxy keeps running and counts.
+case_malformed_storm() {
+	case_start "$SESSION_V4" "$B_V4"
+	local storm out id n=5000 m0 m1 sent pps
+	attacker_up || fail "could not add the attacker's namespace"
+	# The call's caller is given (a session that learns would take the
+	# storm's first well-formed RTP: that is media-security's business).
+	out=$(ctl create $PX_A_V4:20500 $PX_B_V4:30500 $B_V4:40500 --source $A_V4:50500 --name storm)
+	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
+	read -r m0 <<<"$(port_counters access/malformed)"
+	ip netns exec "$NS_X" "$PYTHON" "$RTPTOOL" storm --iface eth0 --dst-mac "$(rtpp_px_mac pxa)" \
+		--src-ip "$ATTACKER_V4" --dst-ip "$PX_A_V4" --ports 20500,20501,20000,20001 \
+		--count 2000000 --seconds 12 >"$RTPP_DIR/storm-frames.json" 2>&1 &
+	storm=$!
+	sleep 0.5
+	relay storm $B_V4:40500 $PX_B_V4:30500 $PX_A_V4:20500 $A_V4:50500 $n 500 61
+	rtpp_wait_pid "$storm" 20
+	sent=$(rtpp_json 'd["sent"]' <"$RTPP_DIR/storm-frames.json") || fail "storm: $(head -c 300 "$RTPP_DIR/storm-frames.json")"
+	pps=$(rtpp_json 'd["pps"]' <"$RTPP_DIR/storm-frames.json")
+	detail "storm: $sent frames at $pps per second beside the call"
+	((sent >= 10000)) || fail "the storm sent only $sent frames"
+	read -r m1 <<<"$(port_counters access/malformed)"
+	((m1 > m0)) || fail "no malformed frame counted (before $m0, after $m1)"
+	out=$(ctl health)
+	[[ $(rtpp_json 'd["status"]' <<<"$out") == SERVING ]] || fail "health after the storm: $out"
+	out=$(ctl status "$id")
+	[[ $(rtpp_json 'd["a_to_b"]["packets_sent"]' <<<"$out") == "$n" ]] ||
+		fail "the call's session: $out"
+	attacker_down
+	case_stop
+}
+
 # Neighbour poisoning: while B's media flows to A, X (on A's segment) sends
 # ARP replies claiming A's address for X's MAC from another Ethernet source.
 # They teach the proxy nothing (counted as neigh_refused): A receives every
@@ -1369,7 +1404,7 @@ print(" ".join("%s/%s" % (e["type"], e.get("state", "")) for e in map(json.loads
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_restart bad_config grpc api_exposed neigh_poison quality scale
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_restart bad_config grpc api_exposed neigh_poison malformed_storm quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
 	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
