@@ -858,6 +858,26 @@ case_kill9_restart() {
 	case_stop
 }
 
+# The data link toward B goes down under a session and comes back: the
+# session resumes by itself, every packet sent after the link is up again
+# arrives.
+case_link_flap() {
+	case_start "$SESSION_V4" "$B_V4"
+	local sp n=2000
+	relay f1 $B_V4:40000 $PX_B_V4:30000 $PX_A_V4:20000 $A_V4:50000 500 1000 21
+	sender flap "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 3000 --rate 1000 \
+		--pattern 22 --timeout 10 &
+	sp=$!
+	sleep 0.5
+	ip -n "$NS_PX" link set pxb down || fail "cannot set pxb down"
+	sleep 1
+	ip -n "$NS_PX" link set pxb up || fail "cannot set pxb up"
+	rtpp_wait_pid "$sp" 15 >/dev/null
+	sleep 1 # the veth is up again on both ends
+	relay f2 $B_V4:40000 $PX_B_V4:30000 $PX_A_V4:20000 $A_V4:50000 $n 1000 23
+	case_stop
+}
+
 case_sigterm() {
 	case_start "$SESSION_V4" "$B_V4"
 	local sp got
@@ -1404,7 +1424,7 @@ print(" ".join("%s/%s" % (e["type"], e.get("state", "")) for e in map(json.loads
 
 # ================================================================== runner
 
-ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_restart bad_config grpc api_exposed neigh_poison malformed_storm quality scale
+ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_restart link_flap bad_config grpc api_exposed neigh_poison malformed_storm quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
 	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
