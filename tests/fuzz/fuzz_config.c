@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rtpp_config *cfg = NULL;
 	char err[RTPP_CONFIG_ERR_LEN];
 
-	if (rtpp_config_load_string((const char *)data, size, "fuzz.yaml", &cfg, err,
-				    sizeof(err)) == 0)
+	if (rtpp_config_load_string((const char *)data, size, "fuzz.yaml", &cfg, err, sizeof(err)) ==
+	    0)
 		rtpp_config_free(cfg);
 	return 0;
 }

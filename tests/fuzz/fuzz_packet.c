@@ -29,16 +29,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(frame, data, size);
 	rtpp_pkt_is_icmp(frame, (uint32_t)size);
 	/* The NIC's word on the IPv4 checksum comes with the input's first bit. */
-	if (rtpp_pkt_classify_rx(frame, (uint32_t)size, size > 0 && (data[0] & 1), &v) !=
-	    RTPP_PKT_UDP)
+	if (rtpp_pkt_classify_rx(frame, (uint32_t)size, size > 0 && (data[0] & 1), &v) != RTPP_PKT_UDP)
 		return 0;
 	(void)rtpp_pkt_dst_addr(frame, &v);
 	(void)rtpp_pkt_src_addr(frame, &v);
 	memset(&m, 0, sizeof(m));
 	const struct rtpp_addr *a = v.family == RTPP_AF_INET ? &v4 : &v6;
 	const struct rtpp_rewrite rw = {
-		.src_addr = a, .dst_addr = a, .src_port = 30000, .dst_port = 40000,
-		.src_mac = &mac, .dst_mac = &mac,
+		.src_addr = a,
+		.dst_addr = a,
+		.src_port = 30000,
+		.dst_port = 40000,
+		.src_mac = &mac,
+		.dst_mac = &mac,
 	};
 	rtpp_pkt_rewrite_same_family(&m, frame, &v, &rw, size > 1 && (data[1] & 1));
 	(void)rtpp_pkt_checksums_valid(frame, (uint32_t)size);
