@@ -710,6 +710,16 @@ static const struct bad_case bad_cases[] = {
 	  "api:\n"
 	  "  max_streams: 0\n",
 	  "7: api.max_streams: 0 is out of range (1..100000)" },
+	{ "api memory_quota_mb below 16",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  memory_quota_mb: 8\n",
+	  "7: api.memory_quota_mb: 8 is out of range" },
+	{ "api keepalive_s not a number",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  keepalive_s: soon\n",
+	  "7: api.keepalive_s: " },
 	{ "api listen not address:port",
 	  ACCESS_IFACE
 	  "api:\n"
