@@ -292,6 +292,18 @@ static void test_bad_requests(void **state)
 			 RTPP_API_INVALID_ARGUMENT);
 	assert_null(reply);
 	assert_string_equal(msg, "request: not a ServerReflectionRequest");
+
+	/*
+	 * Field number 0 in a two-byte tag (found by fuzz_api): protobuf-c reads
+	 * it, but echoed back it made the response unreadable. Refused.
+	 */
+	const uint8_t field_zero[] = { 0x80, 0x00, 0x00 };
+	msg[0] = '\0';
+	assert_int_equal(rtpp_api_reflection(field_zero, sizeof(field_zero), &reply, &reply_len,
+					     msg, sizeof(msg)),
+			 RTPP_API_INVALID_ARGUMENT);
+	assert_null(reply);
+	assert_string_equal(msg, "request: not a ServerReflectionRequest");
 }
 
 int main(void)

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,21 @@ static int answer(struct refl_answer *a, const refl_request *r)
 	}
 }
 
+/*
+ * protobuf-c keeps a field numbered 0 (which the encoding forbids, and
+ * Google's parsers refuse) as an unknown field when its tag is spelt in more
+ * bytes than needed, then writes it back as the one-byte tag 0 that nobody
+ * reads. Echoed in original_request, it would make the whole response
+ * unreadable for the client: such a request is refused instead.
+ */
+static bool has_field_zero(const ProtobufCMessage *m)
+{
+	for (unsigned int i = 0; i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return true;
+	return false;
+}
+
 int rtpp_api_reflection(const uint8_t *req, size_t len, uint8_t **reply, size_t *reply_len,
 			char *msg, size_t msglen)
 {
@@ -215,7 +231,9 @@ int rtpp_api_reflection(const uint8_t *req, size_t len, uint8_t **reply, size_t 
 	struct refl_answer a;
 	int rc = RTPP_API_OK;
 
-	if (r == NULL) {
+	if (r == NULL || has_field_zero(&r->base)) {
+		if (r != NULL)
+			grpc__reflection__v1__server_reflection_request__free_unpacked(r, NULL);
 		snprintf(msg, msglen, "request: not a ServerReflectionRequest");
 		return RTPP_API_INVALID_ARGUMENT;
 	}
