@@ -12,6 +12,7 @@
 #include "api_server.h"
 #include "rtpp_api.h"
 #include "rtpp_rpc.h"
+#include "rtpp_telemetry.h"
 
 #define METHOD(name) "/rtpproxy.RtpProxy/" name
 #define REFLECTION_V1 "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
@@ -21,6 +22,7 @@ struct api_server {
 	struct rtpp_dataplane *dp;
 	struct rtpp_rpc_server *rpc;
 	struct rtpp_api_events *events;
+	unsigned max_streams;
 };
 
 #define UNARY_ADAPTER(fn)                                                                    \
@@ -131,6 +133,49 @@ static char *read_pem(const char *path, char *err, size_t errlen)
 	return buf;
 }
 
+/* Each kind of stream within a bound of its own, so none starves the others. */
+static int limit_stream_kinds(struct rtpp_rpc_server *rpc, const struct rtpp_api_config *cfg)
+{
+	static const char *const events[] = { METHOD("StreamSessionEvents") };
+	static const char *const watch[] = { "/grpc.health.v1.Health/Watch" };
+	static const char *const reflection[] = { REFLECTION_V1, REFLECTION_V1ALPHA };
+
+	return rtpp_rpc_limit_streams(rpc, events, 1, cfg->max_event_streams,
+				      "api.max_event_streams") != 0 ||
+			       rtpp_rpc_limit_streams(rpc, watch, 1, cfg->max_health_watches,
+						      "api.max_health_watches") != 0 ||
+			       rtpp_rpc_limit_streams(rpc, reflection, 2, cfg->max_reflection_streams,
+						      "api.max_reflection_streams") != 0 ?
+		       -1 :
+		       0;
+}
+
+/* What /rtpproxy/api shows: the server's and the fan-out's figures now. */
+static void publish_figures(struct api_server *s)
+{
+	struct rtpp_rpc_stream_group_stats g[RTPP_TELEMETRY_API_KINDS];
+	struct rtpp_api_events_stats ev;
+	struct rtpp_telemetry_api t = {
+		.calls_in_progress = rtpp_rpc_server_calls_in_progress(s->rpc),
+		.streams = rtpp_rpc_server_streams(s->rpc),
+		.max_streams = s->max_streams,
+		.streams_refused = rtpp_rpc_server_streams_refused(s->rpc),
+	};
+
+	t.n_kinds = rtpp_rpc_server_stream_groups(s->rpc, g, RTPP_TELEMETRY_API_KINDS);
+	for (unsigned int i = 0; i < t.n_kinds; i++) {
+		snprintf(t.kinds[i].setting, sizeof(t.kinds[i].setting), "%s", g[i].setting);
+		t.kinds[i].open = g[i].open;
+		t.kinds[i].max = g[i].max;
+		t.kinds[i].refused = g[i].refused;
+	}
+	rtpp_api_events_get_stats(s->events, &ev);
+	t.event_subscribers = ev.subscribers;
+	t.events_sent = ev.sent;
+	t.events_dropped = ev.dropped;
+	rtpp_telemetry_publish_api(&t);
+}
+
 struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp_api_config *cfg,
 				    const char *listen_override, char *err, size_t errlen)
 {
@@ -155,6 +200,7 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 	struct rtpp_rpc_limits limits = RTPP_RPC_LIMITS_DEFAULT;
 
 	limits.max_streams = cfg->max_streams;
+	s->max_streams = cfg->max_streams;
 	limits.memory_quota_bytes = (uint64_t)cfg->memory_quota_mb << 20;
 	limits.keepalive_ms = cfg->keepalive_s * 1000u;
 	s->rpc = rtpp_rpc_server_create_limited(listen, cert != NULL ? &tls : NULL, &limits, &port,
@@ -173,7 +219,7 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 				     health_watch_gone, s) != 0 ||
 	    rtpp_rpc_register_bidi(s->rpc, REFLECTION_V1, reflection_rpc, s) != 0 ||
 	    rtpp_rpc_register_bidi(s->rpc, REFLECTION_V1ALPHA, reflection_rpc, s) != 0 ||
-	    rtpp_rpc_server_start(s->rpc) != 0) {
+	    limit_stream_kinds(s->rpc, cfg) != 0 || rtpp_rpc_server_start(s->rpc) != 0) {
 		snprintf(err, errlen, "api: cannot start the gRPC server on %s", listen);
 		goto fail;
 	}
@@ -204,6 +250,7 @@ void api_server_poll(struct api_server *s, int timeout_ms)
 {
 	rtpp_rpc_server_poll(s->rpc, timeout_ms);
 	rtpp_api_events_tick(s->events);
+	publish_figures(s);
 }
 
 void api_server_stop(struct api_server *s)

@@ -480,6 +480,9 @@ static void test_api_section(void **state)
 	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE);
 	assert_string_equal(cfg->api.listen, "127.0.0.1:50051"); /* absent: loopback only */
 	assert_int_equal(cfg->api.max_streams, 64);
+	assert_int_equal(cfg->api.max_event_streams, 32);
+	assert_int_equal(cfg->api.max_health_watches, 16);
+	assert_int_equal(cfg->api.max_reflection_streams, 8);
 	assert_int_equal(cfg->api.memory_quota_mb, 64);
 	assert_int_equal(cfg->api.keepalive_s, 60);
 	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, cfg->api.listen));
@@ -488,9 +491,16 @@ static void test_api_section(void **state)
 	cfg = load_string_ok(ACCESS_IFACE
 			     "api:\n"
 			     "  listen: \"[::1]:6000\"\n"
-			     "  tls_cert: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
+			     "  max_event_streams: 3\n"
+			     "  max_health_watches: 4\n"
+			     "  max_reflection_streams: 5\n"
+			     "  tls_cert: " RTPP_TEST_DATA_DIR
+			     "/config/bad-gateway.yaml\n"
 			     "  tls_key: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n");
 	assert_string_equal(cfg->api.listen, "[::1]:6000");
+	assert_int_equal(cfg->api.max_event_streams, 3);
+	assert_int_equal(cfg->api.max_health_watches, 4);
+	assert_int_equal(cfg->api.max_reflection_streams, 5);
 	assert_string_equal(cfg->api.tls_key, RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml");
 	assert_string_equal(cfg->api.tls_client_ca, "");
 	rtpp_config_free(cfg);
@@ -710,6 +720,21 @@ static const struct bad_case bad_cases[] = {
 	  "api:\n"
 	  "  max_streams: 0\n",
 	  "7: api.max_streams: 0 is out of range (1..100000)" },
+	{ "api max_event_streams of 0",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  max_event_streams: 0\n",
+	  "7: api.max_event_streams: 0 is out of range (1..100000)" },
+	{ "api max_health_watches too large",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  max_health_watches: 100001\n",
+	  "7: api.max_health_watches: 100001 is out of range (1..100000)" },
+	{ "api max_reflection_streams negative",
+	  ACCESS_IFACE
+	  "api:\n"
+	  "  max_reflection_streams: -1\n",
+	  "7: api.max_reflection_streams: " },
 	{ "api memory_quota_mb below 16",
 	  ACCESS_IFACE
 	  "api:\n"

@@ -52,6 +52,7 @@ struct slot {
 static struct {
 	struct rtpp_rpc_server *srv;
 	const struct rtpp_rpc_limits *limits; /* NULL: the defaults */
+	unsigned stream_kind_max;             /* a group bound on M_STREAM; 0: none */
 	int port;
 	pthread_t th;
 	atomic_int stop;
@@ -268,11 +269,22 @@ server_up(const struct rtpp_rpc_tls *tls)
 	}
 	if (rtpp_rpc_register_unary(S.srv, M_ECHO, echo_fn, NULL) != 0 ||
 	    rtpp_rpc_register_unary(S.srv, M_BAD, bad_fn, NULL) != 0 ||
-	    rtpp_rpc_register_stream(S.srv, M_STREAM, stream_fn, gone_fn,
-				     NULL) != 0 ||
+	    rtpp_rpc_register_stream(S.srv, M_STREAM, stream_fn, gone_fn, NULL) != 0 ||
 	    rtpp_rpc_register_bidi(S.srv, M_BIDI, bidi_fn, NULL) != 0 ||
-	    rtpp_rpc_register_unary(S.srv, M_ECHO, echo_fn, NULL) != -EEXIST ||
-	    rtpp_rpc_server_start(S.srv) != 0)
+	    rtpp_rpc_register_unary(S.srv, M_ECHO, echo_fn, NULL) != -EEXIST)
+		return -1;
+	if (S.stream_kind_max > 0) {
+		static const char *const stream[] = { M_STREAM }, *const unknown[] = { "/x.Y/Z" };
+		static const char *const unary[] = { M_ECHO };
+
+		if (rtpp_rpc_limit_streams(S.srv, unknown, 1, 1, "test.x") != -ENOENT ||
+		    rtpp_rpc_limit_streams(S.srv, unary, 1, 1, "test.x") != -EINVAL ||
+		    rtpp_rpc_limit_streams(S.srv, stream, 1, S.stream_kind_max,
+					   "test.max_stream_calls") != 0 ||
+		    rtpp_rpc_limit_streams(S.srv, stream, 1, 1, "test.again") != -EINVAL)
+			return -1;
+	}
+	if (rtpp_rpc_server_start(S.srv) != 0)
 		return -1;
 	atomic_store(&S.stop, 0);
 	return pthread_create(&S.th, NULL, srv_thread, NULL);
@@ -861,6 +873,72 @@ static void test_streams_are_bounded(void **st)
 	grpc_channel_destroy(ch);
 }
 
+/*
+ * A kind of stream has its bound within max_streams: beyond it a call of that
+ * kind is refused (naming its setting) while other kinds still get in.
+ */
+static int kind_limited_setup(void **st)
+{
+	S.stream_kind_max = 1;
+	return limited_setup(st);
+}
+
+static int kind_limited_teardown(void **st)
+{
+	S.stream_kind_max = 0;
+	return limited_teardown(st);
+}
+
+static void test_stream_kinds_are_bounded(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall a, b, c;
+	struct rtpp_rpc_stream_group_stats g;
+	uint8_t buf[64];
+	int one = 1;
+	char *det;
+
+	stream_start(&a, ch, MODE_STALL, 0, 8);
+	assert_true(eventually(has_slots, &one));
+	stream_start(&b, ch, MODE_STALL, 0, 8);
+	assert_int_equal(cc_read(&b, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&b), GRPC_STATUS_RESOURCE_EXHAUSTED);
+	det = grpc_slice_to_c_string(b.details);
+	assert_non_null(strstr(det, "at most 1 (test.max_stream_calls)"));
+	gpr_free(det);
+	pthread_mutex_lock(&S.lock);
+	assert_int_equal(rtpp_rpc_server_stream_groups(S.srv, &g, 1), 1);
+	assert_string_equal(g.setting, "test.max_stream_calls");
+	assert_int_equal(g.open, 1);
+	assert_int_equal(g.max, 1);
+	assert_int_equal(g.refused, 1);
+	/* Refused by its kind, not by max_streams (2), which still has room. */
+	assert_int_equal(rtpp_rpc_server_streams(S.srv), 1);
+	assert_int_equal(rtpp_rpc_server_streams_refused(S.srv), 0);
+	pthread_mutex_unlock(&S.lock);
+
+	/* The one open ends: its kind has room again. */
+	grpc_call_cancel(a.call, NULL);
+	for (int i = 0; i < 200; i++) {
+		pthread_mutex_lock(&S.lock);
+		rtpp_rpc_server_stream_groups(S.srv, &g, 1);
+		pthread_mutex_unlock(&S.lock);
+		if (g.open == 0)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(g.open, 0);
+	int two = 2;
+	stream_start(&c, ch, MODE_STALL, 0, 8);
+	assert_true(eventually(has_slots, &two));
+	grpc_call_cancel(c.call, NULL);
+	cc_free(&a);
+	cc_free(&b);
+	cc_free(&c);
+	grpc_channel_destroy(ch);
+}
+
 static int cancel_seen(void *a)
 {
 	(void)a;
@@ -1179,6 +1257,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_status_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unimplemented, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_100, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_kinds_are_bounded, kind_limited_setup,
+						kind_limited_teardown),
 		cmocka_unit_test_setup_teardown(test_streams_are_bounded, limited_setup,
 						limited_teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_client, setup, teardown),

@@ -72,10 +72,17 @@ static const cyaml_schema_field_t dataplane_fields[] = {
 };
 
 static const cyaml_schema_field_t api_fields[] = {
-	OPTIONAL_TEXT(struct raw_api, listen),      OPTIONAL_TEXT(struct raw_api, tls_cert),
-	OPTIONAL_TEXT(struct raw_api, tls_key),     OPTIONAL_TEXT(struct raw_api, tls_client_ca),
-	OPTIONAL_TEXT(struct raw_api, max_streams), OPTIONAL_TEXT(struct raw_api, memory_quota_mb),
-	OPTIONAL_TEXT(struct raw_api, keepalive_s), CYAML_FIELD_END,
+	OPTIONAL_TEXT(struct raw_api, listen),
+	OPTIONAL_TEXT(struct raw_api, tls_cert),
+	OPTIONAL_TEXT(struct raw_api, tls_key),
+	OPTIONAL_TEXT(struct raw_api, tls_client_ca),
+	OPTIONAL_TEXT(struct raw_api, max_streams),
+	OPTIONAL_TEXT(struct raw_api, memory_quota_mb),
+	OPTIONAL_TEXT(struct raw_api, keepalive_s),
+	OPTIONAL_TEXT(struct raw_api, max_event_streams),
+	OPTIONAL_TEXT(struct raw_api, max_health_watches),
+	OPTIONAL_TEXT(struct raw_api, max_reflection_streams),
+	CYAML_FIELD_END,
 };
 
 static const cyaml_schema_field_t policy_fields[] = {

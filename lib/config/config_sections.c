@@ -101,6 +101,9 @@ static int convert_path(const struct config_source *src, const char *key, const 
 static const struct uint_field api_uint_fields[] = {
 #define API_FIELD(...) UINT_FIELD(struct raw_api, struct rtpp_api_config, __VA_ARGS__)
 	API_FIELD(max_streams, 1, 100000, false, 64),
+	API_FIELD(max_event_streams, 1, 100000, false, 32),
+	API_FIELD(max_health_watches, 1, 100000, false, 16),
+	API_FIELD(max_reflection_streams, 1, 100000, false, 8),
 	API_FIELD(memory_quota_mb, 16, 65536, true, 64), /* 0: no quota */
 	API_FIELD(keepalive_s, 10, 86400, true, 60),     /* 0: never */
 #undef API_FIELD

@@ -40,13 +40,16 @@ struct raw_dataplane {
 
 /* "api:". */
 struct raw_api {
-	char *listen;          /* "ADDRESS:PORT" or "unix:/PATH" */
-	char *tls_cert;        /* path of a PEM file */
-	char *tls_key;         /* path of a PEM file */
-	char *tls_client_ca;   /* path of a PEM file */
-	char *max_streams;     /* streaming calls at once */
-	char *memory_quota_mb; /* grpc's buffers, all connections */
-	char *keepalive_s;     /* ping idle connections this often */
+	char *listen;                 /* "ADDRESS:PORT" or "unix:/PATH" */
+	char *tls_cert;               /* path of a PEM file */
+	char *tls_key;                /* path of a PEM file */
+	char *tls_client_ca;          /* path of a PEM file */
+	char *max_streams;            /* streaming calls at once */
+	char *max_event_streams;      /* StreamSessionEvents calls at once */
+	char *max_health_watches;     /* Health/Watch calls at once */
+	char *max_reflection_streams; /* reflection calls at once */
+	char *memory_quota_mb;        /* grpc's buffers, all connections */
+	char *keepalive_s;            /* ping idle connections this often */
 };
 
 /* "policy:". */

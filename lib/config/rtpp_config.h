@@ -77,7 +77,11 @@ struct rtpp_api_config {
 	char tls_cert[RTPP_PATH_LEN];      /* PEM; "" = plaintext */
 	char tls_key[RTPP_PATH_LEN];
 	char tls_client_ca[RTPP_PATH_LEN]; /* PEM; "" = no client certificates asked */
-	uint32_t max_streams;     /* streaming calls (events, health watch, reflection) at once */
+	uint32_t max_streams; /* streaming calls (events, health watch, reflection) at once */
+	/* ... and of each kind: one kind cannot take every stream from the others */
+	uint32_t max_event_streams;
+	uint32_t max_health_watches;
+	uint32_t max_reflection_streams;
 	uint32_t memory_quota_mb; /* what grpc may buffer for all connections; 0: no quota */
 	uint32_t keepalive_s;     /* ping idle connections this often; 0: never */
 };

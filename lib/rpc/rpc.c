@@ -73,6 +73,15 @@ struct rpc_method {
 	rtpp_rpc_stream_gone_fn gone;
 	void *ctx;
 	void *reg;              /* grpc_server_register_method's handle, or NULL */
+	int group;              /* index into srv->groups, or -1 */
+};
+
+/* rtpp_rpc_limit_streams: methods that share a bound of their own. */
+struct stream_group {
+	char *setting;
+	unsigned max;
+	unsigned open;
+	uint64_t refused;
 };
 
 struct rtpp_rpc_call {
@@ -119,6 +128,8 @@ struct rtpp_rpc_server {
 	unsigned calls_in_progress;    /* arrived and not yet freed */
 	unsigned streams;              /* streaming calls among them */
 	uint64_t streams_refused;      /* for limits.max_streams */
+	struct stream_group groups[RTPP_RPC_MAX_STREAM_GROUPS];
+	unsigned n_groups;
 	struct rtpp_rpc_limits limits;
 	grpc_resource_quota *quota;
 	bool started;
@@ -198,8 +209,11 @@ call_free(struct rtpp_rpc_call *c)
 	free(c->fin_msg);
 	if (c->in_progress)
 		srv->calls_in_progress--;
-	if (c->counted_stream)
+	if (c->counted_stream) {
 		srv->streams--;
+		if (c->m->group >= 0)
+			srv->groups[c->m->group].open--;
+	}
 	/* The metadata array's elements belong to the call: destroy the array
 	 * (and the details' slices) before dropping our call reference. */
 	grpc_metadata_array_destroy(&c->md);
@@ -463,6 +477,21 @@ on_new(struct rtpp_rpc_call *c, int ok)
 			 srv->streams, srv->limits.max_streams);
 		send_final(c, GRPC_STATUS_RESOURCE_EXHAUSTED, msg, NULL);
 		return;
+	}
+	if (c->m->group >= 0) {
+		struct stream_group *g = &srv->groups[c->m->group];
+
+		if (g->open >= g->max) {
+			char msg[160];
+
+			g->refused++;
+			snprintf(msg, sizeof(msg),
+				 "%u calls of this kind are open, at most %u (%s): close one first",
+				 g->open, g->max, g->setting);
+			send_final(c, GRPC_STATUS_RESOURCE_EXHAUSTED, msg, NULL);
+			return;
+		}
+		g->open++;
 	}
 	srv->streams++;
 	c->counted_stream = true;
@@ -820,6 +849,7 @@ add_method(struct rtpp_rpc_server *srv, const struct rpc_method *m)
 		return -ENOMEM;
 	srv->methods = nm;
 	nm[srv->nmethods] = *m;
+	nm[srv->nmethods].group = -1;
 	nm[srv->nmethods].name = strdup(m->name);
 	if (nm[srv->nmethods].name == NULL)
 		return -ENOMEM;
@@ -932,6 +962,50 @@ rtpp_rpc_stream_queued(const struct rtpp_rpc_call *c)
 	return c->q_len;
 }
 
+int rtpp_rpc_limit_streams(struct rtpp_rpc_server *srv, const char *const *methods,
+			   unsigned n_methods, unsigned max, const char *setting)
+{
+	struct rpc_method *found[RTPP_RPC_MAX_STREAM_GROUPS * 2];
+
+	if (srv->started || setting == NULL || n_methods == 0 ||
+	    n_methods > sizeof(found) / sizeof(found[0]))
+		return -EINVAL;
+	if (srv->n_groups == RTPP_RPC_MAX_STREAM_GROUPS)
+		return -ENOSPC;
+	for (unsigned i = 0; i < n_methods; i++) {
+		found[i] = NULL;
+		for (size_t j = 0; j < srv->nmethods; j++)
+			if (strcmp(srv->methods[j].name, methods[i]) == 0)
+				found[i] = &srv->methods[j];
+		if (found[i] == NULL)
+			return -ENOENT;
+		if (found[i]->kind == CALL_UNARY || found[i]->group >= 0)
+			return -EINVAL;
+	}
+	struct stream_group *g = &srv->groups[srv->n_groups];
+	g->setting = strdup(setting);
+	if (g->setting == NULL)
+		return -ENOMEM;
+	g->max = max;
+	for (unsigned i = 0; i < n_methods; i++)
+		found[i]->group = (int)srv->n_groups;
+	srv->n_groups++;
+	return 0;
+}
+
+unsigned rtpp_rpc_server_stream_groups(const struct rtpp_rpc_server *srv,
+				       struct rtpp_rpc_stream_group_stats *out, unsigned max_out)
+{
+	unsigned n = srv->n_groups < max_out ? srv->n_groups : max_out;
+
+	for (unsigned i = 0; i < n; i++)
+		out[i] = (struct rtpp_rpc_stream_group_stats){ .setting = srv->groups[i].setting,
+							       .open = srv->groups[i].open,
+							       .max = srv->groups[i].max,
+							       .refused = srv->groups[i].refused };
+	return n;
+}
+
 unsigned rtpp_rpc_server_streams(const struct rtpp_rpc_server *srv)
 {
 	return srv->streams;
@@ -1018,6 +1092,8 @@ rtpp_rpc_server_destroy(struct rtpp_rpc_server *srv)
 	for (size_t i = 0; i < srv->nmethods; i++)
 		free(srv->methods[i].name);
 	free(srv->methods);
+	for (unsigned i = 0; i < srv->n_groups; i++)
+		free(srv->groups[i].setting);
 	if (srv->quota != NULL)
 		grpc_resource_quota_unref(srv->quota); /* the server's channel args hold their own */
 	free(srv);

@@ -129,6 +129,27 @@ unsigned rtpp_rpc_server_calls_in_progress(const struct rtpp_rpc_server *srv);
 unsigned rtpp_rpc_server_streams(const struct rtpp_rpc_server *srv);
 uint64_t rtpp_rpc_server_streams_refused(const struct rtpp_rpc_server *srv);
 
+/*
+ * A bound of its own for some streaming methods together (e.g. both
+ * reflection versions), within max_streams: beyond max open calls of the
+ * group a new one is refused with RESOURCE_EXHAUSTED, its message naming
+ * setting (the configuration key, e.g. "api.max_event_streams"). Before
+ * start; each method in at most one group. 0 or -errno (-ENOENT: a method
+ * not registered, -ENOSPC: more than RTPP_RPC_MAX_STREAM_GROUPS groups).
+ */
+#define RTPP_RPC_MAX_STREAM_GROUPS 8
+int rtpp_rpc_limit_streams(struct rtpp_rpc_server *srv, const char *const *methods,
+			   unsigned n_methods, unsigned max, const char *setting);
+/* Each group's figures, in the order the groups were made. */
+struct rtpp_rpc_stream_group_stats {
+	const char *setting;
+	unsigned open;
+	unsigned max;
+	uint64_t refused;
+};
+unsigned rtpp_rpc_server_stream_groups(const struct rtpp_rpc_server *srv,
+				       struct rtpp_rpc_stream_group_stats *out, unsigned max_out);
+
 /* Shut down, cancel every call (gone callbacks fire for calls still owned),
  * drain the completion queue and free everything. */
 void rtpp_rpc_server_destroy(struct rtpp_rpc_server *srv);

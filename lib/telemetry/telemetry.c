@@ -281,6 +281,58 @@ static int workers_cmd(struct rtpp_dataplane *dp, const char *params, struct rte
 		RTE_SET_USED(cmd);                                                         \
 		return with_dataplane(name##_cmd, params, d);                              \
 	}
+/* What the main loop published of the API last (see rtpp_telemetry_publish_api). */
+static struct rtpp_telemetry_api api_copy;
+static bool api_published;
+static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void rtpp_telemetry_publish_api(const struct rtpp_telemetry_api *api)
+{
+	pthread_mutex_lock(&api_lock);
+	api_copy = *api;
+	api_published = true;
+	pthread_mutex_unlock(&api_lock);
+}
+
+static int api_tel(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rtpp_telemetry_api a;
+	char key[64];
+	bool have;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	pthread_mutex_lock(&api_lock);
+	a = api_copy;
+	have = api_published;
+	pthread_mutex_unlock(&api_lock);
+	if (!have)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "calls_in_progress", a.calls_in_progress);
+	rte_tel_data_add_dict_u64(d, "streams", a.streams);
+	rte_tel_data_add_dict_u64(d, "max_streams", a.max_streams);
+	rte_tel_data_add_dict_u64(d, "streams_refused", a.streams_refused);
+	for (unsigned int i = 0; i < a.n_kinds && i < RTPP_TELEMETRY_API_KINDS; i++) {
+		/* "api.max_event_streams" -> event_streams_open, _max, _refused */
+		const char *kind = a.kinds[i].setting;
+
+		if (strncmp(kind, "api.max_", 8) == 0)
+			kind += 8;
+		snprintf(key, sizeof(key), "%s_open", kind);
+		rte_tel_data_add_dict_u64(d, telemetry_key(key, sizeof(key), key), a.kinds[i].open);
+		snprintf(key, sizeof(key), "%s_max", kind);
+		rte_tel_data_add_dict_u64(d, telemetry_key(key, sizeof(key), key), a.kinds[i].max);
+		snprintf(key, sizeof(key), "%s_refused", kind);
+		rte_tel_data_add_dict_u64(d, telemetry_key(key, sizeof(key), key),
+					  a.kinds[i].refused);
+	}
+	rte_tel_data_add_dict_u64(d, "event_subscribers", a.event_subscribers);
+	rte_tel_data_add_dict_u64(d, "events_sent", a.events_sent);
+	rte_tel_data_add_dict_u64(d, "events_dropped", a.events_dropped);
+	return 0;
+}
+
 TEL_WRAPPER(info)
 TEL_WRAPPER(ports)
 TEL_WRAPPER(sessions)
@@ -304,6 +356,8 @@ int rtpp_telemetry_register(struct rtpp_dataplane *dp)
 		{ "/rtpproxy/neighbours", neighbours_tel,
 		  "Next hops keyed <iface>/<address> (. and : as _): addr, mac, state." },
 		{ "/rtpproxy/workers", workers_tel, "Worker lcores: loops and busy cycles." },
+		{ "/rtpproxy/api", api_tel,
+		  "gRPC server: calls and streams open, their bounds, refusals, event fan-out." },
 	};
 	static bool registered;
 
