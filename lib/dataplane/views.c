@@ -138,10 +138,19 @@ static bool matches_locked(const struct rtpp_dataplane *dp, uint32_t index,
  * data plane's lock (neighbour learning, latching, reclaim) for the whole
  * table, and a client could repeat it. A page may so come back short, even
  * empty, with a cursor that is not the end: paging goes on from it.
+ *
+ * take() is called, under the lock, for each live session from *cursor on
+ * that filter (when given) matches, at most max times; *cursor says where
+ * the next page starts, UINT32_MAX at the end of the table.
  */
-unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
-					 const struct rtpp_session_filter *filter, uint32_t *cursor,
-					 struct rtpp_session_status *out, unsigned int max)
+struct session_scan {
+	const struct rtpp_session_filter *filter; /* NULL: every session */
+	void (*take)(struct rtpp_dataplane *dp, uint32_t index, unsigned int n, void *ctx);
+	void *ctx;
+};
+
+static unsigned int scan_sessions(struct rtpp_dataplane *dp, uint32_t *cursor, unsigned int max,
+				  const struct session_scan *scan)
 {
 	unsigned int n = 0;
 	uint32_t index = *cursor;
@@ -154,12 +163,12 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 	bool more = false;
 
 	while (rtpp_session_next_before(dp->sessions, &index, end)) {
-		if (matches_locked(dp, index, filter)) {
+		if (matches_locked(dp, index, scan->filter)) {
 			if (n == max) {
 				more = true; /* the next page starts here */
 				break;
 			}
-			rtpp_views_session_status_locked(dp, index, &out[n++]);
+			scan->take(dp, index, n++, scan->ctx);
 		}
 		index++;
 	}
@@ -169,31 +178,31 @@ unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
 	return n;
 }
 
+static void take_status(struct rtpp_dataplane *dp, uint32_t index, unsigned int n, void *ctx)
+{
+	rtpp_views_session_status_locked(dp, index, &((struct rtpp_session_status *)ctx)[n]);
+}
+
+static void take_id(struct rtpp_dataplane *dp, uint32_t index, unsigned int n, void *ctx)
+{
+	((uint64_t *)ctx)[n] = rtpp_session_get_info(dp->sessions, index)->id;
+}
+
+unsigned int rtpp_dataplane_session_list(struct rtpp_dataplane *dp,
+					 const struct rtpp_session_filter *filter, uint32_t *cursor,
+					 struct rtpp_session_status *out, unsigned int max)
+{
+	const struct session_scan scan = { .filter = filter, .take = take_status, .ctx = out };
+
+	return scan_sessions(dp, cursor, max, &scan);
+}
+
 unsigned int rtpp_dataplane_session_ids(struct rtpp_dataplane *dp, uint32_t *cursor, uint64_t *ids,
 					unsigned int max)
 {
-	unsigned int n = 0;
-	uint32_t index = *cursor;
+	const struct session_scan scan = { .filter = NULL, .take = take_id, .ctx = ids };
 
-	if (index == UINT32_MAX)
-		return 0;
-	pthread_mutex_lock(&dp->lock);
-	uint32_t capacity = rtpp_session_capacity(dp->sessions);
-	uint32_t end = (uint32_t)RTE_MIN((uint64_t)index + dp->list_scan_slots, (uint64_t)capacity);
-	bool more = false;
-
-	/* Bounded as the listing is (see above). */
-	while (rtpp_session_next_before(dp->sessions, &index, end)) {
-		if (n == max) {
-			more = true;
-			break;
-		}
-		ids[n++] = rtpp_session_get_info(dp->sessions, index)->id;
-		index++;
-	}
-	*cursor = more || index < capacity ? index : UINT32_MAX;
-	pthread_mutex_unlock(&dp->lock);
-	return n;
+	return scan_sessions(dp, cursor, max, &scan);
 }
 
 uint32_t rtpp_dataplane_session_count(struct rtpp_dataplane *dp)
