@@ -530,6 +530,8 @@ dataplane:
 EOF
 		# PROXY_IDLE_SLEEP: dataplane.idle_sleep_us for cases that need one
 		[[ -n ${PROXY_IDLE_SLEEP:-} ]] && printf '  idle_sleep_us: %s\n' "$PROXY_IDLE_SLEEP"
+		# PROXY_MAX_SESSIONS: dataplane.max_sessions for cases that need one
+		[[ -n ${PROXY_MAX_SESSIONS:-} ]] && printf '  max_sessions: %s\n' "$PROXY_MAX_SESSIONS"
 		# PROXY_KERNEL_PPS: dataplane.kernel_rate_pps for cases that need one
 		[[ -n ${PROXY_KERNEL_PPS:-} ]] && printf '  kernel_rate_pps: %s\n' "$PROXY_KERNEL_PPS"
 		# PROXY_API_YAML: an api: section for cases that need one

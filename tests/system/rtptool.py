@@ -18,6 +18,10 @@ Standard library only. Three sub-commands:
          kernel's ICMP port unreachable came back (ECONNREFUSED).
   sniff  count the frames that arrive on an interface for a while (UDP
          flows, ARP, ICMP): "did anything get through?".
+  raw-udp
+         the RTP stream "send" makes, in raw Ethernet frames built here, so
+         that a checksum can be wrong on purpose (a bad IPv4 header checksum,
+         an IPv6 UDP checksum of 0), each broken frame after its good twin.
 
 Endpoints are written "203.0.113.1:20000" or "[2001:db8:a::1]:20002".
 
@@ -581,6 +585,85 @@ def ip4_checksum(hdr):
     return ~s & 0xFFFF
 
 
+def inet_checksum(data):
+    """The Internet checksum (RFC 1071) of data, padded to an even length."""
+    if len(data) % 2:
+        data += b"\x00"
+    return ip4_checksum(data)
+
+
+def udp_frame(src_mac, dst_mac, src, dst, payload, fault=None):
+    """An Ethernet frame with payload in UDP from src to dst ((family, host,
+    port) as parse_endpoint gives them), every checksum right unless fault
+    says otherwise: "ip-csum" (IPv4 only: one bit of the header checksum
+    flipped), "udp-csum-zero" (UDP checksum 0: "none" in IPv4, forbidden in
+    IPv6 by RFC 8200)."""
+    fam, s_host, s_port = src
+    _, d_host, d_port = dst
+    saddr, daddr = socket.inet_pton(fam, s_host), socket.inet_pton(fam, d_host)
+    udp_len = 8 + len(payload)
+    if fam == socket.AF_INET:
+        pseudo = saddr + daddr + struct.pack("!BBH", 0, 17, udp_len)
+    else:
+        pseudo = saddr + daddr + struct.pack("!I3xB", udp_len, 17)
+    udp = struct.pack("!HHHH", s_port, d_port, udp_len, 0) + payload
+    csum = inet_checksum(pseudo + udp) or 0xFFFF  # 0 is sent as 0xffff
+    if fault == "udp-csum-zero":
+        csum = 0
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    if fam == socket.AF_INET:
+        ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 1, 0, 64, 17, 0,
+                                   saddr, daddr))
+        csum = ip4_checksum(bytes(ip))
+        if fault == "ip-csum":
+            csum ^= 0x0100
+        struct.pack_into("!H", ip, 10, csum)
+        return dst_mac + src_mac + b"\x08\x00" + bytes(ip) + udp
+    if fault == "ip-csum":
+        raise ValueError("an IPv6 header has no checksum")
+    ip6 = struct.pack("!IHBB16s16s", 0x60000000, udp_len, 17, 64, saddr, daddr)
+    return dst_mac + src_mac + b"\x86\xdd" + ip6 + udp
+
+
+def cmd_raw_udp(args):
+    """Send the RTP stream "send" would, as raw Ethernet frames built here, so
+    that their checksums can be wrong on purpose: with --fault each frame is
+    broken that way, with --with-good the well-formed frame of each sequence
+    number goes first and the broken copy right after it."""
+    src, dst = parse_endpoint(args.src), parse_endpoint(args.dst)
+    if src[0] != dst[0]:
+        raise ValueError("--src and --dst are of different families")
+    if not 0 < args.count <= 100000:
+        raise ValueError("--count must be 1..100000")
+    if not 0 < args.rate <= MAX_RATE:
+        raise ValueError("--rate must be 1..%d pps" % MAX_RATE)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.bind((args.iface, 0))
+    src_mac = mac_bytes(open("/sys/class/net/%s/address" % args.iface).read().strip())
+    dst_mac = mac_bytes(args.dst_mac)
+    deadline = time.monotonic() + min(args.timeout, MAX_TIME)
+    good = bad = 0
+    start = time.monotonic()
+    seq = args.start_seq
+    while seq < args.start_seq + args.count and time.monotonic() < deadline:
+        delay = start + (seq - args.start_seq) / args.rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        payload = build(args, seq)
+        if args.with_good or not args.fault:
+            s.send(udp_frame(src_mac, dst_mac, src, dst, payload))
+            good += 1
+        if args.fault:
+            s.send(udp_frame(src_mac, dst_mac, src, dst, payload, args.fault))
+            bad += 1
+        seq += 1
+    s.close()
+    done = seq - args.start_seq
+    print(json.dumps({"good": good, "bad": bad, "sequence_numbers": done,
+                      "ok": done == args.count}), flush=True)
+    return 0 if done == args.count else 1
+
+
 def storm_templates(args, src_mac, dst_mac):
     """Valid frames of every kind the proxy parses, from this host to the proxy."""
     rng = random.Random(args.seed)
@@ -892,6 +975,19 @@ def main(argv=None):
     sp.add_argument("--seconds", type=float, default=10.0)
     sp.add_argument("--seed", type=int, default=1)
     sp.set_defaults(func=cmd_storm)
+
+    sp = sub.add_parser("raw-udp", help="an RTP stream in raw frames, checksums broken at will")
+    sp.add_argument("--iface", required=True)
+    sp.add_argument("--dst-mac", required=True, help="the proxy's MAC")
+    sp.add_argument("--src", required=True, help="ADDR:PORT the frames claim to come from")
+    sp.add_argument("--dst", required=True, help="ADDR:PORT or [ADDR6]:PORT")
+    sp.add_argument("--rate", type=int, default=1000, help="sequence numbers per second")
+    sp.add_argument("--fault", choices=["ip-csum", "udp-csum-zero"],
+                    help="break every frame this way (default: send them well-formed)")
+    sp.add_argument("--with-good", action="store_true",
+                    help="with --fault: the well-formed frame first, then the broken copy")
+    stream_opts(sp)
+    sp.set_defaults(func=cmd_raw_udp)
 
     sp = sub.add_parser("sniff", help="count the frames arriving on an interface")
     sp.add_argument("--iface", required=True)

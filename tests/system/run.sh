@@ -1422,11 +1422,232 @@ print(" ".join("%s/%s" % (e["type"], e.get("state", "")) for e in map(json.loads
 	case_stop
 }
 
+# ------------------------------------------------------------------ hardening (issue 9)
+
+# hardening ARGS...: tests/system/api_hardening.py against this proxy's API,
+# from PX, its JSON line in $RTPP_DIR/NAME.json (NAME: the first argument).
+# Fails the case unless every check of it held.
+hardening() {
+	local name=$1 out rc
+	in_ns "$NS_PX" timeout 45 "$HERE/api_hardening.py" "$@" >"$RTPP_DIR/$name.json" \
+		2>"$RTPP_DIR/$name.err"
+	rc=$?
+	out=$(tail -n 1 "$RTPP_DIR/$name.json")
+	detail "$name: $(head -c 1500 <<<"$out")"
+	((rc == 0)) && [[ $(rtpp_json 'd["ok"]' <<<"$out" 2>/dev/null) == true ]] ||
+		fail "$name (exit $rc): $(rtpp_json '"; ".join(d["failures"])' <<<"$out" 2>/dev/null ||
+			tail -n 3 "$RTPP_DIR/$name.err" | tr '\n' '|')"
+	HARDENING_OUT=$out
+}
+
+# Defect 4: the ports are the interface's, shared by its addresses (one
+# pool per interface). Before the fix a YAML with sessions on port 20000 of
+# the access interface's IPv4 and IPv6 addresses passed --check and then
+# failed at start, and the API refused a port another address's session held
+# as "being released by a destroyed session". Now --check and the start
+# refuse that YAML alike, naming both endpoints; the API refuses the port on
+# the other address with ALREADY_EXISTS saying why, the same address:port
+# as in use, takes nothing for a refusal, and gives the port to the other
+# address once its session is gone: both sessions relay real RTP. With the
+# fix reverted (8d1cdc6), --check passes the YAML (exit 0) and the API's
+# refusal says "port 20200 is being released by a destroyed session".
+case_port_shared() {
+	case_start "$SESSION_V4" "$B_V4"
+	local bad=$RTPP_DIR/shared-port.yaml line want out rc id1 id2 snap
+	rtpp_write_config "$bad" <<<"$SESSION_V4
+  - name: t-v6-same-port
+    listen: \"[2001:db8:a::1]:20000\"
+    forward: \"[2001:db8:b::1]:30002\"
+    destination: \"[2001:db8:b::20]:40002\""
+	line=$(grep -n 'listen: "\[2001:db8:a::1\]:20000"' "$bad" | cut -d: -f1)
+	want="$bad:$line: sessions[1].listen: [2001:db8:a::1]:20000 is already used by sessions[0].listen"
+	want+=" (203.0.113.1:20000: an interface's ports are shared by its addresses)"
+	out=$(timeout 20 "$BIN" -- --check -c "$bad" 2>&1)
+	rc=$?
+	((rc == 1)) || fail "--check of IPv4 and IPv6 sessions on one port of access exited $rc: $out"
+	grep -qxF "$want" <<<"$out" || fail "--check: got '$out', want '$want'"
+
+	snap=$(media_snapshot)
+	out=$(ctl create $PX_A_V4:20200 $PX_B_V4:30200 $B_V4:40200 --source $A_V4:50200)
+	id1=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession on IPv4: $out"
+	local taken
+	taken=$(media_snapshot)
+	expect_refusal "ALREADY_EXISTS listen: port 20200 of interface access is held by another session (an interface's ports are shared by its addresses) or by one being released" \
+		"[$PX_A_V6]:20200" "[$PX_B_V6]:30300" "[$B_V6]:40300"
+	expect_refusal "ALREADY_EXISTS forward: port 30200 of interface core is held by another session (an interface's ports are shared by its addresses) or by one being released" \
+		"[$PX_A_V6]:20300" "[$PX_B_V6]:30200" "[$B_V6]:40300"
+	expect_refusal "ALREADY_EXISTS listen: $PX_A_V4:20200 is already used by another session" \
+		$PX_A_V4:20200 $PX_B_V4:30400 $B_V4:40400
+	[[ $(media_snapshot) == "$taken" ]] ||
+		fail "the refusals changed the proxy: before '$taken', after '$(media_snapshot)'"
+	relay p4 $B_V4:40200 $PX_B_V4:30200 $PX_A_V4:20200 $A_V4:50200 500 2000 64
+
+	[[ $(rtpp_json 'd["state"]' <<<"$(ctl destroy "$id1")") == closed ]] || fail "DestroySession $id1"
+	sleep 0.5 # the ports return after the RCU grace period
+	out=$(ctl create "[$PX_A_V6]:20200" "[$PX_B_V6]:30200" "[$B_V6]:40200" --source "[$A_V6]:50200")
+	id2=$(rtpp_json 'd["id"]' <<<"$out") || fail "port 20200 on IPv6 once the IPv4 session is gone: $out"
+	rtpp_proxy_wait_ready 10 "$B_V6" || fail "B's IPv6 address not resolved: $RTPP_READY_WHY"
+	relay p6 "[$B_V6]:40200" "[$PX_B_V6]:30200" "[$PX_A_V6]:20200" "[$A_V6]:50200" 500 2000 65
+	[[ $(rtpp_json 'd["state"]' <<<"$(ctl destroy "$id2")") == closed ]] || fail "DestroySession $id2"
+	sleep 0.5
+	[[ $(media_snapshot) == "$snap" ]] || fail "at the end: '$(media_snapshot)', at the start: '$snap'"
+	case_stop
+
+	# The start applies the rule --check does (the proxy is stopped: nothing in the way).
+	ip netns exec "$NS_PX" "$BIN" -l 0-1 --file-prefix "$RTPP_PREFIX" --no-pci \
+		"${RTPP_EAL_MEM[@]}" -- -c "$bad" </dev/null >"$RTPP_DIR/start-shared.out" \
+		2>"$RTPP_DIR/start-shared.err" &
+	PROXY_PID=$!
+	rtpp_wait_pid "$PROXY_PID" 20
+	rc=$?
+	PROXY_PID=
+	((rc == 1)) || fail "a start with the shared-port YAML exited $rc, want 1: $(tail -c 300 "$RTPP_DIR/start-shared.err" | tr '\n' '|')"
+	grep -qxF "$want" "$RTPP_DIR/start-shared.err" ||
+		fail "start: no '$want' on stderr: $(head -c 300 "$RTPP_DIR/start-shared.err" | tr '\n' '|')"
+}
+
+# Defect 6: streaming calls are bounded (api.max_streams: 3 here). Before
+# the fix nothing limited them: the fourth event stream was served like the
+# others. Now it, and a Health Watch, get RESOURCE_EXHAUSTED naming
+# api.max_streams at once, while the three subscribers keep getting every
+# event; a cancelled one frees its place for a new subscriber, and the one
+# after that is refused again (tests/system/api_hardening.py streams).
+# Without a limit (as before; tried with max_streams: 100000) the fourth
+# stream and the Health Watch are served and the case fails.
+case_api_stream_limit() {
+	PROXY_API_YAML='api:
+  max_streams: 3'
+	case_start "$SESSION_V4" "$B_V4"
+	hardening streams 127.0.0.1:50051 $PX_A_V4 $PX_B_V4 $B_V4:40000 --max 3
+	[[ $(rtpp_json 'd["refusal"]' <<<"$HARDENING_OUT") == "3 streaming calls are open, at most 3 (api.max_streams): close one first" ]] ||
+		fail "refusal message: $HARDENING_OUT"
+	relay s1 $B_V4:40000 $PX_B_V4:30000 $PX_A_V4:20000 $A_V4:50000 500 2000 66
+	case_stop
+}
+
+# Defect 6, per kind: a bound shared by every kind of stream still let one
+# client's event streams take every slot and the SBC's Health Watch with
+# them. With api.max_event_streams 2 under max_streams 8, a third event
+# stream is refused naming api.max_event_streams while a Health Watch gets
+# in; after a cancel one more gets in and the next is refused again; and
+# telemetry's /rtpproxy/api counts those refusals of the kind (two, and any
+# retry the client made before the server saw the cancel) and none of the total. Before the per-kind bounds the third event stream got
+# in: it fails.
+case_api_stream_kinds() {
+	PROXY_API_YAML='api:
+  max_streams: 8
+  max_event_streams: 2'
+	case_start "$SESSION_V4" "$B_V4"
+	hardening streams 127.0.0.1:50051 $PX_A_V4 $PX_B_V4 $B_V4:40000 --max 2 \
+		--setting api.max_event_streams
+	local api
+	api=$(rtpp_tele api)
+	[[ $(rtpp_json '"%d %s %d %d" % (d["event_streams_max"], d["event_streams_refused"] >= 2, d["streams_refused"], d["max_streams"])' <<<"$api") == "2 True 0 8" ]] ||
+		fail "/rtpproxy/api: $api"
+	case_stop
+}
+
+# Defect 7: a session name that is not UTF-8 (raw bytes on the wire, as
+# protobuf-c takes them) was stored, and every strict proto3 client then
+# failed to decode ListSessions and the event stream. Now CreateSession
+# refuses it with INVALID_ARGUMENT naming the field (four kinds of bad bytes),
+# creates nothing, and a strict client (python3-grpcio's C++ protobuf) lists
+# and watches on; a real UTF-8 name goes through the same raw path whole.
+# With the old check (8528efc reverted) the bytes are taken and the strict
+# client's ListSessions fails to decode.
+case_api_bad_name() {
+	case_start "$SESSION_V4" "$B_V4"
+	local snap out
+	snap=$(media_snapshot)
+	hardening bad-name 127.0.0.1:50051 $PX_A_V4:0 $PX_B_V4:0 $B_V4:40800
+	out=$(ctl list --all)
+	[[ $(rtpp_json '" ".join(s["name"] for s in d["sessions"])' <<<"$out") == t-v4 ]] ||
+		fail "rtpproxyctl list afterwards: $out"
+	sleep 0.5 # the café session's ports return after the RCU grace period
+	[[ $(media_snapshot) == "$snap" ]] || fail "at the end: '$(media_snapshot)', at the start: '$snap'"
+	case_stop
+}
+
+# Defect 9: ListSessions with a filter that matches nothing walked the whole
+# table under the data plane's lock in one call (and a client could repeat
+# it); it answered one empty page without a page token. Now one call looks
+# at 4096 slots at most: on a table of 16,384 slots holding 4,001 sessions,
+# the first page is empty with a token, paging ends after exactly 4 pages,
+# each answered within 250 ms, repeated for 4 s while 2,000 RTP packets go
+# through the static session, all of which arrive; an unfiltered listing
+# still returns every session once. With 0cb93fd reverted the one call
+# scans the whole table and returns an empty page with no token: it fails.
+case_list_nomatch() {
+	PROXY_MAX_SESSIONS=16384
+	case_start "$SESSION_V4" "$B_V4"
+	local n=4000 rp sp
+	hardening hold 127.0.0.1:50051 $n $PX_A_V4 $PX_B_V4 $B_V4:40100
+	rtpp_recv_start "$NS_B" rtp --bind $B_V4:40000 --expect-src $PX_B_V4:30000 --count 2000 \
+		--pattern 67 --timeout 25 --idle-timeout 4 || fail "receiver rtp"
+	rp=$RECV_PID
+	sender rtp "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 2000 --rate 400 \
+		--pattern 67 --timeout 15 &
+	sp=$!
+	sleep 0.5
+	hardening list-nomatch 127.0.0.1:50051 --sessions $((n + 1)) --capacity 16384 --seconds 4
+	rtpp_wait_pid "$sp" 20
+	sender_ok rtp
+	wait_recv rtp "$rp" 25
+	expect_session t-v4 a_to_b 2000
+	case_stop
+}
+
+# Defect 11 (b, c): incoming IPv4 header checksums were never verified, and
+# an IPv6 UDP datagram with checksum 0 (forbidden, RFC 8200) was relayed,
+# to IPv4 as "no checksum". A sends each RTP packet of three static sessions
+# as a raw frame (rtptool raw-udp), each followed by a broken twin: a wrong
+# IPv4 header checksum (v4 -> v4), UDP checksum 0 (v6 -> v6, v6 -> v4).
+# Every good packet arrives once, in order; no twin does (a relayed one is a
+# duplicate at B, or a checksum error in B's kernel); the access interface
+# counts exactly the twins as malformed, the sessions only the good ones.
+# With 94c3dfc reverted t-v4 counts 600 packets, not 300, and B gets each
+# IPv6 twin of t-v6-to-v4 as a duplicate (UDP checksum 0 is "none" in IPv4).
+case_bad_checksums() {
+	case_start "$SESSION_V4
+$SESSION_V6
+  - name: t-v6-to-v4
+    listen: \"[2001:db8:a::1]:20004\"
+    forward: 198.51.100.1:30004
+    destination: 198.51.100.20:40004" "$B_V4" "$B_V6"
+	local n=300 m0 m1 c0 c1 pxa v
+	pxa=$(rtpp_px_mac pxa)
+	m0=$(port_counters access/malformed)
+	c0="$(rtpp_snmp "$NS_B" Ip InHdrErrors) $(rtpp_snmp "$NS_B" Udp InCsumErrors) $(rtpp_snmp "$NS_B" 6 Udp6InCsumErrors)"
+	for v in "v4 ip-csum $A_V4:50000 $PX_A_V4:20000 $B_V4:40000 $PX_B_V4:30000 t-v4" \
+		"v6 udp-csum-zero [$A_V6]:50002 [$PX_A_V6]:20002 [$B_V6]:40002 [$PX_B_V6]:30002 t-v6" \
+		"x46 udp-csum-zero [$A_V6]:50004 [$PX_A_V6]:20004 $B_V4:40004 $PX_B_V4:30004 t-v6-to-v4"; do
+		local name fault src dst bind fwd sess p out
+		read -r name fault src dst bind fwd sess <<<"$v"
+		rtpp_recv_start "$NS_B" "$name" --bind "$bind" --expect-src "$fwd" --count $n \
+			--pattern 68 --timeout 15 --idle-timeout 3 || fail "receiver $name"
+		p=$RECV_PID
+		out=$(timeout 20 ip netns exec "$NS_A" "$PYTHON" "$RTPTOOL" raw-udp --iface eth0 \
+			--dst-mac "$pxa" --src "$src" --dst "$dst" --count $n --rate 1000 --pattern 68 \
+			--fault "$fault" --with-good --timeout 10 2>&1)
+		[[ $(rtpp_json '"%d %d" % (d["good"], d["bad"])' <<<"$out" 2>/dev/null) == "$n $n" ]] ||
+			fail "raw-udp $name: $out"
+		wait_recv "$name" "$p" 20
+		expect_session "$sess" a_to_b $n
+	done
+	m1=$(port_counters access/malformed)
+	c1="$(rtpp_snmp "$NS_B" Ip InHdrErrors) $(rtpp_snmp "$NS_B" Udp InCsumErrors) $(rtpp_snmp "$NS_B" 6 Udp6InCsumErrors)"
+	[[ $m0 =~ ^[0-9]+$ && $m1 =~ ^[0-9]+$ ]] || fail "no malformed counter for access: '$m0' '$m1'"
+	((m1 - m0 == 3 * n)) || fail "access counted $((m1 - m0)) malformed frames, A sent $((3 * n)) broken ones"
+	[[ $c1 == "$c0" ]] || fail "B's kernel counted header/checksum errors (InHdrErrors InCsumErrors Udp6InCsumErrors): $c0 -> $c1"
+	case_stop
+}
+
 # ================================================================== runner
 
 ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_restart link_flap bad_config grpc api_exposed neigh_poison malformed_storm quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
-	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit)
+	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit
+	port_shared api_stream_limit api_stream_kinds api_bad_name list_nomatch bad_checksums)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
