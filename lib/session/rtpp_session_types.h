@@ -138,6 +138,7 @@ enum rtpp_close_reason {
 	RTPP_CLOSE_INACTIVITY, /* media stopped (inactivity_timeout_s) */
 	RTPP_CLOSE_NO_MEDIA,   /* media never started (first_media_timeout_s) */
 	RTPP_CLOSE_LIFETIME,   /* max_lifetime_s reached */
+	RTPP_CLOSE_ENDED,      /* TCP: both sides closed their connection */
 };
 
 /* One leg's learning and forwarding, as reported. */
