@@ -160,8 +160,25 @@ static void test_protocol_and_name(void **state)
 {
 	(void)state;
 	struct fixture *f = valid_request();
+	/* TCP: accepted as such, without RTCP; what it has no use for is refused. */
 	f->req.protocol = RTPPROXY__PROTOCOL__PROTOCOL_TCP;
-	expect_refused(f, RTPP_API_UNIMPLEMENTED, "protocol:");
+	f->req.rfc4571 = true;
+	assert_int_equal(parse(f), RTPP_API_OK);
+	assert_int_equal(f->out.protocol, RTPP_PROTO_TCP);
+	assert_true(f->out.rfc4571);
+	assert_false(f->out.rtcp);
+	f->req.source_expected_address = (char *)"203.0.113.9";
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "source_expected_address: not for TCP");
+	f = valid_request();
+	f->req.protocol = RTPPROXY__PROTOCOL__PROTOCOL_TCP;
+	Rtpproxy__MediaOptions limited = RTPPROXY__MEDIA_OPTIONS__INIT;
+	limited.rate_limit_pps_set_case = RTPPROXY__MEDIA_OPTIONS__RATE_LIMIT_PPS_SET_RATE_LIMIT_PPS;
+	limited.rate_limit_pps = 50;
+	f->req.media = &limited;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "media.rate_limit: not for TCP");
+	f = valid_request();
+	f->req.rfc4571 = true;
+	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "rfc4571: framing over TCP");
 	f = valid_request();
 	f->req.protocol = 7;
 	expect_refused(f, RTPP_API_INVALID_ARGUMENT, "protocol: unknown value 7");
@@ -622,6 +639,45 @@ static void test_media_requests_refused(void **state)
 	assert_string_equal(resp->status->leg_a->expected_address, "203.0.113.10");
 	rtpproxy__update_session_response__free_unpacked(resp, NULL);
 	free(r.reply);
+	free(id_call(rtpp_api_handle_destroy, id).reply);
+}
+
+/*
+ * TCP sessions in a data plane without a relay (detached: tests, the bench):
+ * UNIMPLEMENTED, saying so; a listing filtered to TCP finds none of the UDP
+ * sessions, one filtered to UDP finds them.
+ */
+static void test_tcp_without_relay(void **state)
+{
+	(void)state;
+	struct call_result r = create_call("203.0.113.1:20000", "198.51.100.1:30000",
+					   "198.51.100.20:40000");
+	uint64_t id = created_id(&r);
+	struct fixture *f = valid_request();
+	uint8_t wire[512];
+
+	f->req.protocol = RTPPROXY__PROTOCOL__PROTOCOL_TCP;
+	f->listen.port = 20100;
+	f->forward.port = 30100;
+	expect_status(call(rtpp_api_handle_create, wire,
+			   rtpproxy__create_session_request__pack(&f->req, wire)),
+		      RTPP_API_UNIMPLEMENTED, "protocol: this data plane relays no TCP");
+	for (int tcp = 0; tcp < 2; tcp++) {
+		Rtpproxy__ListSessionsRequest q = RTPPROXY__LIST_SESSIONS_REQUEST__INIT;
+
+		q.filter_protocol = true;
+		q.protocol = tcp ? RTPPROXY__PROTOCOL__PROTOCOL_TCP :
+				   RTPPROXY__PROTOCOL__PROTOCOL_UDP;
+		r = call(rtpp_api_handle_list, wire, rtpproxy__list_sessions_request__pack(&q, wire));
+		assert_int_equal(r.status, RTPP_API_OK);
+		Rtpproxy__ListSessionsResponse *l =
+			rtpproxy__list_sessions_response__unpack(NULL, r.reply_len, r.reply);
+		assert_int_equal(l->n_sessions, tcp ? 0 : 1);
+		if (!tcp)
+			assert_int_equal(l->sessions[0]->protocol, RTPPROXY__PROTOCOL__PROTOCOL_UDP);
+		rtpproxy__list_sessions_response__free_unpacked(l, NULL);
+		free(r.reply);
+	}
 	free(id_call(rtpp_api_handle_destroy, id).reply);
 }
 
@@ -1145,6 +1201,8 @@ int main(void)
 		cmocka_unit_test(test_list_request),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test_setup_teardown(test_media_requests_refused, service_setup,
+						service_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_without_relay, service_setup,
 						service_teardown),
 		cmocka_unit_test_setup_teardown(test_create_status_list_destroy, service_setup,
 						service_teardown),

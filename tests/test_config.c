@@ -484,6 +484,12 @@ static void test_api_section(void **state)
 	assert_int_equal(cfg->api.max_health_watches, 16);
 	assert_int_equal(cfg->api.max_reflection_streams, 8);
 	assert_int_equal(cfg->api.memory_quota_mb, 64);
+	/* tcp: absent, its defaults */
+	assert_int_equal(cfg->tcp.max_sessions, 1024);
+	assert_int_equal(cfg->tcp.buffer_kb, 64);
+	assert_int_equal(cfg->tcp.max_buffer_mb, 256);
+	assert_int_equal(cfg->tcp.connect_timeout_s, 10);
+	assert_int_equal(cfg->tcp.idle_timeout_s, 3600);
 	assert_int_equal(cfg->api.keepalive_s, 60);
 	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, cfg->api.listen));
 	assert_string_equal(cfg->api.tls_cert, "");
@@ -496,7 +502,19 @@ static void test_api_section(void **state)
 			     "  max_reflection_streams: 5\n"
 			     "  tls_cert: " RTPP_TEST_DATA_DIR
 			     "/config/bad-gateway.yaml\n"
-			     "  tls_key: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n");
+			     "  tls_key: " RTPP_TEST_DATA_DIR
+			     "/config/bad-gateway.yaml\n"
+			     "tcp:\n"
+			     "  max_sessions: 50\n"
+			     "  buffer_kb: 16\n"
+			     "  max_buffer_mb: 2\n"
+			     "  connect_timeout_s: 3\n"
+			     "  idle_timeout_s: 0\n");
+	assert_int_equal(cfg->tcp.max_sessions, 50);
+	assert_int_equal(cfg->tcp.buffer_kb, 16);
+	assert_int_equal(cfg->tcp.max_buffer_mb, 2);
+	assert_int_equal(cfg->tcp.connect_timeout_s, 3);
+	assert_int_equal(cfg->tcp.idle_timeout_s, 0);
 	assert_string_equal(cfg->api.listen, "[::1]:6000");
 	assert_int_equal(cfg->api.max_event_streams, 3);
 	assert_int_equal(cfg->api.max_health_watches, 4);
@@ -714,12 +732,33 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key",
 	  ACCESS_IFACE
 	  "logging: debug\n",
-	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy, media)" },
+	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy, media, tcp)" },
 	{ "api max_streams of 0",
 	  ACCESS_IFACE
 	  "api:\n"
 	  "  max_streams: 0\n",
 	  "7: api.max_streams: 0 is out of range (1..100000)" },
+	{ "tcp buffer_kb below 4",
+	  ACCESS_IFACE
+	  "tcp:\n"
+	  "  buffer_kb: 1\n",
+	  "7: tcp.buffer_kb: 1 is out of range (4..4096)" },
+	{ "tcp buffers larger than their cap",
+	  ACCESS_IFACE
+	  "tcp:\n"
+	  "  buffer_kb: 4096\n"
+	  "  max_buffer_mb: 4\n",
+	  "8: tcp.max_buffer_mb: 4 MiB do not hold one connection's two buffers of 4096 KiB" },
+	{ "tcp connect_timeout_s of 0",
+	  ACCESS_IFACE
+	  "tcp:\n"
+	  "  connect_timeout_s: 0\n",
+	  "7: tcp.connect_timeout_s: 0 is out of range (1..300)" },
+	{ "tcp unknown key",
+	  ACCESS_IFACE
+	  "tcp:\n"
+	  "  splice: yes\n",
+	  "7: tcp.splice: unknown key (expected one of: max_sessions, buffer_kb, max_buffer_mb, connect_timeout_s, idle_timeout_s)" },
 	{ "api max_event_streams of 0",
 	  ACCESS_IFACE
 	  "api:\n"

@@ -112,6 +112,38 @@ static void test_ipv6_keys_do_not_alias_ipv4(void **state)
 	rtpp_session_table_free(t);
 }
 
+/*
+ * A TCP session's keys carry protocol 6: no worker lookup (UDP) finds them,
+ * while the table still knows its endpoints by protocol; a UDP session may
+ * hold the same endpoint (the data plane's port pools keep them apart).
+ */
+static void test_tcp_keys_never_match_packets(void **state)
+{
+	struct rtpp_session_table *t = make_table(16);
+	struct rtpp_session_params p = params("203.0.113.1:20000", "198.51.100.1:30000",
+					      "198.51.100.20:40000", false);
+	struct rtpp_endpoint listen = ep("203.0.113.1:20000");
+	uint32_t index, udp_index;
+	uintptr_t flow;
+
+	(void)state;
+	p.protocol = RTPP_PROTO_TCP;
+	assert_int_equal(rtpp_session_add(t, &p, &index, NULL), 0);
+	assert_int_equal(rtpp_session_get_info(t, index)->protocol, RTPP_PROTO_TCP);
+	assert_false(lookup(t, "203.0.113.1:20000", &flow));
+	assert_false(lookup(t, "198.51.100.1:30000", &flow));
+	assert_int_equal(rtpp_session_find_local(t, RTPP_PROTO_TCP, &listen), index);
+	assert_int_equal(rtpp_session_find_local(t, RTPP_PROTO_UDP, &listen), RTPP_SESSION_INVALID);
+	p.protocol = 0; /* UDP */
+	assert_int_equal(rtpp_session_add(t, &p, &udp_index, NULL), 0);
+	assert_true(lookup(t, "203.0.113.1:20000", &flow));
+	assert_int_equal(rtpp_flow_session(flow), udp_index);
+	assert_int_equal(rtpp_session_del(t, index), 0);
+	assert_int_equal(rtpp_session_find_local(t, RTPP_PROTO_TCP, &listen), RTPP_SESSION_INVALID);
+	assert_int_equal(rtpp_session_find_local(t, RTPP_PROTO_UDP, &listen), udp_index);
+	rtpp_session_table_free(t);
+}
+
 static void test_endpoint_taken(void **state)
 {
 	struct rtpp_session_table *t = make_table(16);
@@ -346,6 +378,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_insert_and_lookup),
 		cmocka_unit_test(test_ipv6_keys_do_not_alias_ipv4),
+		cmocka_unit_test(test_tcp_keys_never_match_packets),
 		cmocka_unit_test(test_endpoint_taken),
 		cmocka_unit_test(test_full_table_and_reuse_after_delete),
 		cmocka_unit_test(test_counters_sum_over_workers),

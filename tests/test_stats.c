@@ -313,6 +313,8 @@ static void test_flow_field_table(void **state)
 		{ "drop_paused", offsetof(struct rtpp_flow_stats, drop_paused) },
 		{ "stun_dtls", offsetof(struct rtpp_flow_stats, stun_dtls) },
 		{ "ssrc_changes", offsetof(struct rtpp_flow_stats, ssrc_changes) },
+		{ "tcp_segments_in", offsetof(struct rtpp_flow_stats, tcp_segments_in) },
+		{ "tcp_segments_out", offsetof(struct rtpp_flow_stats, tcp_segments_out) },
 	};
 
 	(void)state;
@@ -363,11 +365,12 @@ static void test_tables_read_what_was_summed(void **state)
 	set_flow(&c[0], 1);
 	set_flow(&c[1], 2);
 	rtpp_flow_counters_sum(c, sizeof(c[0]), 2, &s);
-	const uint64_t flow_want[] = { s.rx_packets,     s.rx_bytes,       s.tx_packets,
-				       s.tx_bytes,       s.drop_no_remote, s.drop_no_neighbour,
-				       s.drop_tx_full,   s.rtp_lost,       s.drop_foreign_source,
-				       s.drop_not_media, s.drop_malformed, s.drop_rate_limit,
-				       s.drop_paused,    s.stun_dtls,      s.ssrc_changes };
+	const uint64_t flow_want[] = { s.rx_packets,      s.rx_bytes,        s.tx_packets,
+				       s.tx_bytes,        s.drop_no_remote,  s.drop_no_neighbour,
+				       s.drop_tx_full,    s.rtp_lost,        s.drop_foreign_source,
+				       s.drop_not_media,  s.drop_malformed,  s.drop_rate_limit,
+				       s.drop_paused,     s.stun_dtls,       s.ssrc_changes,
+				       s.tcp_segments_in, s.tcp_segments_out };
 	assert_int_equal(rtpp_flow_counter_nfields, DIM(flow_want));
 	for (unsigned int i = 0; i < rtpp_flow_counter_nfields; i++)
 		assert_int_equal(rtpp_counter_read(&s, rtpp_flow_counter_fields[i].offset),

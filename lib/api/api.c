@@ -104,10 +104,16 @@ enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest 
 	enum rtpp_api_status st;
 
 	memset(out, 0, sizeof(*out));
-	if (req->protocol == RTPPROXY__PROTOCOL__PROTOCOL_TCP)
-		return FAIL(RTPP_API_UNIMPLEMENTED, "protocol: TCP relay is not available yet");
-	if (req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_UDP)
+	if (req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_UDP &&
+	    req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_TCP)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "protocol: unknown value %d", (int)req->protocol);
+	const bool tcp = req->protocol == RTPPROXY__PROTOCOL__PROTOCOL_TCP;
+
+	out->protocol = tcp ? RTPP_PROTO_TCP : RTPP_PROTO_UDP;
+	if (req->rfc4571 && !tcp)
+		return FAIL(RTPP_API_INVALID_ARGUMENT,
+			    "rfc4571: framing over TCP, for TCP sessions only");
+	out->rfc4571 = req->rfc4571;
 	if ((st = parse_endpoint("listen", req->listen, true, true, &out->listen, err, errlen)) ||
 	    (st = parse_endpoint("forward", req->forward, true, true, &out->forward, err, errlen)) ||
 	    (st = parse_endpoint("destination", req->destination, true, false, &out->destination,
@@ -123,7 +129,18 @@ enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest 
 	if (rtpp_addr_is_set(&out->source.addr) &&
 	    out->source.addr.family != out->listen.addr.family)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "source.address: family differs from listen's");
-	out->rtcp = !req->disable_rtcp;
+	out->rtcp = !req->disable_rtcp && !tcp; /* RFC 4571: RTCP shares the connection */
+	if (tcp) {
+		/* Who connects is known when it connects: nothing to learn, nothing to meter. */
+		if (req->source_expected_address != NULL && req->source_expected_address[0] != '\0')
+			return FAIL(RTPP_API_INVALID_ARGUMENT,
+				    "source_expected_address: not for TCP sessions (give source to "
+				    "restrict who may connect)");
+		if (req->media != NULL && (req->media->rate_limit_pps_set_case != 0 ||
+					   req->media->rate_limit_bps_set_case != 0))
+			return FAIL(RTPP_API_INVALID_ARGUMENT,
+				    "media.rate_limit: not for TCP sessions (TCP paces itself)");
+	}
 	if (out->rtcp && (out->destination.port == 65535 || out->source.port == 65535))
 		return FAIL(RTPP_API_INVALID_ARGUMENT,
 			    "%s.port: 65535 leaves no port+1 for RTCP (set disable_rtcp)",
@@ -199,6 +216,8 @@ enum rtpp_api_status rtpp_api_status_from_errno(int negative_errno)
 	case EACCES: return RTPP_API_PERMISSION_DENIED;
 	case ENOSPC: return RTPP_API_RESOURCE_EXHAUSTED;
 	case ENETUNREACH: return RTPP_API_FAILED_PRECONDITION;
+	case EPROTONOSUPPORT:
+		return RTPP_API_UNIMPLEMENTED;
 	default: return RTPP_API_INTERNAL;
 	}
 }
@@ -238,6 +257,8 @@ void rtpp_api_flow_to_pb(const struct rtpp_flow_stats *c, uint64_t last_packet_u
 	pb->stun_dtls_packets = c->stun_dtls;
 	pb->jitter_ms = c->jitter_ms;
 	pb->ssrc_changes = c->ssrc_changes;
+	pb->tcp_segments_received = c->tcp_segments_in;
+	pb->tcp_segments_sent = c->tcp_segments_out;
 }
 
 /* What RTCP says about a flow's receiver: the remote of the leg it leaves by. */
@@ -266,7 +287,10 @@ void rtpp_api_status_to_pb(const struct rtpp_session_status *s, struct rtpp_api_
 	st->name = m->name;
 	/* The data plane's states are numbered like the API's. */
 	st->state = (Rtpproxy__SessionState)s->state;
-	st->protocol = RTPPROXY__PROTOCOL__PROTOCOL_UDP;
+	st->protocol = s->protocol == RTPP_PROTO_TCP ? RTPPROXY__PROTOCOL__PROTOCOL_TCP :
+						       RTPPROXY__PROTOCOL__PROTOCOL_UDP;
+	st->connections_refused = s->connections_refused;
+	st->rfc4571 = s->rfc4571;
 	st->listen = &m->endpoints[0];
 	st->source = &m->endpoints[1];
 	st->forward = &m->endpoints[2];
@@ -339,15 +363,17 @@ enum rtpp_api_status rtpp_api_parse_list(const Rtpproxy__ListSessionsRequest *re
 	filter->state = RTPP_SESSION_FREE;
 	filter->iface = -1;
 	filter->none = false;
+	filter->protocol = 0;
 	if ((unsigned int)req->state > RTPPROXY__SESSION_STATE__SESSION_STATE_CLOSED)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "state: unknown value %d", (int)req->state);
 	filter->state = (enum rtpp_session_state)req->state;
 	if (req->filter_protocol && req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_UDP &&
 	    req->protocol != RTPPROXY__PROTOCOL__PROTOCOL_TCP)
 		return FAIL(RTPP_API_INVALID_ARGUMENT, "protocol: unknown value %d", (int)req->protocol);
-	/* Only UDP sessions exist today: a TCP filter matches none. */
-	if (req->filter_protocol && req->protocol == RTPPROXY__PROTOCOL__PROTOCOL_TCP)
-		filter->none = true;
+	if (req->filter_protocol)
+		filter->protocol = req->protocol == RTPPROXY__PROTOCOL__PROTOCOL_TCP ?
+					   RTPP_PROTO_TCP :
+					   RTPP_PROTO_UDP;
 	if (req->interface != NULL && req->interface[0] != '\0') {
 		filter->iface = rtpp_dataplane_iface_index(dp, req->interface);
 		if (filter->iface < 0)

@@ -85,6 +85,15 @@ static const cyaml_schema_field_t api_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t tcp_fields[] = {
+	OPTIONAL_TEXT(struct raw_tcp, max_sessions),
+	OPTIONAL_TEXT(struct raw_tcp, buffer_kb),
+	OPTIONAL_TEXT(struct raw_tcp, max_buffer_mb),
+	OPTIONAL_TEXT(struct raw_tcp, connect_timeout_s),
+	OPTIONAL_TEXT(struct raw_tcp, idle_timeout_s),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t policy_fields[] = {
 	CYAML_FIELD_SEQUENCE("allowed_remotes", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct raw_policy, allowed_remotes, &text_entry_schema, 0,
@@ -121,7 +130,7 @@ static const cyaml_schema_value_t session_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_session, session_fields),
 };
 
-/* POINTER_NULL: an empty "dataplane:", "api:", "sessions:", "policy:" or "media:" reads as absent. */
+/* POINTER_NULL: an empty "dataplane:", "api:", "sessions:", "policy:", "media:" or "tcp:" reads as absent. */
 static const cyaml_schema_field_t root_fields[] = {
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct raw_config, interfaces,
 			     &interface_schema, 0, CYAML_UNLIMITED),
@@ -135,6 +144,8 @@ static const cyaml_schema_field_t root_fields[] = {
 				struct raw_config, policy, policy_fields),
 	CYAML_FIELD_MAPPING_PTR("media", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
 				struct raw_config, media, media_fields),
+	CYAML_FIELD_MAPPING_PTR("tcp", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
+				struct raw_config, tcp, tcp_fields),
 	CYAML_FIELD_END,
 };
 

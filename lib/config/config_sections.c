@@ -109,6 +109,30 @@ static const struct uint_field api_uint_fields[] = {
 #undef API_FIELD
 };
 
+static const struct uint_field tcp_uint_fields[] = {
+#define TCP_FIELD(...) UINT_FIELD(struct raw_tcp, struct rtpp_tcp_config, __VA_ARGS__)
+	TCP_FIELD(max_sessions, 1, 1000000, false, 1024),
+	TCP_FIELD(buffer_kb, 4, 4096, false, 64),
+	TCP_FIELD(max_buffer_mb, 1, 65536, false, 256),
+	TCP_FIELD(connect_timeout_s, 1, 300, false, 10),
+	TCP_FIELD(idle_timeout_s, 1, 86400, true, 3600), /* 0: never */
+#undef TCP_FIELD
+};
+
+int config_convert_tcp(const struct config_source *src, const struct raw_tcp *raw,
+		       struct rtpp_tcp_config *tcp)
+{
+	if (config_convert_uint_fields(src, "tcp", tcp_uint_fields,
+				       sizeof(tcp_uint_fields) / sizeof(tcp_uint_fields[0]), raw,
+				       tcp) != 0)
+		return -1;
+	if ((uint64_t)tcp->max_buffer_mb << 10 < 2ull * tcp->buffer_kb)
+		return config_fail_field(src, "tcp", "max_buffer_mb",
+					 "%u MiB do not hold one connection's two buffers of %u KiB",
+					 tcp->max_buffer_mb, tcp->buffer_kb);
+	return 0;
+}
+
 int config_convert_api(const struct config_source *src, const struct raw_api *raw,
 		       struct rtpp_api_config *api)
 {

@@ -40,6 +40,7 @@ int config_convert_all(const struct config_source *src, const struct raw_config 
 	    config_check_poll_queues(src, cfg) != 0 ||
 	    config_convert_media(src, raw->media, &cfg->media) != 0 ||
 	    config_convert_api(src, raw->api, &cfg->api) != 0 ||
+	    config_convert_tcp(src, raw->tcp, &cfg->tcp) != 0 ||
 	    /* before the sessions, whose remotes it restricts */
 	    config_convert_policy(src, raw->policy, &cfg->policy) != 0)
 		return -1;

@@ -52,6 +52,15 @@ struct raw_api {
 	char *keepalive_s;            /* ping idle connections this often */
 };
 
+/* "tcp:". */
+struct raw_tcp {
+	char *max_sessions;      /* TCP sessions at once */
+	char *buffer_kb;         /* per direction of a connection */
+	char *max_buffer_mb;     /* all connections' buffers together */
+	char *connect_timeout_s; /* the onward connection must be up by then */
+	char *idle_timeout_s;    /* no byte either way: closed */
+};
+
 /* "policy:". */
 struct raw_policy {
 	char **allowed_remotes;             /* "ADDRESS/LENGTH" each; NULL when absent or "[]" */
@@ -91,6 +100,7 @@ struct raw_config {
 	struct raw_api *api;              /* NULL when the section is absent or empty */
 	struct raw_policy *policy;        /* NULL when the section is absent or empty */
 	struct raw_media *media;          /* NULL when the section is absent or empty */
+	struct raw_tcp *tcp;              /* NULL when the section is absent or empty */
 	struct raw_session *sessions;     /* "sessions:" in order; NULL when absent or empty */
 	unsigned int sessions_count;      /* entries in sessions */
 };

@@ -96,6 +96,15 @@ struct rtpp_policy_config {
 	unsigned int n_allowed_remotes; /* 0 = no restriction */
 };
 
+/* TCP sessions (lib/tcprelay): relayed by the kernel off the workers. */
+struct rtpp_tcp_config {
+	uint32_t max_sessions;      /* TCP sessions at once (within dataplane.max_sessions) */
+	uint32_t buffer_kb;         /* per direction of a connection pair */
+	uint32_t max_buffer_mb;     /* all buffers together: beyond, connections are refused */
+	uint32_t connect_timeout_s; /* the onward connection must be up by then, else ERROR */
+	uint32_t idle_timeout_s;    /* no byte either way this long: closed; 0 never */
+};
+
 struct rtpp_config {
 	char source_name[256]; /* file path, or "<embedded>" */
 	struct rtpp_iface_config ifaces[RTPP_MAX_INTERFACES];
@@ -105,6 +114,7 @@ struct rtpp_config {
 	struct rtpp_policy_config policy;
 	/* "media:": defaults of the media rules of API sessions (static ones never expire). */
 	struct rtpp_media_options media;
+	struct rtpp_tcp_config tcp;
 	struct rtpp_static_session_config *sessions; /* malloc'd */
 	unsigned int n_sessions;
 };

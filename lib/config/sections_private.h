@@ -30,6 +30,8 @@ int config_convert_dataplane(const struct config_source *src, const struct raw_d
 			     struct rtpp_dataplane_config *dataplane);
 
 /* "api:"; raw NULL (section absent): every default. */
+int config_convert_tcp(const struct config_source *src, const struct raw_tcp *raw,
+		       struct rtpp_tcp_config *tcp);
 int config_convert_api(const struct config_source *src, const struct raw_api *raw,
 		       struct rtpp_api_config *api);
 

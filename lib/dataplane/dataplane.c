@@ -22,6 +22,7 @@
 #include "neigh_service_private.h"
 #include "rtpp_dataplane_test.h"
 #include "sessions_private.h"
+#include "tcp_sessions_private.h"
 #include "worker_private.h"
 
 static int assign_workers(struct rtpp_dataplane *dp, char *err, size_t errlen)
@@ -191,7 +192,7 @@ struct rtpp_dataplane *rtpp_dataplane_create(const struct rtpp_config *cfg, char
 
 	if (assign_workers(dp, err, errlen) != 0 || check_poll_queues(dp, err, errlen) != 0 ||
 	    create_tables(dp, cfg->dataplane.max_sessions, err, errlen) != 0 ||
-	    rtpp_ethdev_setup(dp, err, errlen) != 0 ||
+	    rtpp_tcp_sessions_init(dp, err, errlen) != 0 || rtpp_ethdev_setup(dp, err, errlen) != 0 ||
 	    rtpp_workers_assign_queues(dp, err, errlen) != 0)
 		goto fail;
 	return dp;
@@ -228,6 +229,7 @@ void rtpp_dataplane_service(struct rtpp_dataplane *dp)
 	rtpp_neigh_service_run_locked(dp, now);
 	rtpp_media_drain_candidates_locked(dp);
 	rtpp_media_drain_flows_locked(dp);
+	rtpp_tcp_sessions_service_locked(dp);
 	rtpp_media_sweep_locked(dp, now);
 	rtpp_session_table_reclaim(dp->sessions);
 	pthread_mutex_unlock(&dp->lock);
@@ -243,6 +245,8 @@ void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
 	/* Workers are gone: whatever is queued for them is ours to free. */
 	for (uint16_t w = 0; w < RTPP_MAX_WORKERS; w++)
 		rtpp_worker_free(dp->workers[w]);
+	/* The relay's connections go first: their sessions' ports with the table. */
+	rtpp_tcp_sessions_fini(dp);
 	if (!dp->detached)
 		rtpp_ethdev_close(dp);
 	rtpp_session_table_free(dp->sessions);

@@ -38,6 +38,7 @@
 #include "rtpp_dataplane.h"
 #include "rtpp_neigh.h"
 #include "rtpp_session.h"
+#include "rtpp_tcp_relay.h"
 
 extern int rtpp_logtype_dataplane;
 #define DP_LOG(level, ...) \
@@ -110,6 +111,7 @@ struct rtpp_dataplane {
 	struct rtpp_session_table *sessions;
 	struct rtpp_neigh_table *neigh;
 	struct rtpp_admission admission; /* UDP media port pools: main, and readers under lock */
+	struct rtpp_tcp_relay *tcp;      /* TCP sessions' relay; NULL when detached */
 
 	/* Worker -> main rings: multi-producer (workers), single consumer (main). */
 	struct rte_ring *learn_ring; /* neighbour bindings snooped from ARP/ND */

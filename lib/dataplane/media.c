@@ -18,6 +18,7 @@
 #include "events_private.h"
 #include "media_private.h"
 #include "neigh_service_private.h"
+#include "tcp_sessions_private.h"
 #include "views_private.h"
 #include "worker_private.h"
 
@@ -311,6 +312,8 @@ void rtpp_media_close_locked(struct rtpp_dataplane *dp, uint32_t index,
 		rtpp_events_emit_status_locked(dp, RTPP_EVENT_CLOSED, snap, old, RTPP_SESSION_CLOSED);
 	if (final != NULL)
 		final->state = RTPP_SESSION_CLOSED;
+	if (info->protocol == RTPP_PROTO_TCP)
+		rtpp_tcp_session_stop_locked(dp, index);
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
 		rtpp_media_rate_release_locked(dp, s->leg[l].meter);
 	rtpp_session_del(dp->sessions, index);
@@ -560,6 +563,9 @@ static bool sweep_one(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_ts
 	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
 	const struct rtpp_media_options *m = &info->media;
 	uint64_t last = rtpp_session_last_rx_tsc(dp->sessions, index, -1);
+
+	if (info->protocol == RTPP_PROTO_TCP)
+		return rtpp_tcp_session_sweep_locked(dp, index, now_tsc);
 
 	/* Media flows but its first-packet event was lost to a full ring: the counters tell. */
 	if (last != 0 && !info->media_seen) {

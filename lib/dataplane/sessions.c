@@ -9,6 +9,7 @@
 #include "media_private.h"
 #include "neigh_service_private.h"
 #include "sessions_private.h"
+#include "tcp_sessions_private.h"
 #include "views_private.h"
 
 /* What a session holds besides its slot: next-hop references and media ports. */
@@ -30,7 +31,9 @@ static bool endpoint_taken(void *ctx, const struct rtpp_endpoint *local)
 {
 	const struct rtpp_dataplane *dp = ctx;
 
-	return rtpp_session_find_local(dp->sessions, local) != RTPP_SESSION_INVALID;
+	/* Either protocol: an interface's ports are one pool for both. */
+	return rtpp_session_find_local(dp->sessions, RTPP_PROTO_UDP, local) != RTPP_SESSION_INVALID ||
+	       rtpp_session_find_local(dp->sessions, RTPP_PROTO_TCP, local) != RTPP_SESSION_INVALID;
 }
 
 int rtpp_sessions_init(struct rtpp_dataplane *dp, char *err, size_t errlen)
@@ -94,27 +97,38 @@ static void leg_learning(const struct rtpp_session_request *req, unsigned int l,
 int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_session_request *req,
 				  uint64_t *id, char *err, size_t errlen)
 {
+	const bool tcp = req->protocol == RTPP_PROTO_TCP;
 	struct rtpp_session_params p = {
 		.name = req->name,
-		.rtcp = req->rtcp,
+		.rtcp = req->rtcp && !tcp, /* TCP has no RTCP port of its own (RFC 4571) */
 		.is_static = req->is_static,
 		.media = *rtpp_media_defaults(dp),
+		.protocol = tcp ? RTPP_PROTO_TCP : RTPP_PROTO_UDP,
 	};
 	struct rtpp_admitted ad;
 	uint16_t meter = 0;
 	uint32_t index;
 	int rc;
 
+	if (req->protocol != 0 && req->protocol != RTPP_PROTO_UDP && !tcp) {
+		snprintf(err, errlen, "protocol: %u is neither UDP nor TCP", req->protocol);
+		return -EINVAL;
+	}
+	if (tcp && !rtpp_tcp_sessions_available(dp)) {
+		snprintf(err, errlen, "protocol: this data plane relays no TCP");
+		return -EPROTONOSUPPORT;
+	}
 	rc = rtpp_media_apply(&p.media, &req->media, err, errlen);
 	if (rc != 0)
 		return rc;
 	pthread_mutex_lock(&dp->lock);
 	rc = rtpp_admission_check(&dp->admission, req, &ad, err, errlen);
-	if (rc == 0)
+	/* The kernel paces TCP: no meter for it (the API refuses rate limits there). */
+	if (rc == 0 && !tcp)
 		rc = rtpp_media_rate_acquire_locked(dp, p.media.rate_limit_pps,
 						    p.media.rate_limit_bps, &meter, err, errlen);
 	if (rc == 0) {
-		rc = rtpp_admission_take_ports(&dp->admission, &ad, req->rtcp, err, errlen);
+		rc = rtpp_admission_take_ports(&dp->admission, &ad, p.rtcp, err, errlen);
 		if (rc != 0)
 			rtpp_media_rate_release_locked(dp, meter);
 	}
@@ -133,7 +147,13 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 	p.leg[RTPP_LEG_B].remote = req->destination;
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)
 		leg_learning(req, l, &p.media, &p);
-	rc = ref_next_hops_locked(dp, &ad, &p, err, errlen);
+	if (tcp) {
+		/* The kernel routes and resolves TCP's next hops; the remotes are given. */
+		p.leg[RTPP_LEG_A].learning = RTPP_LEARN_GIVEN;
+		p.learn[RTPP_LEG_A].window_end_tsc = 0;
+	} else {
+		rc = ref_next_hops_locked(dp, &ad, &p, err, errlen);
+	}
 	if (rc == 0) {
 		rc = rtpp_session_add(dp->sessions, &p, &index, id);
 		if (rc == -ENOSPC)
@@ -142,17 +162,27 @@ int rtpp_dataplane_session_create(struct rtpp_dataplane *dp, const struct rtpp_s
 		else if (rc != 0)
 			snprintf(err, errlen, "session refused: %s", strerror(-rc));
 	}
+	if (rc == 0 && tcp) {
+		rtpp_session_info_mut(dp->sessions, index)->rfc4571 = req->rfc4571;
+		rc = rtpp_tcp_session_start_locked(dp, index, req, err, errlen);
+		if (rc != 0) {
+			/* Out of the table again; its ports return after the grace period. */
+			rtpp_session_del(dp->sessions, index);
+			goto out;
+		}
+	}
 	if (rc != 0) {
 		/* Give back what this request took: the session never existed. */
 		release_session(dp, &(struct rtpp_session){ .leg = { p.leg[0], p.leg[1] } },
-				&(struct rtpp_session_info){ .rtcp = req->rtcp });
+				&(struct rtpp_session_info){ .rtcp = p.rtcp });
 		rtpp_media_rate_release_locked(dp, meter);
 		goto out;
 	}
 	/* Both legs hold a reference to the profile, each released at close. */
 	if (meter != 0)
 		dp->rate_profiles[meter].refs++;
-	rtpp_media_initial_state_locked(dp, index);
+	if (!tcp) /* a TCP session is CREATED (listening) until the relay says more */
+		rtpp_media_initial_state_locked(dp, index);
 	rtpp_events_emit_locked(dp, RTPP_EVENT_CREATED, index, RTPP_SESSION_FREE,
 				rtpp_session_state(dp->sessions, index));
 	for (unsigned int l = 0; l < RTPP_LEGS_PER_SESSION; l++)

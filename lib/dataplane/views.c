@@ -12,6 +12,7 @@
 #include <rte_mempool.h>
 
 #include "dataplane_private.h"
+#include "tcp_sessions_private.h"
 #include "views_private.h"
 #include "worker_private.h"
 
@@ -99,6 +100,9 @@ void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
 	snprintf(out->error, sizeof(out->error), "%s", info->error);
 	uint64_t since = last_rx_tsc ? last_rx_tsc : info->created_tsc;
 	out->idle_ms = now > since ? (now - since) * 1000 / rte_get_tsc_hz() : 0;
+	out->protocol = info->protocol;
+	if (info->protocol == RTPP_PROTO_TCP)
+		rtpp_tcp_session_status_locked(dp, index, out);
 }
 
 int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,
@@ -127,6 +131,8 @@ static bool matches_locked(const struct rtpp_dataplane *dp, uint32_t index,
 		return false;
 	if (f->state != RTPP_SESSION_FREE &&
 	    rtpp_session_get_info(dp->sessions, index)->state != f->state)
+		return false;
+	if (f->protocol != 0 && rtpp_session_get_info(dp->sessions, index)->protocol != f->protocol)
 		return false;
 	return f->iface < 0 || s->leg[RTPP_LEG_A].iface == f->iface ||
 	       s->leg[RTPP_LEG_B].iface == f->iface;
@@ -338,6 +344,7 @@ const char *rtpp_dataplane_close_reason_name(enum rtpp_close_reason reason)
 		[RTPP_CLOSE_INACTIVITY] = "inactivity",
 		[RTPP_CLOSE_NO_MEDIA] = "no_media",
 		[RTPP_CLOSE_LIFETIME] = "lifetime",
+		[RTPP_CLOSE_ENDED] = "ended",
 	};
 
 	return (unsigned int)reason < RTE_DIM(names) ? names[reason] : "unknown";

@@ -140,6 +140,9 @@ struct rtpp_session_info {
 	enum rtpp_session_state state;
 	uint8_t is_static;
 	uint8_t rtcp; /* port+1 of every endpoint relays RTCP */
+	uint8_t protocol;    /* enum rtpp_protocol */
+	bool rfc4571;        /* TCP: the stream carries RFC 4571 frames */
+	uint64_t ended_tsc;  /* TCP: when the connection ended in ERROR; 0: it did not */
 	bool media_seen;     /* a packet was accepted */
 	uint64_t created_ns; /* CLOCK_REALTIME */
 	uint64_t created_tsc;
@@ -204,6 +207,7 @@ struct rtpp_session_params {
 	struct rtpp_media_options media;
 	bool rtcp;
 	bool is_static;
+	uint8_t protocol; /* enum rtpp_protocol (0: UDP): TCP sessions' keys never match a packet */
 };
 
 /*
@@ -233,8 +237,8 @@ uint32_t rtpp_session_count(const struct rtpp_session_table *t);
 uint32_t rtpp_session_capacity(const struct rtpp_session_table *t);
 /* Find by id; RTPP_SESSION_INVALID when unknown (or being destroyed). */
 uint32_t rtpp_session_find(const struct rtpp_session_table *t, uint64_t id);
-/* Find the session owning a local endpoint (RTP port or its RTCP port+1). */
-uint32_t rtpp_session_find_local(const struct rtpp_session_table *t,
+/* Find the session of protocol owning a local endpoint (RTP port or its RTCP port+1). */
+uint32_t rtpp_session_find_local(const struct rtpp_session_table *t, uint8_t protocol,
 				 const struct rtpp_endpoint *local);
 const struct rtpp_session_info *rtpp_session_get_info(const struct rtpp_session_table *t,
 						      uint32_t index);

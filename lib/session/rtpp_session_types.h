@@ -31,6 +31,16 @@
 #define RTPP_FLOW_RTCP_B_TO_A 3
 #define RTPP_FLOWS_PER_SESSION 4
 
+/*
+ * How a session's media travels; the values are IP protocol numbers (the
+ * session table's keys carry them) and map to the API's Protocol. UDP is
+ * relayed by the workers, TCP by the kernel and lib/tcprelay.
+ */
+enum rtpp_protocol {
+	RTPP_PROTO_TCP = 6,
+	RTPP_PROTO_UDP = 17,
+};
+
 /* Where a session is in its life. The values are the API's SessionState. */
 enum rtpp_session_state {
 	RTPP_SESSION_FREE = 0, /* no session (an unused slot); "any" in a filter */
@@ -97,8 +107,10 @@ struct rtpp_session_request {
 	struct rtpp_endpoint forward;     /* leg B local; port 0: allocate */
 	struct rtpp_endpoint destination; /* leg B remote */
 	struct rtpp_endpoint source;      /* leg A remote; family NONE: unknown */
-	bool rtcp;                        /* port+1 of every endpoint relays RTCP */
+	bool rtcp;                        /* port+1 of every endpoint relays RTCP (UDP) */
 	bool is_static;                   /* from the configuration file: never expires */
+	uint8_t protocol;                 /* enum rtpp_protocol; 0 means UDP */
+	bool rfc4571;                     /* TCP: count the RTP framed in the stream */
 	/* What the SDP announced for a leg whose remote is learnt: family NONE: nothing. */
 	struct rtpp_addr expected[RTPP_LEGS_PER_SESSION];
 	struct rtpp_media_override media;
@@ -169,10 +181,12 @@ struct rtpp_flow_stats {
 	uint64_t drop_paused;     /* the direction is paused (hold) */
 	uint64_t stun_dtls;       /* STUN and DTLS packets relayed (RFC 7983) */
 	uint64_t ssrc_changes;    /* RTP flows: a new SSRC took over */
-	uint64_t last_rx_tsc;     /* last accepted packet, the latest of the copies; 0: none */
-	uint8_t jitter_pt;        /* RTP flows: payload type of the latest packet */
-	uint32_t jitter_units16;  /* its RFC 3550 A.8 jitter, in RTP units x 16 */
-	double jitter_ms;         /* the same in ms, once its clock is known; 0: unknown */
+	uint64_t tcp_segments_in; /* TCP: data segments the sender's connection received */
+	uint64_t tcp_segments_out; /* TCP: data segments the receiver's connection sent */
+	uint64_t last_rx_tsc;      /* last accepted packet, the latest of the copies; 0: none */
+	uint8_t jitter_pt;         /* RTP flows: payload type of the latest packet */
+	uint32_t jitter_units16;   /* its RFC 3550 A.8 jitter, in RTP units x 16 */
+	double jitter_ms;          /* the same in ms, once its clock is known; 0: unknown */
 };
 
 /* What RTCP tells of one leg's remote (see lib/rtp). */
@@ -203,13 +217,17 @@ struct rtpp_session_status {
 	struct rtpp_media_options media;
 	enum rtpp_close_reason close_reason; /* CLOSED only */
 	char error[128];                     /* ERROR: why */
+	uint8_t protocol;                    /* enum rtpp_protocol */
+	bool rfc4571;                        /* TCP: packets are RFC 4571 frames */
+	uint64_t connections_refused;        /* TCP: not from source, policy, limits, a second */
 };
 
 /* Which sessions a listing returns. */
 struct rtpp_session_filter {
 	enum rtpp_session_state state; /* RTPP_SESSION_FREE: any */
 	int iface;                     /* -1: any; else sessions with a local endpoint on it */
-	bool none;                     /* match nothing (a protocol no session has) */
+	bool none;                     /* match nothing */
+	uint8_t protocol;              /* 0: any; else enum rtpp_protocol */
 };
 
 /* What happened to a session; the values are the API's SessionEvent.Type. */

@@ -267,14 +267,24 @@ void rtpp_session_set_release(struct rtpp_session_table *t, rtpp_session_release
 	t->release_ctx = ctx;
 }
 
-static void local_key(struct rtpp_flow_key *k, const struct rtpp_endpoint *local, unsigned int rtcp)
+static void local_key(struct rtpp_flow_key *k, uint8_t protocol, const struct rtpp_endpoint *local,
+		      unsigned int rtcp)
 {
 	rtpp_flow_key_make(k, local->addr.family, local->addr.bytes,
-			   rte_cpu_to_be_16((uint16_t)(local->port + rtcp)), 17);
+			   rte_cpu_to_be_16((uint16_t)(local->port + rtcp)), protocol);
 }
 
-/* The keys of a session, in a fixed order: A rtp, A rtcp, B rtp, B rtcp. */
-static unsigned int session_keys(const struct rtpp_leg leg[2], bool rtcp,
+static uint8_t protocol_of(uint8_t protocol)
+{
+	return protocol == 0 ? RTPP_PROTO_UDP : protocol;
+}
+
+/*
+ * The keys of a session, in a fixed order: A rtp, A rtcp, B rtp, B rtcp.
+ * They carry the protocol: workers look up UDP only, so a TCP session's
+ * keys hold its endpoints in the table without ever matching a packet.
+ */
+static unsigned int session_keys(const struct rtpp_leg leg[2], uint8_t protocol, bool rtcp,
 				 struct rtpp_flow_key keys[KEYS_PER_SESSION],
 				 uintptr_t values[KEYS_PER_SESSION], uint32_t index)
 {
@@ -282,7 +292,7 @@ static unsigned int session_keys(const struct rtpp_leg leg[2], bool rtcp,
 
 	for (unsigned int l = 0; l < 2; l++) {
 		for (unsigned int r = 0; r <= (rtcp ? 1u : 0u); r++) {
-			local_key(&keys[n], &leg[l].local, r);
+			local_key(&keys[n], protocol, &leg[l].local, r);
 			values[n] = ((uintptr_t)index << 2) | (l << 1) | r;
 			n++;
 		}
@@ -312,7 +322,7 @@ int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_par
 	     p->leg[1].local.port + 1 == p->leg[0].local.port))
 		return -EEXIST;
 
-	n_keys = session_keys(p->leg, p->rtcp, keys, values, 0);
+	n_keys = session_keys(p->leg, protocol_of(p->protocol), p->rtcp, keys, values, 0);
 	for (unsigned int k = 0; k < n_keys; k++)
 		if (rte_hash_lookup(t->flows, &keys[k]) >= 0)
 			return -EEXIST;
@@ -343,6 +353,7 @@ int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_par
 	}
 	memset(info, 0, sizeof(*info));
 	info->rtcp = p->rtcp;
+	info->protocol = protocol_of(p->protocol);
 	info->media = p->media;
 	info->id = t->next_id++;
 	if (p->name != NULL)
@@ -354,7 +365,7 @@ int rtpp_session_add(struct rtpp_session_table *t, const struct rtpp_session_par
 	info->created_tsc = rte_rdtsc();
 
 	/* The session is complete before any key that leads to it is published. */
-	n_keys = session_keys(p->leg, p->rtcp, keys, values, index);
+	n_keys = session_keys(p->leg, protocol_of(p->protocol), p->rtcp, keys, values, index);
 	for (unsigned int k = 0; k < n_keys; k++) {
 		int rc = rte_hash_add_key_data(t->flows, &keys[k], (void *)values[k]);
 
@@ -390,7 +401,8 @@ int rtpp_session_del(struct rtpp_session_table *t, uint32_t index)
 	if (info->state == RTPP_SESSION_FREE || info->state == RTPP_SESSION_CLOSED)
 		return -ENOENT;
 
-	n_keys = session_keys(t->sessions[index].leg, info->rtcp, keys, values, index);
+	n_keys = session_keys(t->sessions[index].leg, info->protocol, info->rtcp, keys, values,
+			      index);
 	for (unsigned int k = 0; k < KEYS_PER_SESSION; k++)
 		pf.key_pos[k] = -1;
 	for (unsigned int k = 0; k < n_keys; k++) {
@@ -472,13 +484,13 @@ uint32_t rtpp_session_find(const struct rtpp_session_table *t, uint64_t id)
 	return (uint32_t)(uintptr_t)data;
 }
 
-uint32_t rtpp_session_find_local(const struct rtpp_session_table *t,
+uint32_t rtpp_session_find_local(const struct rtpp_session_table *t, uint8_t protocol,
 				 const struct rtpp_endpoint *local)
 {
 	struct rtpp_flow_key k;
 	void *data;
 
-	local_key(&k, local, 0);
+	local_key(&k, protocol_of(protocol), local, 0);
 	if (rte_hash_lookup_data(t->flows, &k, &data) < 0)
 		return RTPP_SESSION_INVALID;
 	return rtpp_flow_session((uintptr_t)data);

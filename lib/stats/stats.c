@@ -14,6 +14,7 @@ const struct rtpp_counter_field rtpp_flow_counter_fields[] = {
 	FLOW_FIELD(drop_tx_full), FLOW_FIELD(rtp_lost), FLOW_FIELD(drop_foreign_source),
 	FLOW_FIELD(drop_not_media), FLOW_FIELD(drop_malformed), FLOW_FIELD(drop_rate_limit),
 	FLOW_FIELD(drop_paused), FLOW_FIELD(stun_dtls), FLOW_FIELD(ssrc_changes),
+	FLOW_FIELD(tcp_segments_in), FLOW_FIELD(tcp_segments_out),
 };
 const unsigned int rtpp_flow_counter_nfields = RTE_DIM(rtpp_flow_counter_fields);
 

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* TCP sessions: the session table's side of lib/tcprelay (tcp_sessions_private.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "events_private.h"
+#include "media_private.h"
+#include "tcp_sessions_private.h"
+
+int rtpp_tcp_sessions_init(struct rtpp_dataplane *dp, char *err, size_t errlen)
+{
+	const struct rtpp_tcp_config *t = &dp->cfg->tcp;
+	const struct rtpp_tcp_relay_config rc = {
+		.max_sessions = t->max_sessions,
+		.buffer_bytes = t->buffer_kb * 1024u,
+		.max_buffered_bytes = (uint64_t)t->max_buffer_mb << 20,
+		.connect_timeout_ms = t->connect_timeout_s * 1000u,
+		.idle_timeout_ms = t->idle_timeout_s * 1000u,
+		/* The management core: the workers' cores stay theirs. */
+		.cpu = (int)rte_lcore_to_cpu_id((int)rte_get_main_lcore()),
+	};
+
+	dp->tcp = rtpp_tcp_relay_create(&rc, err, errlen);
+	return dp->tcp == NULL ? -1 : 0;
+}
+
+void rtpp_tcp_sessions_fini(struct rtpp_dataplane *dp)
+{
+	rtpp_tcp_relay_destroy(dp->tcp);
+	dp->tcp = NULL;
+}
+
+bool rtpp_tcp_sessions_available(const struct rtpp_dataplane *dp)
+{
+	return dp->tcp != NULL;
+}
+
+/*
+ * Who may connect when the session names no source: anyone the policy
+ * allows. Called on the relay thread: it reads the configuration only,
+ * which does not change while the data plane lives.
+ */
+static bool peer_allowed(void *ctx, const struct rtpp_endpoint *peer)
+{
+	const struct rtpp_policy_config *p = &((const struct rtpp_dataplane *)ctx)->cfg->policy;
+
+	if (p->n_allowed_remotes == 0)
+		return true;
+	for (unsigned int i = 0; i < p->n_allowed_remotes; i++)
+		if (rtpp_prefix_contains(&p->allowed_remotes[i], &peer->addr))
+			return true;
+	return false;
+}
+
+int rtpp_tcp_session_start_locked(struct rtpp_dataplane *dp, uint32_t index,
+				  const struct rtpp_session_request *req, char *err, size_t errlen)
+{
+	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
+	const struct rtpp_tcp_session_params p = {
+		.id = rtpp_session_get_info(dp->sessions, index)->id,
+		.listen = s->leg[RTPP_LEG_A].local,
+		.forward = s->leg[RTPP_LEG_B].local,
+		.destination = req->destination,
+		.source = req->source,
+		.rfc4571 = req->rfc4571,
+		.peer_allowed = peer_allowed,
+		.peer_allowed_ctx = dp,
+	};
+	int rc = rtpp_tcp_relay_add(dp->tcp, &p, err, errlen);
+
+	/* The port is free in our pool but a program of the host holds it. */
+	return rc == -EADDRINUSE ? -EEXIST : rc;
+}
+
+void rtpp_tcp_session_stop_locked(struct rtpp_dataplane *dp, uint32_t index)
+{
+	(void)rtpp_tcp_relay_remove(dp->tcp, rtpp_session_get_info(dp->sessions, index)->id, NULL);
+}
+
+static void direction_to_flow(const struct rtpp_tcp_direction *d, bool framed,
+			      struct rtpp_flow_stats *f)
+{
+	f->rx_bytes = d->bytes;
+	f->tx_bytes = d->bytes_sent;
+	f->tcp_segments_in = d->segments_in;
+	f->tcp_segments_out = d->segments_out;
+	/* Packets: the RTP/RTCP packets of an RFC 4571 stream, else TCP's segments. */
+	f->rx_packets = framed ? d->frames : d->segments_in;
+	f->tx_packets = framed ? d->frames : d->segments_out;
+	f->rtp_lost = d->rtp_lost;
+}
+
+void rtpp_tcp_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
+				    struct rtpp_session_status *out)
+{
+	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
+	struct rtpp_tcp_status t;
+	uint64_t last_ns;
+
+	out->protocol = RTPP_PROTO_TCP;
+	out->rfc4571 = info->rfc4571;
+	out->rtcp = false;
+	if (dp->tcp == NULL || rtpp_tcp_relay_status(dp->tcp, info->id, &t) != 0)
+		return;
+	if (t.client.addr.family != RTPP_AF_NONE)
+		out->source = t.client; /* leg A's remote: who connected */
+	direction_to_flow(&t.a_to_b, info->rfc4571, &out->flows[RTPP_FLOW_A_TO_B]);
+	direction_to_flow(&t.b_to_a, info->rfc4571, &out->flows[RTPP_FLOW_B_TO_A]);
+	out->last_rx_unix_ms[RTPP_FLOW_A_TO_B] = t.a_to_b.last_ns / 1000000u;
+	out->last_rx_unix_ms[RTPP_FLOW_B_TO_A] = t.b_to_a.last_ns / 1000000u;
+	out->connections_refused = t.connections_refused;
+	last_ns = t.a_to_b.last_ns > t.b_to_a.last_ns ? t.a_to_b.last_ns : t.b_to_a.last_ns;
+	if (last_ns == 0)
+		last_ns = info->created_ns;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	out->idle_ms = now_ns > last_ns ? (now_ns - last_ns) / 1000000u : 0;
+}
+
+/* One state change the relay reported, into the table and the events. */
+static void apply_event(struct rtpp_dataplane *dp, const struct rtpp_tcp_event *ev)
+{
+	uint32_t index = rtpp_session_find(dp->sessions, ev->id);
+
+	/* A session destroyed since the relay reported. */
+	if (index == RTPP_SESSION_INVALID)
+		return;
+	struct rtpp_session_info *info = rtpp_session_info_mut(dp->sessions, index);
+	enum rtpp_session_state old = info->state;
+
+	if (ev->state == RTPP_SESSION_CLOSED) {
+		DP_LOG(INFO, "session %" PRIu64 " (tcp) closed (%s)\n", info->id,
+		       rtpp_dataplane_close_reason_name(ev->close_reason));
+		rtpp_media_close_locked(dp, index, ev->close_reason, NULL);
+		return;
+	}
+	if (ev->state == old)
+		return;
+	if (ev->state == RTPP_SESSION_ERROR) {
+		snprintf(info->error, sizeof(info->error), "%s", ev->error);
+		info->ended_tsc = rte_rdtsc();
+		DP_LOG(NOTICE, "session %" PRIu64 " (tcp): %s\n", info->id, ev->error);
+	}
+	if (ev->state == RTPP_SESSION_ACTIVE)
+		info->media_seen = true;
+	rtpp_session_set_state(dp->sessions, index, ev->state);
+	rtpp_events_emit_locked(dp, RTPP_EVENT_STATE_CHANGED, index, old, ev->state);
+	if (ev->state == RTPP_SESSION_ERROR)
+		rtpp_events_emit_locked(dp, RTPP_EVENT_ERROR, index, old, ev->state);
+}
+
+void rtpp_tcp_sessions_service_locked(struct rtpp_dataplane *dp)
+{
+	struct rtpp_tcp_event ev[32];
+	unsigned int n;
+
+	if (dp->tcp == NULL)
+		return;
+	while ((n = rtpp_tcp_relay_take_events(dp->tcp, ev, RTE_DIM(ev))) > 0)
+		for (unsigned int i = 0; i < n; i++)
+			apply_event(dp, &ev[i]);
+}
+
+bool rtpp_tcp_session_sweep_locked(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_tsc)
+{
+	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
+	const struct rtpp_media_options *m = &info->media;
+	const uint64_t hz = rte_get_tsc_hz();
+	enum rtpp_close_reason reason = RTPP_CLOSE_NONE;
+
+	if (info->is_static)
+		return false;
+	/*
+	 * Idle pairs are the relay's to close (tcp.idle_timeout_s); these are the
+	 * session's: its lifetime, no connection in time, and a session whose
+	 * connection failed, left in ERROR for the SBC to read, is closed
+	 * after inactivity_timeout_s like a UDP session with no media, so that
+	 * a session nobody destroys still gives its ports back.
+	 */
+	if (m->max_lifetime_s != 0 && now_tsc - info->created_tsc >= m->max_lifetime_s * hz)
+		reason = RTPP_CLOSE_LIFETIME;
+	else if (info->state == RTPP_SESSION_CREATED && m->first_media_timeout_s != 0 &&
+		 now_tsc - info->created_tsc >= m->first_media_timeout_s * hz)
+		reason = RTPP_CLOSE_NO_MEDIA;
+	else if (info->state == RTPP_SESSION_ERROR && info->ended_tsc != 0 &&
+		 m->inactivity_timeout_s != 0 &&
+		 now_tsc - info->ended_tsc >= m->inactivity_timeout_s * hz)
+		reason = RTPP_CLOSE_INACTIVITY;
+	if (reason == RTPP_CLOSE_NONE)
+		return false;
+	DP_LOG(INFO, "session %" PRIu64 " (tcp) expired (%s)\n", info->id,
+	       rtpp_dataplane_close_reason_name(reason));
+	rtpp_media_close_locked(dp, index, reason, NULL);
+	return true;
+}
