@@ -118,7 +118,8 @@ enum rtpp_api_status rtpp_api_parse_create(const Rtpproxy__CreateSessionRequest 
 	    (st = parse_endpoint("forward", req->forward, true, true, &out->forward, err, errlen)) ||
 	    (st = parse_endpoint("destination", req->destination, true, false, &out->destination,
 				 err, errlen)) ||
-	    (st = parse_endpoint("source", req->source, false, false, &out->source, err, errlen)) ||
+	    /* TCP: who may connect, its port often ephemeral (0: any port) */
+	    (st = parse_endpoint("source", req->source, false, tcp, &out->source, err, errlen)) ||
 	    (st = parse_name(req->name, name_buf, err, errlen)))
 		return st;
 	if (out->destination.addr.family != out->forward.addr.family)

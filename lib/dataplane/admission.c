@@ -234,7 +234,12 @@ int rtpp_admission_check(const struct rtpp_admission *a, const struct rtpp_sessi
 				  out->iface[RTPP_LEG_B], &out->next_hop[RTPP_LEG_B], err, errlen);
 	out->has_remote[RTPP_LEG_B] = rc == 0;
 	if (rc == 0 && rtpp_addr_is_set(&req->source.addr)) {
-		rc = check_remote(a, "source", &req->source, &req->listen, out->iface[RTPP_LEG_A],
+		struct rtpp_endpoint source = req->source;
+
+		/* A TCP client's port is ephemeral: source port 0 lets any port of it connect. */
+		if (req->protocol == RTPP_PROTO_TCP && source.port == 0)
+			source.port = 1;
+		rc = check_remote(a, "source", &source, &req->listen, out->iface[RTPP_LEG_A],
 				  &out->next_hop[RTPP_LEG_A], err, errlen);
 		out->has_remote[RTPP_LEG_A] = rc == 0;
 	}

@@ -229,7 +229,7 @@ void rtpp_dataplane_service(struct rtpp_dataplane *dp)
 	rtpp_neigh_service_run_locked(dp, now);
 	rtpp_media_drain_candidates_locked(dp);
 	rtpp_media_drain_flows_locked(dp);
-	rtpp_tcp_sessions_service_locked(dp);
+	rtpp_tcp_sessions_service_locked(dp, rtpp_media_close_locked);
 	rtpp_media_sweep_locked(dp, now);
 	rtpp_session_table_reclaim(dp->sessions);
 	pthread_mutex_unlock(&dp->lock);

@@ -564,8 +564,16 @@ static bool sweep_one(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_ts
 	const struct rtpp_media_options *m = &info->media;
 	uint64_t last = rtpp_session_last_rx_tsc(dp->sessions, index, -1);
 
-	if (info->protocol == RTPP_PROTO_TCP)
-		return rtpp_tcp_session_sweep_locked(dp, index, now_tsc);
+	if (info->protocol == RTPP_PROTO_TCP) {
+		enum rtpp_close_reason why = rtpp_tcp_session_expiry_locked(dp, index, now_tsc);
+
+		if (why == RTPP_CLOSE_NONE)
+			return false;
+		DP_LOG(INFO, "session %" PRIu64 " (tcp) expired (%s)\n", info->id,
+		       rtpp_dataplane_close_reason_name(why));
+		rtpp_media_close_locked(dp, index, why, NULL);
+		return true;
+	}
 
 	/* Media flows but its first-packet event was lost to a full ring: the counters tell. */
 	if (last != 0 && !info->media_seen) {

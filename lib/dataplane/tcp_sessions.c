@@ -9,7 +9,6 @@
 #include <rte_lcore.h>
 
 #include "events_private.h"
-#include "media_private.h"
 #include "tcp_sessions_private.h"
 
 int rtpp_tcp_sessions_init(struct rtpp_dataplane *dp, char *err, size_t errlen)
@@ -82,49 +81,9 @@ void rtpp_tcp_session_stop_locked(struct rtpp_dataplane *dp, uint32_t index)
 	(void)rtpp_tcp_relay_remove(dp->tcp, rtpp_session_get_info(dp->sessions, index)->id, NULL);
 }
 
-static void direction_to_flow(const struct rtpp_tcp_direction *d, bool framed,
-			      struct rtpp_flow_stats *f)
-{
-	f->rx_bytes = d->bytes;
-	f->tx_bytes = d->bytes_sent;
-	f->tcp_segments_in = d->segments_in;
-	f->tcp_segments_out = d->segments_out;
-	/* Packets: the RTP/RTCP packets of an RFC 4571 stream, else TCP's segments. */
-	f->rx_packets = framed ? d->frames : d->segments_in;
-	f->tx_packets = framed ? d->frames : d->segments_out;
-	f->rtp_lost = d->rtp_lost;
-}
-
-void rtpp_tcp_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
-				    struct rtpp_session_status *out)
-{
-	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
-	struct rtpp_tcp_status t;
-	uint64_t last_ns;
-
-	out->protocol = RTPP_PROTO_TCP;
-	out->rfc4571 = info->rfc4571;
-	out->rtcp = false;
-	if (dp->tcp == NULL || rtpp_tcp_relay_status(dp->tcp, info->id, &t) != 0)
-		return;
-	if (t.client.addr.family != RTPP_AF_NONE)
-		out->source = t.client; /* leg A's remote: who connected */
-	direction_to_flow(&t.a_to_b, info->rfc4571, &out->flows[RTPP_FLOW_A_TO_B]);
-	direction_to_flow(&t.b_to_a, info->rfc4571, &out->flows[RTPP_FLOW_B_TO_A]);
-	out->last_rx_unix_ms[RTPP_FLOW_A_TO_B] = t.a_to_b.last_ns / 1000000u;
-	out->last_rx_unix_ms[RTPP_FLOW_B_TO_A] = t.b_to_a.last_ns / 1000000u;
-	out->connections_refused = t.connections_refused;
-	last_ns = t.a_to_b.last_ns > t.b_to_a.last_ns ? t.a_to_b.last_ns : t.b_to_a.last_ns;
-	if (last_ns == 0)
-		last_ns = info->created_ns;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-	out->idle_ms = now_ns > last_ns ? (now_ns - last_ns) / 1000000u : 0;
-}
-
 /* One state change the relay reported, into the table and the events. */
-static void apply_event(struct rtpp_dataplane *dp, const struct rtpp_tcp_event *ev)
+static void apply_event(struct rtpp_dataplane *dp, const struct rtpp_tcp_event *ev,
+			rtpp_tcp_close_fn close)
 {
 	uint32_t index = rtpp_session_find(dp->sessions, ev->id);
 
@@ -137,7 +96,7 @@ static void apply_event(struct rtpp_dataplane *dp, const struct rtpp_tcp_event *
 	if (ev->state == RTPP_SESSION_CLOSED) {
 		DP_LOG(INFO, "session %" PRIu64 " (tcp) closed (%s)\n", info->id,
 		       rtpp_dataplane_close_reason_name(ev->close_reason));
-		rtpp_media_close_locked(dp, index, ev->close_reason, NULL);
+		close(dp, index, ev->close_reason, NULL);
 		return;
 	}
 	if (ev->state == old)
@@ -155,7 +114,7 @@ static void apply_event(struct rtpp_dataplane *dp, const struct rtpp_tcp_event *
 		rtpp_events_emit_locked(dp, RTPP_EVENT_ERROR, index, old, ev->state);
 }
 
-void rtpp_tcp_sessions_service_locked(struct rtpp_dataplane *dp)
+void rtpp_tcp_sessions_service_locked(struct rtpp_dataplane *dp, rtpp_tcp_close_fn close)
 {
 	struct rtpp_tcp_event ev[32];
 	unsigned int n;
@@ -164,18 +123,18 @@ void rtpp_tcp_sessions_service_locked(struct rtpp_dataplane *dp)
 		return;
 	while ((n = rtpp_tcp_relay_take_events(dp->tcp, ev, RTE_DIM(ev))) > 0)
 		for (unsigned int i = 0; i < n; i++)
-			apply_event(dp, &ev[i]);
+			apply_event(dp, &ev[i], close);
 }
 
-bool rtpp_tcp_session_sweep_locked(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_tsc)
+enum rtpp_close_reason rtpp_tcp_session_expiry_locked(struct rtpp_dataplane *dp, uint32_t index,
+						      uint64_t now_tsc)
 {
 	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
 	const struct rtpp_media_options *m = &info->media;
 	const uint64_t hz = rte_get_tsc_hz();
-	enum rtpp_close_reason reason = RTPP_CLOSE_NONE;
 
 	if (info->is_static)
-		return false;
+		return RTPP_CLOSE_NONE;
 	/*
 	 * Idle pairs are the relay's to close (tcp.idle_timeout_s); these are the
 	 * session's: its lifetime, no connection in time, and a session whose
@@ -184,18 +143,12 @@ bool rtpp_tcp_session_sweep_locked(struct rtpp_dataplane *dp, uint32_t index, ui
 	 * a session nobody destroys still gives its ports back.
 	 */
 	if (m->max_lifetime_s != 0 && now_tsc - info->created_tsc >= m->max_lifetime_s * hz)
-		reason = RTPP_CLOSE_LIFETIME;
-	else if (info->state == RTPP_SESSION_CREATED && m->first_media_timeout_s != 0 &&
-		 now_tsc - info->created_tsc >= m->first_media_timeout_s * hz)
-		reason = RTPP_CLOSE_NO_MEDIA;
-	else if (info->state == RTPP_SESSION_ERROR && info->ended_tsc != 0 &&
-		 m->inactivity_timeout_s != 0 &&
-		 now_tsc - info->ended_tsc >= m->inactivity_timeout_s * hz)
-		reason = RTPP_CLOSE_INACTIVITY;
-	if (reason == RTPP_CLOSE_NONE)
-		return false;
-	DP_LOG(INFO, "session %" PRIu64 " (tcp) expired (%s)\n", info->id,
-	       rtpp_dataplane_close_reason_name(reason));
-	rtpp_media_close_locked(dp, index, reason, NULL);
-	return true;
+		return RTPP_CLOSE_LIFETIME;
+	if (info->state == RTPP_SESSION_CREATED && m->first_media_timeout_s != 0 &&
+	    now_tsc - info->created_tsc >= m->first_media_timeout_s * hz)
+		return RTPP_CLOSE_NO_MEDIA;
+	if (info->state == RTPP_SESSION_ERROR && info->ended_tsc != 0 &&
+	    m->inactivity_timeout_s != 0 && now_tsc - info->ended_tsc >= m->inactivity_timeout_s * hz)
+		return RTPP_CLOSE_INACTIVITY;
+	return RTPP_CLOSE_NONE;
 }

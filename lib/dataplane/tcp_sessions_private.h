@@ -21,12 +21,17 @@ int rtpp_tcp_session_start_locked(struct rtpp_dataplane *dp, uint32_t index,
 				  const struct rtpp_session_request *req, char *err, size_t errlen);
 /* Reset its connections and stop listening (the session is closing). */
 void rtpp_tcp_session_stop_locked(struct rtpp_dataplane *dp, uint32_t index);
-/* Its connection, counters and refusals into a status the views filled. */
-void rtpp_tcp_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
-				    struct rtpp_session_status *out);
-/* The relay's state changes into the sessions' states and events. */
-void rtpp_tcp_sessions_service_locked(struct rtpp_dataplane *dp);
-/* A TCP session's timers (max lifetime, no connection in time); true when closed. */
-bool rtpp_tcp_session_sweep_locked(struct rtpp_dataplane *dp, uint32_t index, uint64_t now_tsc);
+/*
+ * The relay's state changes into the sessions' states and events; a pair
+ * that ended (CLOSED) is closed by close (rtpp_media_close_locked: closing
+ * is the media rules' business, and this file stays below them).
+ */
+typedef void (*rtpp_tcp_close_fn)(struct rtpp_dataplane *dp, uint32_t index,
+				  enum rtpp_close_reason reason, struct rtpp_session_status *final);
+void rtpp_tcp_sessions_service_locked(struct rtpp_dataplane *dp, rtpp_tcp_close_fn close);
+/* Why a TCP session's timers say it must close now (max lifetime, no
+ * connection in time, ERROR long enough); RTPP_CLOSE_NONE: not yet. */
+enum rtpp_close_reason rtpp_tcp_session_expiry_locked(struct rtpp_dataplane *dp, uint32_t index,
+						      uint64_t now_tsc);
 
 #endif

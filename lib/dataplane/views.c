@@ -12,7 +12,6 @@
 #include <rte_mempool.h>
 
 #include "dataplane_private.h"
-#include "tcp_sessions_private.h"
 #include "views_private.h"
 #include "worker_private.h"
 
@@ -44,6 +43,48 @@ static void leg_quality(const struct rtpp_dataplane *dp, uint32_t index, unsigne
 	q->has_report = r.has_report;
 	q->reported_cumulative_lost = r.report_cumulative_lost;
 	q->reported_fraction_lost = r.report_fraction_lost / 256.0;
+}
+
+static void direction_to_flow(const struct rtpp_tcp_direction *d, bool framed,
+			      struct rtpp_flow_stats *f)
+{
+	f->rx_bytes = d->bytes;
+	f->tx_bytes = d->bytes_sent;
+	f->tcp_segments_in = d->segments_in;
+	f->tcp_segments_out = d->segments_out;
+	/* Packets: the RTP/RTCP packets of an RFC 4571 stream, else TCP's segments. */
+	f->rx_packets = framed ? d->frames : d->segments_in;
+	f->tx_packets = framed ? d->frames : d->segments_out;
+	f->rtp_lost = d->rtp_lost;
+}
+
+/* A TCP session's connection, counters and refusals, from the relay. */
+static void tcp_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
+				      struct rtpp_session_status *out)
+{
+	const struct rtpp_session_info *info = rtpp_session_get_info(dp->sessions, index);
+	struct rtpp_tcp_status t;
+	uint64_t last_ns;
+
+	out->protocol = RTPP_PROTO_TCP;
+	out->rfc4571 = info->rfc4571;
+	out->rtcp = false;
+	if (dp->tcp == NULL || rtpp_tcp_relay_status(dp->tcp, info->id, &t) != 0)
+		return;
+	if (t.client.addr.family != RTPP_AF_NONE)
+		out->source = t.client; /* leg A's remote: who connected */
+	direction_to_flow(&t.a_to_b, info->rfc4571, &out->flows[RTPP_FLOW_A_TO_B]);
+	direction_to_flow(&t.b_to_a, info->rfc4571, &out->flows[RTPP_FLOW_B_TO_A]);
+	out->last_rx_unix_ms[RTPP_FLOW_A_TO_B] = t.a_to_b.last_ns / 1000000u;
+	out->last_rx_unix_ms[RTPP_FLOW_B_TO_A] = t.b_to_a.last_ns / 1000000u;
+	out->connections_refused = t.connections_refused;
+	last_ns = t.a_to_b.last_ns > t.b_to_a.last_ns ? t.a_to_b.last_ns : t.b_to_a.last_ns;
+	if (last_ns == 0)
+		last_ns = info->created_ns;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	out->idle_ms = now_ns > last_ns ? (now_ns - last_ns) / 1000000u : 0;
 }
 
 void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
@@ -102,7 +143,7 @@ void rtpp_views_session_status_locked(struct rtpp_dataplane *dp, uint32_t index,
 	out->idle_ms = now > since ? (now - since) * 1000 / rte_get_tsc_hz() : 0;
 	out->protocol = info->protocol;
 	if (info->protocol == RTPP_PROTO_TCP)
-		rtpp_tcp_session_status_locked(dp, index, out);
+		tcp_session_status_locked(dp, index, out);
 }
 
 int rtpp_dataplane_session_status(struct rtpp_dataplane *dp, uint64_t id,

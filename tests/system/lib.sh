@@ -511,6 +511,7 @@ rtpp_session_by_name() {
 # list is read from stdin (YAML lines, already indented).
 # PROXY_WORKERS: worker count, also the af_packet queue pairs (default 1);
 # PROXY_PORTS_A/B: media port ranges of the two interfaces.
+# PROXY_DEVARGS: more af_packet arguments (",framecnt=4096"), appended to both.
 rtpp_write_config() {
 	local file=$1 sessions workers=${PROXY_WORKERS:-1}
 	sessions=$(cat)
@@ -518,11 +519,11 @@ rtpp_write_config() {
 		cat <<EOF
 interfaces:
   - name: access
-    device: "net_af_packet0,iface=pxa,qpairs=$workers"
+    device: "net_af_packet0,iface=pxa,qpairs=$workers${PROXY_DEVARGS:-}"
     addresses: [203.0.113.1/24, "2001:db8:a::1/64"]
     ports: ${PROXY_PORTS_A:-20000-29999}
   - name: core
-    device: "net_af_packet1,iface=pxb,qpairs=$workers"
+    device: "net_af_packet1,iface=pxb,qpairs=$workers${PROXY_DEVARGS:-}"
     addresses: [198.51.100.1/24, "2001:db8:b::1/64"]
     ports: ${PROXY_PORTS_B:-30000-39999}
 dataplane:

@@ -1642,12 +1642,298 @@ $SESSION_V6
 	case_stop
 }
 
+# ================================================================== TCP sessions
+
+TCPTOOL=$HERE/tcptool.py
+
+# tcp_server NAME ARGS...: tcptool's server in B, in the background (TCP_PID),
+# its JSON in $RTPP_DIR/NAME.json; returns once it listens.
+tcp_server() {
+	local name=$1 i
+	shift
+	rm -f "$RTPP_DIR/$name.ready"
+	in_ns "$NS_B" "$PYTHON" "$TCPTOOL" server --ready-file "$RTPP_DIR/$name.ready" "$@" \
+		>"$RTPP_DIR/$name.json" 2>"$RTPP_DIR/$name.err" &
+	TCP_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $RTPP_DIR/$name.ready ]] && return 0
+		sleep 0.05
+	done
+	fail "tcp server $name did not listen: $(head -c 300 "$RTPP_DIR/$name.err")"
+}
+
+# tcp_json NAME EXPR: EXPR over tcptool's JSON result NAME.
+tcp_json() { rtpp_json "$2" <"$RTPP_DIR/$1.json"; }
+
+# tcp_session LISTEN FORWARD DESTINATION [ARGS...]: a TCP session over the API; its id.
+tcp_session() {
+	local out
+	out=$(ctl create "$@" --tcp) || fail "create TCP session: $out"
+	TCP_ID=$(rtpp_json 'd["id"]' <<<"$out")
+}
+
+# session_events NAME ID: the events of session ID that rtpproxyctl watch
+# wrote to $RTPP_DIR/NAME.json, as "type/state(close reason)" words.
+session_events() {
+	"$PYTHON" - "$RTPP_DIR/$1.json" "$2" <<'PYEOF'
+import json, sys
+out = []
+for line in open(sys.argv[1]):
+    if not line.startswith("{"):
+        continue
+    e = json.loads(line)
+    if e.get("session") == int(sys.argv[2]):
+        out.append("%s/%s%s" % (e["type"], e.get("state", ""),
+                                "(%s)" % e["close_reason"] if e.get("close_reason") else ""))
+print(" ".join(out))
+PYEOF
+}
+
+# ctl_status ID: rtpproxyctl status ID, or {"state": "gone"}.
+ctl_status() {
+	local out
+	out=$(ctl status "$1" 2>/dev/null) && { echo "$out"; return; }
+	[[ $(rtpp_json 'd.get("code")' <<<"$out" 2>/dev/null) == NOT_FOUND ]] && echo '{"state": "gone"}' ||
+		echo "$out"
+}
+
+# 10 MB each way through one TCP session, intact both ways; half-closes
+# carried (each side shuts its sending side when done and reads to EOF);
+# the session goes CREATED -> CONNECTING -> ACTIVE -> CLOSED (ended), its
+# counters as sent, its ports back in the pool.
+case_tcp_relay() {
+	case_start "$SESSION_V4" "$B_V4"
+	local snap events ep
+	snap=$(media_snapshot)
+	tcp_server tcp-srv --bind $B_V4:41000 --connections 1 --send 10000000 --expect 10000000 \
+		--expect-src $PX_B_V4 --timeout 30
+	local sp=$TCP_PID
+	ctl watch --seconds 25 >"$RTPP_DIR/tcp-events.json" 2>&1 &
+	local wp=$!
+	sleep 0.5
+	tcp_session $PX_A_V4:20600 $PX_B_V4:0 $B_V4:41000 --name tcp1
+	[[ $(ctl status $TCP_ID | rtpp_json '"%s %s %s" % (d["protocol"], d["state"], d["rtcp"])') == "tcp created False" ]] ||
+		fail "new TCP session: $(ctl status $TCP_ID)"
+	in_ns "$NS_A" "$PYTHON" "$TCPTOOL" client --dst $PX_A_V4:20600 --src $A_V4 --send 10000000 \
+		--expect 10000000 --timeout 30 >"$RTPP_DIR/tcp-cli.json" 2>"$RTPP_DIR/tcp-cli.err" ||
+		fail "client: $(head -c 600 "$RTPP_DIR/tcp-cli.json") $(tail -n 3 "$RTPP_DIR/tcp-cli.err")"
+	rtpp_wait_pid "$sp" 30
+	[[ $(tcp_json tcp-srv 'd["ok"]') == true ]] || fail "server: $(head -c 600 "$RTPP_DIR/tcp-srv.json")"
+	detail "client: $(head -c 400 "$RTPP_DIR/tcp-cli.json")"
+	sleep 1
+	kill "$wp" 2>/dev/null
+	wait "$wp" 2>/dev/null
+	events=$(session_events tcp-events $TCP_ID)
+	[[ $events == "created/created state_changed/connecting state_changed/active closed/closed(ended)" ]] ||
+		fail "events: $events"
+	[[ $(ctl_status $TCP_ID | rtpp_json 'd["state"]') == gone ]] || fail "session still there: $(ctl status $TCP_ID)"
+	sleep 0.5
+	[[ $(media_snapshot) == "$snap" ]] || fail "ports at the end: '$(media_snapshot)', at the start: '$snap'"
+	case_stop
+}
+
+# tcp_client NAME ARGS...: tcptool's client in A (foreground), JSON in $RTPP_DIR/NAME.json.
+tcp_client() {
+	local name=$1
+	shift
+	in_ns "$NS_A" "$PYTHON" "$TCPTOOL" client "$@" >"$RTPP_DIR/$name.json" 2>"$RTPP_DIR/$name.err"
+}
+
+# tcp_ok NAME WHO: tcptool result NAME must say ok.
+tcp_ok() {
+	[[ $(tcp_json "$1" 'd["ok"]' 2>/dev/null) == true ]] ||
+		fail "$2: $(head -c 500 "$RTPP_DIR/$1.json") $(tail -n 2 "$RTPP_DIR/$1.err" | tr '\n' '|')"
+}
+
+# 50 clients at once, each through its own TCP session (one connection per
+# session), 1 MB each way, all intact; meanwhile a UDP session relays every
+# one of its 2,000 RTP packets; the sessions end on their own and every port
+# returns.
+case_tcp_many() {
+	# The af_packet ring stands in for a NIC's RX ring: 4096 frames, as a
+	# NIC's ring would hold, for the bursts 50 connections bring while the
+	# Python clients and servers share the two cores with the worker.
+	PROXY_DEVARGS=",framecnt=4096"
+	case_start "$SESSION_V4" "$B_V4"
+	local n=50 i snap rp sp up
+	snap=$(media_snapshot)
+	tcp_server tcp-srv --bind $B_V4:41000 --connections $n --send 1000000 --expect 1000000 \
+		--timeout 60 --brief
+	sp=$TCP_PID
+	for ((i = 0; i < n; i++)); do
+		tcp_session $PX_A_V4:$((20700 + 2 * i)) $PX_B_V4:0 $B_V4:41000 --name tcp-$i
+	done
+	[[ $(ctl list --all --protocol tcp | rtpp_json 'len(d["sessions"])') == $n ]] ||
+		fail "ListSessions --protocol tcp: $(ctl list --all --protocol tcp | head -c 300)"
+	[[ $(ctl list --all --protocol udp | rtpp_json '" ".join(s["name"] for s in d["sessions"])') == t-v4 ]] ||
+		fail "ListSessions --protocol udp: $(ctl list --all --protocol udp | head -c 300)"
+	rtpp_recv_start "$NS_B" rtp --bind $B_V4:40000 --expect-src $PX_B_V4:30000 --count 2000 \
+		--pattern 71 --timeout 30 --idle-timeout 5 || fail "receiver rtp"
+	rp=$RECV_PID
+	sender rtp "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 2000 --rate 500 \
+		--pattern 71 --timeout 20 &
+	up=$!
+	tcp_client tcp-cli --dst $PX_A_V4:20700 --port-step 2 --connections $n --send 1000000 \
+		--expect 1000000 --timeout 60 --brief
+	tcp_ok tcp-cli "clients"
+	rtpp_wait_pid "$sp" 30
+	tcp_ok tcp-srv "server"
+	detail "clients: $(rtpp_json '"%d ok, %.1f MB/s, %.1f connections/s" % (d["ok_connections"], d["mbps"], d["connections_per_s"])' <"$RTPP_DIR/tcp-cli.json")"
+	rtpp_wait_pid "$up" 20
+	sender_ok rtp
+	wait_recv rtp "$rp" 30
+	expect_session t-v4 a_to_b 2000
+	for ((i = 0; i < 50; i++)); do
+		[[ $(ctl list --all --protocol tcp | rtpp_json 'len(d["sessions"])') == 0 ]] && break
+		sleep 0.1
+	done
+	[[ $(ctl list --all --protocol tcp | rtpp_json 'len(d["sessions"])') == 0 ]] ||
+		fail "TCP sessions left: $(ctl list --all --protocol tcp | head -c 300)"
+	sleep 0.5
+	[[ $(media_snapshot) == "$snap" ]] || fail "ports at the end: '$(media_snapshot)', at the start: '$snap'"
+	case_stop
+}
+
+# What ends a TCP session badly, each end to end:
+# - a destination that refuses: the client is reset, the session is ERROR
+#   "destination ... refused the connection", with STATE_CHANGED and ERROR;
+# - a client from outside source: reset and counted, the session still
+#   CREATED; the right client then gets through;
+# - a reset from the client, then from the server, in mid-transfer: the
+#   other side is reset too, the session ERROR "connection reset by ...";
+# - DestroySession in mid-transfer: both sides are reset at once.
+case_tcp_errors() {
+	case_start "$SESSION_V4" "$B_V4"
+	local st sp wp events
+	ctl watch --seconds 60 >"$RTPP_DIR/tcp-events.json" 2>&1 &
+	wp=$!
+	sleep 0.5
+
+	# Nothing listens on B:41999: B's kernel answers the SYN with a reset.
+	tcp_session $PX_A_V4:20800 $PX_B_V4:0 $B_V4:41999 --name refused
+	local refused=$TCP_ID
+	tcp_client refused-cli --dst $PX_A_V4:20800 --expect-end reset --timeout 10
+	tcp_ok refused-cli "client toward a refusing destination (want reset)"
+	st=$(ctl_status $refused)
+	[[ $(rtpp_json '"%s|%s" % (d["state"], d["error"])' <<<"$st") == "error|destination $B_V4:41999 refused the connection" ]] ||
+		fail "refused destination: $st"
+
+	# Only A_V4 may connect to this one: from elsewhere, reset and counted.
+	tcp_server src-srv --bind $B_V4:41001 --connections 1 --send 100000 --expect 100000 --timeout 20
+	sp=$TCP_PID
+	tcp_session $PX_A_V4:20802 $PX_B_V4:0 $B_V4:41001 --name restricted --source 203.0.113.77:0
+	local restricted=$TCP_ID
+	in_ns "$NS_A" "$PYTHON" "$TCPTOOL" probe --dst $PX_A_V4:20802 --timeout 5 --expect reset \
+		>"$RTPP_DIR/probe.json" 2>&1 || fail "client outside source: $(cat "$RTPP_DIR/probe.json")"
+	st=$(ctl_status $restricted)
+	[[ $(rtpp_json '"%s %d" % (d["state"], d["connections_refused"])' <<<"$st") == "created 1" ]] ||
+		fail "after a client outside source: $st"
+	ctl destroy $restricted >/dev/null
+	tcp_session $PX_A_V4:20804 $PX_B_V4:0 $B_V4:41001 --name allowed --source $A_V4:0
+	tcp_client allowed-cli --dst $PX_A_V4:20804 --src $A_V4 --send 100000 --expect 100000 --timeout 20
+	tcp_ok allowed-cli "the client source allows"
+	rtpp_wait_pid "$sp" 10
+	tcp_ok src-srv "server behind a source restriction"
+
+	# A reset from either side in mid-transfer.
+	local side
+	for side in client server; do
+		if [[ $side == client ]]; then
+			tcp_server reset-srv --bind $B_V4:41002 --connections 1 --send 0 --expect-end reset \
+				--timeout 20
+		else
+			tcp_server reset-srv --bind $B_V4:41002 --connections 1 --send 0 \
+				--reset-after 1000000 --timeout 20
+		fi
+		sp=$TCP_PID
+		tcp_session $PX_A_V4:20806 $PX_B_V4:0 $B_V4:41002 --name reset-$side
+		local rid=$TCP_ID
+		if [[ $side == client ]]; then
+			tcp_client reset-cli --dst $PX_A_V4:20806 --send 5000000 --reset-after 2000000 --timeout 20
+		else
+			tcp_client reset-cli --dst $PX_A_V4:20806 --send 5000000 --expect-end reset --timeout 20
+		fi
+		tcp_ok reset-cli "client ($side resets)"
+		rtpp_wait_pid "$sp" 10
+		tcp_ok reset-srv "server ($side resets)"
+		local want="connection reset by the client"
+		[[ $side == server ]] && want="connection reset by the destination"
+		for ((i = 0; i < 20; i++)); do
+			st=$(ctl_status $rid)
+			[[ $(rtpp_json 'd["state"]' <<<"$st") == error ]] && break
+			sleep 0.1
+		done
+		[[ $(rtpp_json '"%s|%s" % (d["state"], d["error"].split(" (")[0])' <<<"$st") == "error|$want" ]] ||
+			fail "$side reset: $st"
+		ctl destroy $rid >/dev/null
+	done
+
+	# DestroySession while 20 MB go to a slow reader: both ends reset at once.
+	tcp_server slow-srv --bind $B_V4:41003 --connections 1 --read-delay-ms 20 --expect-end reset \
+		--timeout 30
+	sp=$TCP_PID
+	tcp_session $PX_A_V4:20808 $PX_B_V4:0 $B_V4:41003 --name destroyed
+	local did=$TCP_ID
+	tcp_client slow-cli --dst $PX_A_V4:20808 --send 20000000 --expect-end reset --timeout 30 &
+	local cp=$!
+	sleep 1.5
+	[[ $(ctl_status $did | rtpp_json 'd["state"]') == active ]] || fail "before destroy: $(ctl_status $did)"
+	ctl destroy $did >"$RTPP_DIR/destroyed.json" || fail "destroy: $(cat "$RTPP_DIR/destroyed.json")"
+	rtpp_wait_pid "$cp" 10
+	rtpp_wait_pid "$sp" 10
+	tcp_ok slow-cli "client when its session was destroyed (want reset)"
+	tcp_ok slow-srv "server when the session was destroyed (want reset)"
+	[[ $(rtpp_json '"%s %s" % (d["close_reason"], d["a_to_b"]["bytes_received"] > 0)' <"$RTPP_DIR/destroyed.json") == "destroyed True" ]] ||
+		fail "final status: $(head -c 400 "$RTPP_DIR/destroyed.json")"
+
+	kill "$wp" 2>/dev/null
+	wait "$wp" 2>/dev/null
+	events=$(session_events tcp-events $refused)
+	[[ $events == "created/created state_changed/connecting state_changed/error error/error"* ]] ||
+		fail "events of the refused session: $events"
+	case_stop
+}
+
+# A receiver that reads 64 KiB every 50 ms while the client sends 30 MB: the
+# relay stops reading from the client (it holds at most one buffer, 64 KiB),
+# so the client is paced by the reader, the proxy's memory stays flat
+# (resident size sampled throughout), and every byte still arrives intact.
+case_tcp_slow_reader() {
+	case_start "$SESSION_V4" "$B_V4"
+	local sp cp rss0 rss max=0 i st held maxheld=0
+	tcp_server slow-srv --bind $B_V4:41000 --connections 1 --read-delay-ms 50 --expect 30000000 \
+		--timeout 60
+	sp=$TCP_PID
+	tcp_session $PX_A_V4:20900 $PX_B_V4:0 $B_V4:41000 --name slow
+	rss0=$(awk '/^VmRSS/ {print $2}' /proc/$PROXY_PID/status)
+	tcp_client slow-cli --dst $PX_A_V4:20900 --send 30000000 --timeout 60 &
+	cp=$!
+	for ((i = 0; i < 60; i++)); do
+		rtpp_pid_alive "$cp" || break
+		rss=$(awk '/^VmRSS/ {print $2}' /proc/$PROXY_PID/status)
+		((rss > max)) && max=$rss
+		st=$(ctl_status $TCP_ID)
+		held=$(rtpp_json 'd["a_to_b"]["bytes_received"] - d["a_to_b"]["bytes_sent"] if "a_to_b" in d else 0' <<<"$st")
+		((held > maxheld)) && maxheld=$held
+		sleep 0.25
+	done
+	rtpp_wait_pid "$cp" 60
+	rtpp_wait_pid "$sp" 60
+	tcp_ok slow-cli "fast client"
+	tcp_ok slow-srv "slow server"
+	detail "proxy resident size: $rss0 kB before, at most $max kB during; held by the relay at most $maxheld bytes; client $(rtpp_json '"%.1f s" % d["elapsed_s"]' <"$RTPP_DIR/slow-cli.json")"
+	((maxheld <= 65536)) || fail "the relay held $maxheld bytes of one direction (buffer: 65536)"
+	((max - rss0 < 4096)) || fail "the proxy grew from $rss0 kB to $max kB"
+	case_stop
+}
+
 # ================================================================== runner
 
 ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_restart link_flap bad_config grpc api_exposed neigh_poison malformed_storm quality scale
 	mtls reflection policy events_slow_subscriber idle_sleep unix_api media_attack media_rebind
 	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit
-	port_shared api_stream_limit api_stream_kinds api_bad_name list_nomatch bad_checksums)
+	port_shared api_stream_limit api_stream_kinds api_bad_name list_nomatch bad_checksums
+	tcp_relay tcp_many tcp_errors tcp_slow_reader)
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
