@@ -490,6 +490,7 @@ static void test_api_section(void **state)
 	assert_int_equal(cfg->tcp.max_buffer_mb, 256);
 	assert_int_equal(cfg->tcp.connect_timeout_s, 10);
 	assert_int_equal(cfg->tcp.idle_timeout_s, 3600);
+	assert_int_equal(cfg->tcp.kernel_pps, 200000);
 	assert_int_equal(cfg->api.keepalive_s, 60);
 	assert_false(rtpp_config_api_plaintext_exposed(&cfg->api, cfg->api.listen));
 	assert_string_equal(cfg->api.tls_cert, "");
@@ -749,6 +750,11 @@ static const struct bad_case bad_cases[] = {
 	  "  buffer_kb: 4096\n"
 	  "  max_buffer_mb: 4\n",
 	  "8: tcp.max_buffer_mb: 4 MiB do not hold one connection's two buffers of 4096 KiB" },
+	{ "tcp kernel_pps below 1000",
+	  ACCESS_IFACE
+	  "tcp:\n"
+	  "  kernel_pps: 10\n",
+	  "7: tcp.kernel_pps: 10 is out of range (0 or 1000..10000000)" },
 	{ "tcp connect_timeout_s of 0",
 	  ACCESS_IFACE
 	  "tcp:\n"
@@ -758,7 +764,7 @@ static const struct bad_case bad_cases[] = {
 	  ACCESS_IFACE
 	  "tcp:\n"
 	  "  splice: yes\n",
-	  "7: tcp.splice: unknown key (expected one of: max_sessions, buffer_kb, max_buffer_mb, connect_timeout_s, idle_timeout_s)" },
+	  "7: tcp.splice: unknown key (expected one of: max_sessions, buffer_kb, max_buffer_mb, connect_timeout_s, idle_timeout_s, kernel_pps)" },
 	{ "api max_event_streams of 0",
 	  ACCESS_IFACE
 	  "api:\n"

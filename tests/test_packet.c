@@ -261,6 +261,40 @@ static void test_other_protocols_go_to_kernel(void **state)
 	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_KERNEL);
 }
 
+/* Where a TCP segment goes: what a worker needs to tell a TCP session's segments. */
+static void test_tcp_destination(void **state)
+{
+	uint8_t f[256];
+	const uint8_t *addr;
+	uint16_t port_be;
+	uint8_t family;
+	uint32_t len = build_v4(f, 20600, false); /* the UDP header's ports lie where TCP's do */
+
+	(void)state;
+	assert_false(rtpp_pkt_tcp_dst(f, len, &family, &addr, &port_be)); /* UDP */
+	f[14 + 9] = 6;
+	assert_true(rtpp_pkt_tcp_dst(f, len, &family, &addr, &port_be));
+	assert_int_equal(family, RTPP_AF_INET);
+	assert_int_equal(addr - f, 14 + 16);
+	assert_int_equal(rte_be_to_cpu_16(port_be), 20600);
+	assert_false(rtpp_pkt_tcp_dst(f, 14 + 20 + 3, &family, &addr, &port_be)); /* no port */
+	f[14 + 6] = 0x20; /* more fragments: not a segment to look at */
+	assert_false(rtpp_pkt_tcp_dst(f, len, &family, &addr, &port_be));
+	f[14 + 6] = 0;
+	f[14] = 0x44; /* IHL of 16 bytes */
+	assert_false(rtpp_pkt_tcp_dst(f, len, &family, &addr, &port_be));
+	len = build_v6(f, 20602);
+	f[14 + 6] = 6;
+	assert_true(rtpp_pkt_tcp_dst(f, len, &family, &addr, &port_be));
+	assert_int_equal(family, RTPP_AF_INET6);
+	assert_int_equal(addr - f, 14 + 24);
+	assert_int_equal(rte_be_to_cpu_16(port_be), 20602);
+	assert_false(rtpp_pkt_tcp_dst(f, 14 + 40 + 3, &family, &addr, &port_be));
+	f[12] = 0x08;
+	f[13] = 0x06; /* ARP */
+	assert_false(rtpp_pkt_tcp_dst(f, len, &family, &addr, &port_be));
+}
+
 static const struct rte_ether_addr mac_src = { { 0x02, 0, 0, 0, 0, 0xb } };
 static const struct rte_ether_addr mac_dst = { { 0x02, 0, 0, 0, 0, 0x20 } };
 
@@ -454,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_fragments_go_to_kernel),
 		cmocka_unit_test(test_udp_length_mismatch),
 		cmocka_unit_test(test_other_protocols_go_to_kernel),
+		cmocka_unit_test(test_tcp_destination),
 		cmocka_unit_test(test_rewrite_ipv4_incremental_checksums),
 		cmocka_unit_test(test_rewrite_ipv4_zero_udp_checksum_stays_zero),
 		cmocka_unit_test(test_rewrite_ipv6),

@@ -91,6 +91,7 @@ static const cyaml_schema_field_t tcp_fields[] = {
 	OPTIONAL_TEXT(struct raw_tcp, max_buffer_mb),
 	OPTIONAL_TEXT(struct raw_tcp, connect_timeout_s),
 	OPTIONAL_TEXT(struct raw_tcp, idle_timeout_s),
+	OPTIONAL_TEXT(struct raw_tcp, kernel_pps),
 	CYAML_FIELD_END,
 };
 

@@ -115,7 +115,8 @@ static const struct uint_field tcp_uint_fields[] = {
 	TCP_FIELD(buffer_kb, 4, 4096, false, 64),
 	TCP_FIELD(max_buffer_mb, 1, 65536, false, 256),
 	TCP_FIELD(connect_timeout_s, 1, 300, false, 10),
-	TCP_FIELD(idle_timeout_s, 1, 86400, true, 3600), /* 0: never */
+	TCP_FIELD(idle_timeout_s, 1, 86400, true, 3600),     /* 0: never */
+	TCP_FIELD(kernel_pps, 1000, 10000000, true, 200000), /* 0: unlimited */
 #undef TCP_FIELD
 };
 

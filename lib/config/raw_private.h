@@ -59,6 +59,7 @@ struct raw_tcp {
 	char *max_buffer_mb;     /* all connections' buffers together */
 	char *connect_timeout_s; /* the onward connection must be up by then */
 	char *idle_timeout_s;    /* no byte either way: closed */
+	char *kernel_pps;        /* TCP sessions' segments each worker hands the kernel */
 };
 
 /* "policy:". */

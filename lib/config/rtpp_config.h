@@ -103,6 +103,7 @@ struct rtpp_tcp_config {
 	uint32_t max_buffer_mb;     /* all buffers together: beyond, connections are refused */
 	uint32_t connect_timeout_s; /* the onward connection must be up by then, else ERROR */
 	uint32_t idle_timeout_s;    /* no byte either way this long: closed; 0 never */
+	uint32_t kernel_pps; /* TCP sessions' segments a worker hands one TAP per second; 0 unlimited */
 };
 
 struct rtpp_config {

@@ -103,7 +103,7 @@ struct rtpp_dataplane {
 	uint64_t clock_base_unix_ns; /* to turn packet timestamps into Unix time */
 	uint32_t static_clock_mult[RTPP_RTP_PT_DYNAMIC]; /* RFC 3551 clocks, rtpp_rtp_clock_mult() */
 	uint64_t candidate_gap_tsc; /* a worker reports a flow's sources at most this often */
-	struct rtpp_kernel_limit kernel_control, kernel_other;
+	struct rtpp_kernel_limit kernel_control, kernel_tcp, kernel_other;
 	/* Session rate limits: written by main (a profile is never changed while used). */
 	struct rtpp_rate_profile *rate_profiles; /* [RTPP_RATE_PROFILES] */
 

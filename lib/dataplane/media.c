@@ -75,6 +75,7 @@ int rtpp_media_init(struct rtpp_dataplane *dp, char *err, size_t errlen)
 	if (dp->cfg != NULL) {
 		kernel_limit(&dp->kernel_control, dp->cfg->dataplane.kernel_control_pps);
 		kernel_limit(&dp->kernel_other, dp->cfg->dataplane.kernel_rate_pps);
+		kernel_limit(&dp->kernel_tcp, dp->cfg->tcp.kernel_pps);
 	}
 	dp->rate_profiles = rte_zmalloc("rate_profiles",
 					sizeof(*dp->rate_profiles) * RTPP_RATE_PROFILES,

@@ -77,19 +77,33 @@ static inline void wire_add(struct rtpp_worker *w, uint16_t iface, struct rte_mb
 	txbuf_add(&w->to_wire[iface], m, fc);
 }
 
+/* What the kernel is handed, each kind with a budget of its own. */
+enum kernel_kind {
+	KERNEL_OTHER = 0, /* the rest: dataplane.kernel_rate_pps */
+	KERNEL_CONTROL,   /* ARP, neighbour discovery, ICMP: dataplane.kernel_control_pps */
+	KERNEL_TCP,       /* segments to a TCP session's endpoint: tcp.kernel_pps */
+};
+
 /*
  * Hand a packet to the kernel through the interface's TAP: one system call
  * per packet on the TAP's side, so what a worker may hand over is metered
  * (dataplane.kernel_rate_pps): a flood at unknown ports costs the worker a
  * meter check per packet, not a write. ARP, neighbour discovery and ICMP
- * (control) have a budget of their own that the rest cannot eat.
+ * (control) have a budget of their own that the rest cannot eat, and so do
+ * TCP sessions, whose media would otherwise be held to the budget meant
+ * for strays (and a stray flood would starve them).
  */
 static inline void kernel_add(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf *m,
-			      bool control, uint64_t now_tsc)
+			      enum kernel_kind kind, uint64_t now_tsc)
 {
 	struct rtpp_dataplane *dp = w->dp;
 	struct rtpp_kernel_meter *km = &w->kernel_meter[iface];
-	const struct rtpp_kernel_limit *limit = control ? &dp->kernel_control : &dp->kernel_other;
+	const struct rtpp_kernel_limit *limit = kind == KERNEL_CONTROL ? &dp->kernel_control :
+						kind == KERNEL_TCP     ? &dp->kernel_tcp :
+									 &dp->kernel_other;
+	struct rte_meter_srtcm *meter = kind == KERNEL_CONTROL ? &km->control :
+					kind == KERNEL_TCP     ? &km->tcp :
+								 &km->other;
 
 	if (unlikely(!dp->ifaces[iface].has_tap)) {
 		w->iface_counters[iface].kernel_dropped++;
@@ -97,8 +111,7 @@ static inline void kernel_add(struct rtpp_worker *w, uint16_t iface, struct rte_
 		return;
 	}
 	if (limit->on &&
-	    rte_meter_srtcm_color_blind_check(control ? &km->control : &km->other,
-					      (struct rte_meter_srtcm_profile *)&limit->profile,
+	    rte_meter_srtcm_color_blind_check(meter, (struct rte_meter_srtcm_profile *)&limit->profile,
 					      now_tsc, 1) != RTE_COLOR_GREEN) {
 		w->iface_counters[iface].kernel_rate_limited++;
 		rte_pktmbuf_free(m);
@@ -106,6 +119,23 @@ static inline void kernel_add(struct rtpp_worker *w, uint16_t iface, struct rte_
 	}
 	w->iface_counters[iface].to_kernel++;
 	txbuf_add(&w->to_kernel[iface], m, NULL);
+}
+
+/* Control, a TCP session's segment (its keys are of protocol 6), or the rest. */
+static inline enum kernel_kind kernel_kind_of(const struct rte_hash *h, const uint8_t *frame,
+					      uint32_t len)
+{
+	struct rtpp_flow_key k;
+	const uint8_t *addr;
+	uint16_t port_be;
+	uint8_t family;
+
+	if (rtpp_pkt_is_icmp(frame, len))
+		return KERNEL_CONTROL;
+	if (!rtpp_pkt_tcp_dst(frame, len, &family, &addr, &port_be))
+		return KERNEL_OTHER;
+	rtpp_flow_key_make(&k, family, addr, port_be, RTPP_PROTO_TCP);
+	return rte_hash_lookup(h, &k) >= 0 ? KERNEL_TCP : KERNEL_OTHER;
 }
 
 static inline void snoop_neighbour(struct rtpp_worker *w, uint16_t iface, const uint8_t *frame,
@@ -555,7 +585,8 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 		pc->rx_packets++;
 		pc->rx_bytes += m->pkt_len;
 		if (unlikely(m->nb_segs != 1)) {
-			kernel_add(w, iface, m, false, now_tsc); /* jumbo chains: the kernel copes */
+			kernel_add(w, iface, m, KERNEL_OTHER,
+				   now_tsc); /* jumbo chains: the kernel copes */
 			continue;
 		}
 		/* The NIC may have checked the IPv4 header already (RX_OFFLOAD_IPV4_CKSUM). */
@@ -573,10 +604,10 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 		case RTPP_PKT_ARP:
 		case RTPP_PKT_ICMPV6:
 			snoop_neighbour(w, iface, frame, m->data_len);
-			kernel_add(w, iface, m, true, now_tsc);
+			kernel_add(w, iface, m, KERNEL_CONTROL, now_tsc);
 			break;
 		case RTPP_PKT_KERNEL:
-			kernel_add(w, iface, m, rtpp_pkt_is_icmp(frame, m->data_len), now_tsc);
+			kernel_add(w, iface, m, kernel_kind_of(h, frame, m->data_len), now_tsc);
 			break;
 		case RTPP_PKT_MALFORMED:
 			pc->malformed++;
@@ -609,7 +640,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 
 			if (!(hits & (1ULL << j))) {
 				pc->no_session++;
-				kernel_add(w, iface, media[k], false, now_tsc);
+				kernel_add(w, iface, media[k], KERNEL_OTHER, now_tsc);
 				continue;
 			}
 			forward_one(w, media[k], &views[k], (uintptr_t)flows[k], paths, local_addrs,

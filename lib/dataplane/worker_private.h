@@ -42,6 +42,7 @@ struct rtpp_latch_candidate {
 /* A worker's meters of what it hands to one interface's TAP. */
 struct rtpp_kernel_meter {
 	struct rte_meter_srtcm control; /* ARP, ND, ICMP */
+	struct rte_meter_srtcm tcp;     /* TCP sessions' segments */
 	struct rte_meter_srtcm other;
 };
 

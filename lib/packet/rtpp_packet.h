@@ -201,6 +201,47 @@ static inline bool rtpp_pkt_is_icmp(const uint8_t *frame, uint32_t len)
 	       ((const struct rte_ipv4_hdr *)(eth + 1))->next_proto_id == IPPROTO_ICMP;
 }
 
+/*
+ * For a TCP segment (the first header after IPv4 without fragmentation, or
+ * after IPv6): its destination's family, address (into the frame) and port
+ * (network order). False for anything else, or too short to say.
+ */
+static inline bool rtpp_pkt_tcp_dst(const uint8_t *frame, uint32_t len, uint8_t *family,
+				    const uint8_t **addr, uint16_t *port_be)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	const uint8_t *l4;
+
+	if (len < sizeof(*eth))
+		return false;
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+		uint32_t ihl;
+
+		if (len < sizeof(*eth) + sizeof(*ip) || ip->next_proto_id != IPPROTO_TCP ||
+		    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+			return false;
+		ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+		if (ihl < sizeof(*ip) || len < sizeof(*eth) + ihl + 4)
+			return false;
+		*family = RTPP_AF_INET;
+		*addr = (const uint8_t *)&ip->dst_addr;
+		l4 = (const uint8_t *)ip + ihl;
+	} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+
+		if (len < sizeof(*eth) + sizeof(*ip6) + 4 || ip6->proto != IPPROTO_TCP)
+			return false;
+		*family = RTPP_AF_INET6;
+		*addr = ip6->dst_addr;
+		l4 = (const uint8_t *)(ip6 + 1);
+	} else {
+		return false;
+	}
+	memcpy(port_be, l4 + 2, sizeof(*port_be));
+	return true;
+}
+
 /* Pointers to the destination address/port of a classified UDP packet. */
 static inline const uint8_t *rtpp_pkt_dst_addr(const uint8_t *frame, const struct rtpp_udp_view *v)
 {

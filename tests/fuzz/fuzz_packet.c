@@ -166,6 +166,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const bool repair = size > 5 && (data[5] & 2);
 
 	rtpp_pkt_is_icmp(frame, len);
+	{
+		const uint8_t *addr;
+		uint16_t port_be;
+		uint8_t family;
+
+		/* What the worker reads of a segment for the kernel (a TCP session's?). */
+		if (rtpp_pkt_tcp_dst(frame, len, &family, &addr, &port_be))
+			must(addr >= frame && addr + (family == RTPP_AF_INET ? 4 : 16) <= frame + len);
+	}
 	if (repair && rtpp_pkt_classify_rx(frame, len, true, &v) == RTPP_PKT_UDP)
 		repair_checksums(frame, &v);
 	if (rtpp_pkt_classify_rx(frame, len, nic_ip_csum_good, &v) != RTPP_PKT_UDP)
