@@ -681,11 +681,33 @@ def storm_templates(args, src_mac, dst_mac):
             frames.append(dst_mac + src_mac + b"\x08\x00" + bytes(ip) + udp)
     arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + src_mac + src4 + bytes(6) + dst4
     frames.append(dst_mac + src_mac + b"\x08\x06" + arp)
+    # A TCP SYN to a media port (the kernel's, through the exception path).
+    tcp = struct.pack("!HHIIBBHHH", 40000, args.ports[0] if args.ports else 20000, 1, 0, 0x50,
+                      0x02, 65535, 0, 0)
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0, 64, 6, 0, src4, dst4))
+    struct.pack_into("!H", ip, 10, ip4_checksum(bytes(ip)))
+    frames.append(dst_mac + src_mac + b"\x08\x00" + bytes(ip) + tcp)
+    if args.src_ip6 and args.dst_ip6:
+        # IPv6: UDP to the same ports, and neighbour discovery (solicitation
+        # and advertisement for the proxy's address) with the checksums right.
+        src6, dst6 = socket.inet_pton(socket.AF_INET6, args.src_ip6), \
+            socket.inet_pton(socket.AF_INET6, args.dst_ip6)
+        for port in args.ports[:2] + [rng.randrange(1024, 65536)]:
+            for payload in (rtp, rtcp):
+                frames.append(udp_frame(src_mac, dst_mac, (socket.AF_INET6, args.src_ip6, 40000),
+                                        (socket.AF_INET6, args.dst_ip6, port), payload))
+        for icmp_type, target, opt_type in ((135, dst6, 1), (136, src6, 2)):
+            body = struct.pack("!BBHI", icmp_type, 0, 0, 0x60000000 if icmp_type == 136 else 0) \
+                + target + struct.pack("!BB", opt_type, 1) + src_mac
+            pseudo = src6 + dst6 + struct.pack("!I3xB", len(body), 58)
+            body = body[:2] + struct.pack("!H", inet_checksum(pseudo + body)) + body[4:]
+            ip6 = struct.pack("!IHBB16s16s", 0x60000000, len(body), 58, 255, src6, dst6)
+            frames.append(dst_mac + src_mac + b"\x86\xdd" + ip6 + body)
     return frames
 
 
 def cmd_storm(args):
-    """Send randomly mutated Ethernet/IP/UDP/RTP/RTCP/STUN/DTLS/ARP frames, as fast as
+    """Send randomly mutated Ethernet/IPv4/IPv6/UDP/TCP/RTP/RTCP/STUN/DTLS/ARP/ND frames, as fast as
     this process can, bounded in count and time. MAC addresses stay whole, so the
     frames reach the proxy; everything after them may be broken."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
@@ -969,6 +991,8 @@ def main(argv=None):
     sp.add_argument("--dst-mac", required=True, help="the proxy's MAC (kept whole)")
     sp.add_argument("--src-ip", required=True)
     sp.add_argument("--dst-ip", required=True)
+    sp.add_argument("--src-ip6", help="also IPv6 frames (UDP, neighbour discovery) from this")
+    sp.add_argument("--dst-ip6", help="... to this address of the proxy")
     sp.add_argument("--ports", type=lambda t: [int(x) for x in t.split(",")], default=[],
                     help="UDP ports to aim at besides random ones (comma separated)")
     sp.add_argument("--count", type=int, default=100000)

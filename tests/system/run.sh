@@ -981,6 +981,7 @@ check_bad_line() {
 # attacker_up: a third host X (203.0.113.66) on A's segment, in a namespace
 # of its own: A's eth0 and X's link are bridged inside A.
 ATTACKER_V4=203.0.113.66
+ATTACKER_V6=2001:db8:a::66 # a source of raw frames only (storm)
 attacker_up() {
 	NS_X=rtpp-$RTPP_TAG-x
 	ip netns add "$NS_X" || return 1
@@ -1028,7 +1029,8 @@ case_malformed_storm() {
 	id=$(rtpp_json 'd["id"]' <<<"$out") || fail "CreateSession: $out"
 	read -r m0 <<<"$(port_counters access/malformed)"
 	ip netns exec "$NS_X" "$PYTHON" "$RTPTOOL" storm --iface eth0 --dst-mac "$(rtpp_px_mac pxa)" \
-		--src-ip "$ATTACKER_V4" --dst-ip "$PX_A_V4" --ports 20500,20501,20000,20001 \
+		--src-ip "$ATTACKER_V4" --dst-ip "$PX_A_V4" --src-ip6 "$ATTACKER_V6" --dst-ip6 "$PX_A_V6" \
+		--ports 20500,20501,20000,20001 \
 		--count 2000000 --seconds 12 >"$RTPP_DIR/storm-frames.json" 2>&1 &
 	storm=$!
 	sleep 0.5
