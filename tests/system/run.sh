@@ -1699,6 +1699,46 @@ ctl_status() {
 		echo "$out"
 }
 
+# RFC 4571: A sends 200 RTP packets framed in one TCP session created with
+# rfc4571, sequence numbers 50 and 150 left out; while the connection is
+# still open the session counts 198 packets received and 2 lost (and TCP's
+# segments, and the bytes), as a UDP flow would.
+tcp_rfc4571_counts() {
+	local sp st
+	tcp_server rfc-srv --bind $B_V4:41010 --connections 1 --expect $((200 * 174 - 2 * 174)) \
+		--timeout 20
+	sp=$TCP_PID
+	tcp_session $PX_A_V4:20610 $PX_B_V4:0 $B_V4:41010 --name rfc4571 --rfc4571
+	in_ns "$NS_A" "$PYTHON" - $PX_A_V4 20610 "$RTPP_DIR/rfc-sent" <<'PYEOF' &
+import os, socket, struct, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+for seq in range(1, 201):
+    if seq in (50, 150):
+        continue
+    rtp = struct.pack("!BBHII", 0x80, 0, seq, seq * 160, 0x4571) + bytes(160)
+    s.sendall(struct.pack("!H", len(rtp)) + rtp)
+open(sys.argv[3], "w").close()
+time.sleep(3)  # the session is read while the connection lives
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536):
+    pass
+PYEOF
+	local cp=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $RTPP_DIR/rfc-sent ]] && break
+		sleep 0.05
+	done
+	sleep 0.5
+	st=$(ctl_status $TCP_ID)
+	[[ $(rtpp_json '"%s %s %d %d %d %s" % (d["rfc4571"], d["state"], d["a_to_b"]["packets_received"], d["a_to_b"]["packets_lost"], d["a_to_b"]["bytes_received"], d["a_to_b"]["tcp_segments_received"] > 0)' <<<"$st") == "True active 198 2 34452 True" ]] ||
+		fail "RFC 4571 counts: $st"
+	rtpp_wait_pid "$cp" 10
+	rtpp_wait_pid "$sp" 10
+	# Not tcptool's pattern: the bytes and the clean end are what to check.
+	[[ $(tcp_json rfc-srv '"%d %s" % (d["bytes_received"], d["ends"])') == "34452 {'eof': 1}" ]] ||
+		fail "server of the RFC 4571 session: $(head -c 300 "$RTPP_DIR/rfc-srv.json")"
+}
+
 # 10 MB each way through one TCP session, intact both ways; half-closes
 # carried (each side shuts its sending side when done and reads to EOF);
 # the session goes CREATED -> CONNECTING -> ACTIVE -> CLOSED (ended), its
@@ -1735,6 +1775,8 @@ case_tcp_relay() {
 	[[ $(ctl_status $TCP_ID | rtpp_json 'd["state"]') == gone ]] || fail "session still there: $(ctl status $TCP_ID)"
 	[[ $(port_counters access/kernel_rate_limited core/kernel_rate_limited) == "0 0" ]] ||
 		fail "TCP session segments held to kernel_rate_pps: $(port_counters access/kernel_rate_limited core/kernel_rate_limited)"
+	tcp_rfc4571_counts
+	sleep 0.5
 	sleep 0.5
 	[[ $(media_snapshot) == "$snap" ]] || fail "ports at the end: '$(media_snapshot)', at the start: '$snap'"
 	case_stop
