@@ -202,6 +202,35 @@ static void events_of(uint64_t id, char *out, size_t len)
 						 names[ev[i].state]);
 }
 
+/* A server, a session toward it and a client connected through it (ACTIVE). */
+struct pair {
+	int srv, c, s; /* listening server, client, the server's end */
+	uint64_t id;
+};
+
+static struct pair pair_up(bool rfc4571)
+{
+	struct pair p;
+	uint16_t dport = 0, lport;
+
+	p.srv = server_socket(&dport, 4);
+	p.id = add_session(&lport, dport, NULL, rfc4571);
+	assert_int_equal(status(p.id).state, RTPP_SESSION_CREATED);
+	p.c = client_connect("127.0.0.1", lport);
+	p.s = accept_one(p.srv);
+	wait_state(p.id, RTPP_SESSION_ACTIVE);
+	return p;
+}
+
+/* Remove the session (if still there) and close what is still open. */
+static void pair_down(struct pair *p)
+{
+	(void)rtpp_tcp_relay_remove(relay, p->id, NULL);
+	for (int *fd = &p->srv; fd <= &p->s; fd++)
+		if (*fd >= 0)
+			close(*fd);
+}
+
 /* Bytes of a stream: byte i of stream seed is (i * 131 + seed) & 0xff. */
 static uint8_t pattern(uint64_t i, unsigned int seed)
 {
@@ -263,15 +292,10 @@ static void test_relay_both_ways(void **st)
 {
 	(void)st;
 	const uint64_t size = 10ull << 20;
-	uint16_t dport = 0, lport;
-	int srv = server_socket(&dport, 4);
-	uint64_t id = add_session(&lport, dport, NULL, false);
+	struct pair p = pair_up(false);
+	const uint64_t id = p.id;
+	const int c = p.c, s = p.s;
 	char evs[128];
-
-	assert_int_equal(status(id).state, RTPP_SESSION_CREATED);
-	int c = client_connect("127.0.0.1", lport);
-	int s = accept_one(srv);
-	wait_state(id, RTPP_SESSION_ACTIVE);
 
 	struct pump_job up = { .fd = c, .bytes = size, .seed = 1, .shut_after = true };
 	struct pump_job down = { .fd = s, .bytes = size, .seed = 2, .shut_after = true };
@@ -312,22 +336,18 @@ static void test_relay_both_ways(void **st)
 	assert_int_equal(rs.buffered_bytes, 0);
 	assert_int_equal(rtpp_tcp_relay_remove(relay, id, NULL), 0);
 	assert_int_equal(rtpp_tcp_relay_remove(relay, id, NULL), -ENOENT);
-	close(c);
-	close(s);
-	close(srv);
+	pair_down(&p);
 }
 
 /* The client closes its side first; the server's answer still gets back. */
 static void test_half_close(void **st)
 {
 	(void)st;
-	uint16_t dport = 0, lport;
-	int srv = server_socket(&dport, 4);
-	uint64_t id = add_session(&lport, dport, NULL, false);
+	struct pair p = pair_up(false);
+	const uint64_t id = p.id;
+	const int c = p.c, s = p.s;
 	char buf[64];
 
-	int c = client_connect("127.0.0.1", lport);
-	int s = accept_one(srv);
 	assert_int_equal(send(c, "question", 8, 0), 8);
 	shutdown(c, SHUT_WR);
 	assert_int_equal(recv(s, buf, sizeof(buf), MSG_WAITALL), 8); /* then EOF */
@@ -336,14 +356,13 @@ static void test_half_close(void **st)
 	usleep(100000); /* the relay must not spin nor end the pair meanwhile */
 	assert_int_equal(status(id).state, RTPP_SESSION_ACTIVE);
 	assert_int_equal(send(s, "answer", 6, 0), 6);
-	close(s);
+	close(p.s);
+	p.s = -1;
 	assert_int_equal(recv(c, buf, sizeof(buf), MSG_WAITALL), 6);
 	assert_int_equal(memcmp(buf, "answer", 6), 0);
 	assert_int_equal(recv(c, buf, sizeof(buf), 0), 0);
 	wait_state(id, RTPP_SESSION_CLOSED);
-	rtpp_tcp_relay_remove(relay, id, NULL);
-	close(c);
-	close(srv);
+	pair_down(&p);
 }
 
 /* Nothing listens at the destination: ERROR with why, the client reset. */
@@ -378,24 +397,18 @@ static void test_reset_either_side(void **st)
 {
 	(void)st;
 	for (int side = 0; side < 2; side++) {
-		uint16_t dport = 0, lport;
-		int srv = server_socket(&dport, 4);
-		uint64_t id = add_session(&lport, dport, NULL, false);
+		struct pair p = pair_up(false);
+		int *resetting = side == 0 ? &p.c : &p.s, other = side == 0 ? p.s : p.c;
 		char buf[8];
 
-		int c = client_connect("127.0.0.1", lport);
-		int s = accept_one(srv);
-		wait_state(id, RTPP_SESSION_ACTIVE);
-		reset_close(side == 0 ? c : s);
-		struct rtpp_tcp_status f = wait_state(id, RTPP_SESSION_ERROR);
+		reset_close(*resetting);
+		*resetting = -1;
+		struct rtpp_tcp_status f = wait_state(p.id, RTPP_SESSION_ERROR);
 		assert_non_null(strstr(f.error, side == 0 ? "reset by the client" :
 							    "reset by the destination"));
-		int other = side == 0 ? s : c;
 		assert_int_equal(recv(other, buf, sizeof(buf), 0), -1);
 		assert_int_equal(errno, ECONNRESET);
-		close(other);
-		close(srv);
-		rtpp_tcp_relay_remove(relay, id, NULL);
+		pair_down(&p);
 	}
 }
 
@@ -437,15 +450,12 @@ static void test_source_and_second_connection(void **st)
 static void test_backpressure(void **st)
 {
 	(void)st;
-	uint16_t dport = 0, lport;
-	int srv = server_socket(&dport, 4);
-	uint64_t id = add_session(&lport, dport, NULL, false);
+	struct pair p = pair_up(false);
+	const uint64_t id = p.id;
+	const int c = p.c, s = p.s;
 	static uint8_t chunk[65536];
 	uint64_t sent = 0;
 
-	int c = client_connect("127.0.0.1", lport);
-	int s = accept_one(srv);
-	wait_state(id, RTPP_SESSION_ACTIVE);
 	/* Write until the whole path is full (bounded: 64 MB at most). */
 	for (int i = 0; i < 1024; i++) {
 		ssize_t w = send(c, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -478,25 +488,19 @@ static void test_backpressure(void **st)
 		got += (uint64_t)n;
 	}
 	assert_int_equal(got, sent);
-	rtpp_tcp_relay_remove(relay, id, NULL);
-	close(c);
-	close(s);
-	close(srv);
+	pair_down(&p);
 }
 
 /* Removing a session in mid-transfer resets both sides at once. */
 static void test_remove_resets_both(void **st)
 {
 	(void)st;
-	uint16_t dport = 0, lport;
-	int srv = server_socket(&dport, 4);
-	uint64_t id = add_session(&lport, dport, NULL, false);
+	struct pair p = pair_up(false);
+	const uint64_t id = p.id;
+	const int c = p.c, s = p.s;
 	struct rtpp_tcp_status final;
 	char buf[8];
 
-	int c = client_connect("127.0.0.1", lport);
-	int s = accept_one(srv);
-	wait_state(id, RTPP_SESSION_ACTIVE);
 	assert_int_equal(send(c, "data", 4, 0), 4);
 	assert_int_equal(recv(s, buf, 4, MSG_WAITALL), 4);
 	assert_int_equal(rtpp_tcp_relay_remove(relay, id, &final), 0);
@@ -506,9 +510,7 @@ static void test_remove_resets_both(void **st)
 	assert_int_equal(recv(s, buf, sizeof(buf), 0), -1);
 	assert_int_equal(errno, ECONNRESET);
 	assert_int_equal(rtpp_tcp_relay_status(relay, id, &final), -ENOENT);
-	close(c);
-	close(s);
-	close(srv);
+	pair_down(&p);
 }
 
 /* A destination that never accepts: ERROR after connect_timeout_ms. */
@@ -551,30 +553,20 @@ static void test_idle_timeout(void **st)
 	cfg.idle_timeout_ms = 300;
 	rtpp_tcp_relay_destroy(relay);
 	assert_int_equal(relay_up(&cfg), 0);
-	uint16_t dport = 0, lport;
-	int srv = server_socket(&dport, 4);
-	uint64_t id = add_session(&lport, dport, NULL, false);
+	struct pair p = pair_up(false);
 	char buf[8];
 
-	int c = client_connect("127.0.0.1", lport);
-	int s = accept_one(srv);
-	wait_state(id, RTPP_SESSION_ACTIVE);
-	struct rtpp_tcp_status f = wait_state(id, RTPP_SESSION_CLOSED);
+	struct rtpp_tcp_status f = wait_state(p.id, RTPP_SESSION_CLOSED);
 	assert_int_equal(f.close_reason, RTPP_CLOSE_INACTIVITY);
-	assert_int_equal(recv(c, buf, sizeof(buf), 0), 0);
-	assert_int_equal(recv(s, buf, sizeof(buf), 0), 0);
-	close(c);
-	close(s);
-	close(srv);
+	assert_int_equal(recv(p.c, buf, sizeof(buf), 0), 0);
+	assert_int_equal(recv(p.s, buf, sizeof(buf), 0), 0);
+	pair_down(&p);
 }
 
 /* RFC 4571: RTP packets framed in the stream are counted, and the gaps in their numbering. */
 static void test_rfc4571_counts(void **st)
 {
 	(void)st;
-	uint16_t dport = 0, lport;
-	int srv = server_socket(&dport, 4);
-	uint64_t id = add_session(&lport, dport, NULL, true);
 	uint8_t stream[100 * 174];
 	size_t len = 0;
 	unsigned int frames = 0;
@@ -593,9 +585,9 @@ static void test_rfc4571_counts(void **st)
 		len += plen;
 		frames++;
 	}
-	int c = client_connect("127.0.0.1", lport);
-	int s = accept_one(srv);
-	wait_state(id, RTPP_SESSION_ACTIVE);
+	struct pair p = pair_up(true);
+	const uint64_t id = p.id;
+	const int c = p.c, s = p.s;
 	/* In odd pieces, so that lengths and headers straddle reads. */
 	for (size_t off = 0; off < len;) {
 		size_t n = len - off < 333 ? len - off : 333;
@@ -609,10 +601,7 @@ static void test_rfc4571_counts(void **st)
 	struct rtpp_tcp_status f = status(id);
 	assert_int_equal(f.a_to_b.frames, frames);
 	assert_int_equal(f.a_to_b.rtp_lost, 9); /* 100, the last, is no gap yet */
-	rtpp_tcp_relay_remove(relay, id, NULL);
-	close(c);
-	close(s);
-	close(srv);
+	pair_down(&p);
 }
 
 /* Add's refusals: a port in use, a full table, a bad request. */

@@ -28,6 +28,7 @@
 #include <rte_ring.h>
 
 #include "../test_eal.h"
+#include "fuzz_must.h"
 #include "health.pb-c.h"
 #include "reflection.pb-c.h"
 #include "rtpp_api.h"
@@ -100,15 +101,6 @@ static struct rtpp_dataplane *dp;
 static struct rtpp_api_events *events;
 static uint64_t live_id;
 static unsigned int free_ports[2];
-
-/* A finding: say which rule broke; libFuzzer keeps the input that led here. */
-#define must(cond)                                                                                \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			fprintf(stderr, "%s:%d: does not hold: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                  \
-		}                                                                                 \
-	} while (0)
 
 /* The live session: one call from caller to callee, both remotes given. */
 static void create_live_session(void)

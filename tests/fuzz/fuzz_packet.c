@@ -25,6 +25,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "fuzz_must.h"
 #include "rtpp_packet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,15 +40,6 @@ static const struct rtpp_addr v6_src = { .family = RTPP_AF_INET6,
 					 .bytes = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
 static const struct rtpp_addr v6_dst = { .family = RTPP_AF_INET6,
 					 .bytes = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 7 } };
-
-/* A finding: say which rule broke; libFuzzer keeps the input that led here. */
-#define must(cond)                                                                                \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			fprintf(stderr, "%s:%d: does not hold: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                                  \
-		}                                                                                 \
-	} while (0)
 
 /* Make the IPv4 header and UDP checksums of a frame classified as UDP correct. */
 static void repair_checksums(uint8_t *frame, const struct rtpp_udp_view *v)

@@ -44,6 +44,11 @@ import sys
 import threading
 import time
 
+# The endpoint syntax is rtptool's: one parser for both tools.
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from rtptool import format_endpoint, parse_endpoint  # noqa: E402
+
 CLIENT_PATTERN = 1   # byte i of what a client sends = (i * 131 + CLIENT_PATTERN) & 0xff
 SERVER_PATTERN = 7   # byte i of what a server sends = (i * 131 + SERVER_PATTERN) & 0xff
 SEND_CHUNK = 256 << 10      # bytes handed to one send()
@@ -70,26 +75,6 @@ PATTERNS = {CLIENT_PATTERN: make_pattern(CLIENT_PATTERN),
             SERVER_PATTERN: make_pattern(SERVER_PATTERN)}
 
 
-def parse_endpoint(text):
-    """'1.2.3.4:5' or '[v6]:5' -> (family, host, port)."""
-    text = text.strip()
-    if text.startswith("["):
-        host, sep, port = text[1:].partition("]:")
-        if not sep:
-            raise ValueError("bad endpoint %r: want [ADDR]:PORT" % text)
-        fam = socket.AF_INET6
-    else:
-        host, sep, port = text.rpartition(":")
-        if not sep or ":" in host:
-            raise ValueError("bad endpoint %r: want ADDR:PORT or [ADDR]:PORT" % text)
-        fam = socket.AF_INET
-    port = int(port)
-    if not 0 <= port <= 65535:
-        raise ValueError("bad port in %r" % text)
-    host = socket.inet_ntop(fam, socket.inet_pton(fam, host))
-    return fam, host, port
-
-
 def parse_source(text):
     """'ADDR', '[ADDR6]', 'ADDR:PORT' or '[ADDR6]:PORT' -> (family, host, port or 0)."""
     bare = text.strip()
@@ -101,13 +86,6 @@ def parse_source(text):
         except OSError:
             continue
     return parse_endpoint(text)
-
-
-def format_endpoint(fam, host, port):
-    """(family, host, port) -> the endpoint text parse_endpoint reads."""
-    if fam == socket.AF_INET6:
-        return "[%s]:%d" % (host, port)
-    return "%s:%d" % (host, port)
 
 
 def sockaddr(fam, host, port):
