@@ -23,10 +23,12 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "rtpp_rtp.h"
@@ -36,6 +38,7 @@
 #define EPOLL_BATCH 64
 #define TIMER_PERIOD_NS 50000000ull /* timeouts are looked at this often */
 #define LISTEN_BACKLOG 8
+#define DRAIN_LINGER_NS 10000000000ull /* at most this long for the last bytes' acks */
 
 enum role { ROLE_LISTEN = 0, ROLE_A = 1, ROLE_B = 2, ROLE_WAKE = 3 };
 
@@ -62,7 +65,8 @@ struct session {
 	int lfd, afd, bfd;
 	uint32_t a_events, b_events; /* epoll interest now */
 	enum rtpp_session_state state;
-	uint64_t deadline_ns;      /* CONNECTING: the onward connection's */
+	uint64_t deadline_ns;      /* CONNECTING: the onward connection's; draining: the linger's */
+	bool draining;             /* both sides shut: waiting for what was sent to be acked */
 	uint64_t last_activity_ns; /* CLOCK_MONOTONIC of the last byte either way */
 	struct direction ab, ba;
 	struct rtpp_endpoint client, forward;
@@ -257,6 +261,13 @@ static void end_pair(struct rtpp_tcp_relay *r, struct session *s, bool reset)
 static void fail(struct rtpp_tcp_relay *r, struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+static bool unacked(int fd)
+{
+	int queued = 0;
+
+	return fd >= 0 && ioctl(fd, SIOCOUTQ, &queued) == 0 && queued > 0;
+}
+
 /* ERROR with why; both connections reset. */
 static void fail(struct rtpp_tcp_relay *r, struct session *s, const char *fmt, ...)
 {
@@ -272,8 +283,16 @@ static void fail(struct rtpp_tcp_relay *r, struct session *s, const char *fmt, .
 static void finish(struct rtpp_tcp_relay *r, struct session *s, enum rtpp_close_reason why)
 {
 	end_pair(r, s, false);
+	s->draining = false;
 	s->close_reason = why;
 	set_state(r, s, RTPP_SESSION_CLOSED);
+}
+
+/* A draining pair ends (ENDED) when the peers acked everything, or at its deadline. */
+static void drained_or_due(struct rtpp_tcp_relay *r, struct session *s, uint64_t now)
+{
+	if ((!unacked(s->afd) && !unacked(s->bfd)) || now >= s->deadline_ns)
+		finish(r, s, RTPP_CLOSE_ENDED);
 }
 
 /* ---- the listener: one connection per session ---- */
@@ -486,6 +505,26 @@ static const char *side_name(bool client)
 	return client ? "the client" : "the destination";
 }
 
+/*
+ * Both sides shut and everything was written: the pair is over once the
+ * peers have acknowledged what the kernel still holds for them. Closing
+ * now would end the session at once, and with it its endpoints in the
+ * table: the last acks would then arrive at no session (the workers would
+ * hold them to the strays' budget) and the ports could be taken again under
+ * sockets still lingering. The sockets leave epoll (a shut socket is always
+ * readable: level-triggered, it would spin); the timer looks at their send
+ * queues (SIOCOUTQ: not yet acked) and ends the pair when both are empty,
+ * or after DRAIN_LINGER_NS.
+ */
+static void start_draining(struct rtpp_tcp_relay *r, struct session *s)
+{
+	(void)epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->afd, NULL);
+	(void)epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->bfd, NULL);
+	s->draining = true;
+	s->deadline_ns = now_ns(CLOCK_MONOTONIC) + DRAIN_LINGER_NS;
+	drained_or_due(r, s, now_ns(CLOCK_MONOTONIC));
+}
+
 /* Move what can move both ways; end the pair when both directions are done. */
 static void pump(struct rtpp_tcp_relay *r, struct session *s, uint32_t slot)
 {
@@ -509,7 +548,7 @@ static void pump(struct rtpp_tcp_relay *r, struct session *s, uint32_t slot)
 		return;
 	}
 	if (s->ab.shut && s->ba.shut) {
-		finish(r, s, RTPP_CLOSE_ENDED);
+		start_draining(r, s);
 		return;
 	}
 	/*
@@ -579,7 +618,7 @@ static void on_ready(struct rtpp_tcp_relay *r, uint64_t tag, uint32_t events)
 			fail(r, s, "connection reset by %s while connecting onward", side_name(true));
 		return;
 	}
-	if (s->state == RTPP_SESSION_ACTIVE)
+	if (s->state == RTPP_SESSION_ACTIVE && !s->draining)
 		pump(r, s, slot);
 }
 
@@ -593,7 +632,9 @@ static void check_timers(struct rtpp_tcp_relay *r, uint64_t now)
 
 		if (!s->used)
 			continue;
-		if (s->state == RTPP_SESSION_CONNECTING && now >= s->deadline_ns) {
+		if (s->draining) {
+			drained_or_due(r, s, now);
+		} else if (s->state == RTPP_SESSION_CONNECTING && now >= s->deadline_ns) {
 			char ep[RTPP_ENDPOINT_STRLEN];
 
 			fail(r, s, "destination %s did not answer within %u ms",
