@@ -438,11 +438,11 @@ static int fill(struct rtpp_tcp_relay *r, struct session *s, struct direction *d
 	const uint32_t size = r->cfg.buffer_bytes;
 
 	while (!d->eof && d->len < size) {
+		/* An empty ring starts over at 0: one read may then fill it whole. */
+		if (d->len == 0)
+			d->head = 0;
 		uint32_t tail = (d->head + d->len) % size;
 		uint32_t room = tail >= d->head ? size - tail : d->head - tail;
-
-		if (d->len == 0)
-			d->head = tail = 0, room = size;
 		ssize_t n = recv(src, d->buf + tail, room, 0);
 
 		if (n > 0) {
