@@ -661,6 +661,14 @@ case_policy() {
 	sleep 0.5 # ports return after the RCU grace period
 	[[ $(media_snapshot) == "$before" ]] ||
 		fail "after destroying: '$(media_snapshot)', at the start: '$before'"
+
+	# A TCP session that names no source: who may connect is what the policy
+	# allows, and A (203.0.113.10) is outside it: reset and counted.
+	tcp_session $PX_A_V4:20300 $PX_B_V4:0 $B_V4:41000 --name p-tcp
+	in_ns "$NS_A" "$PYTHON" "$TCPTOOL" probe --dst $PX_A_V4:20300 --timeout 5 --expect reset \
+		>"$RTPP_DIR/tcp-probe.json" 2>&1 || fail "A outside the policy connecting: $(cat "$RTPP_DIR/tcp-probe.json")"
+	[[ $(ctl_status $TCP_ID | rtpp_json '"%s %d" % (d["state"], d["connections_refused"])') == "created 1" ]] ||
+		fail "TCP session after a client outside the policy: $(ctl_status $TCP_ID)"
 	case_stop
 }
 
