@@ -22,6 +22,7 @@
 #include "api_server.h"
 #include "rtpp_config.h"
 #include "rtpp_dataplane.h"
+#include "rtpp_exception.h"
 #include "rtpp_telemetry.h"
 
 extern const char rtpp_default_config[];
@@ -200,6 +201,29 @@ static void print_stats(struct rtpp_dataplane *dp, FILE *f)
 	fflush(f);
 }
 
+/*
+ * Each interface's exception path as this host and network namespace would
+ * give it (rtpp_exception_host_check): one line per problem on stderr,
+ * "FILE: interfaces[i] (NAME): ...", warnings marked. Returns how many would
+ * make the start fail.
+ */
+static unsigned int check_host(const struct rtpp_config *cfg)
+{
+	unsigned int fatal = 0;
+
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++) {
+		struct rtpp_host_check hc;
+
+		rtpp_exception_host_check(&cfg->ifaces[i], &hc);
+		for (unsigned int p = 0; p < hc.n; p++)
+			fprintf(stderr, "%s: interfaces[%u] (%s): %s%s\n", cfg->source_name, i,
+				cfg->ifaces[i].name,
+				hc.problems[p].fatal ? "" : "warning: ", hc.problems[p].text);
+		fatal += hc.fatal;
+	}
+	return fatal;
+}
+
 int main(int argc, char **argv)
 {
 	struct app_options opts = { 0 };
@@ -233,11 +257,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	/* The host, before DPDK touches it: what would fail, what would misbehave. */
+	unsigned int fatal = check_host(cfg);
 	if (opts.check_only) {
-		printf("%s: OK (%u interfaces, %u static sessions)\n", cfg->source_name,
-		       cfg->n_ifaces, cfg->n_sessions);
+		if (fatal == 0)
+			printf("%s: OK (%u interfaces, %u static sessions)\n", cfg->source_name,
+			       cfg->n_ifaces, cfg->n_sessions);
 		rtpp_config_free(cfg);
-		return 0;
+		return fatal == 0 ? 0 : 1;
+	}
+	if (fatal != 0) {
+		rtpp_config_free(cfg);
+		return 1;
 	}
 
 	argv[eal_argc] = NULL; /* EAL reads only up to here */

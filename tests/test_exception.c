@@ -473,6 +473,52 @@ static void test_create_refuses_taken_name(void **state)
 	assert_int_equal(rte_eth_dev_count_avail(), before);
 }
 
+/* What --check and the start say of the host before DPDK touches it. */
+static void test_host_check(void **state)
+{
+	static const char *const addrs[] = { "10.30.0.1/24" };
+	struct rtpp_iface_config ifc;
+	struct rtpp_host_check hc;
+
+	(void)state;
+	REQUIRE_ENV();
+	/* A kernel interface with the interface's name: the TAP cannot be made. */
+	make_ifc(&ifc, "lo", addrs, 1, NULL, NULL, 0);
+	rtpp_exception_host_check(&ifc, &hc);
+	assert_int_equal(hc.n, 1);
+	assert_int_equal(hc.fatal, 1);
+	assert_non_null(strstr(hc.problems[0].text, "a kernel interface called lo exists"));
+	/* A TAP of that name (a running proxy's, likely): said, not fatal. */
+	make_ifc(&ifc, TAP0, addrs, 1, NULL, NULL, 0);
+	rtpp_exception_host_check(&ifc, &hc);
+	assert_int_equal(hc.n, 1);
+	assert_int_equal(hc.fatal, 0);
+	assert_non_null(strstr(hc.problems[0].text, "a TAP called " TAP0 " exists"));
+	/* af_packet on an interface with addresses and IPv6 on: two warnings. */
+	make_ifc(&ifc, "rtpp-free", addrs, 1, NULL, NULL, 0);
+	snprintf(ifc.device, sizeof(ifc.device), "net_af_packet0,iface=%s,qpairs=1", TAP0);
+	rtpp_exception_host_check(&ifc, &hc);
+	assert_int_equal(hc.n, 2);
+	assert_int_equal(hc.fatal, 0);
+	assert_non_null(strstr(hc.problems[0].text, TAP0 ", under its af_packet device, has IP"));
+	assert_non_null(strstr(hc.problems[1].text, "IPv6 is on for " TAP0));
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/" TAP0 "/disable_ipv6", "w");
+	assert_non_null(f);
+	fputs("1", f);
+	fclose(f);
+	rtpp_exception_host_check(&ifc, &hc);
+	assert_int_equal(hc.n, 1); /* the IPv4 addresses are still there */
+	/* No such interface under the af_packet device: the probe would fail. */
+	snprintf(ifc.device, sizeof(ifc.device), "net_af_packet0,iface=rtpp-none");
+	rtpp_exception_host_check(&ifc, &hc);
+	assert_int_equal(hc.fatal, 1);
+	assert_non_null(strstr(hc.problems[0].text, "no kernel interface rtpp-none"));
+	/* A device DPDK owns (PCI, net_null): nothing of the kernel's to look at. */
+	snprintf(ifc.device, sizeof(ifc.device), "0000:03:00.0");
+	rtpp_exception_host_check(&ifc, &hc);
+	assert_int_equal(hc.n, 0);
+}
+
 static void test_destroy_removes_interface(void **state)
 {
 	(void)state;
@@ -511,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_carry_the_reason),
 		cmocka_unit_test(test_configure_missing_interface),
 		cmocka_unit_test(test_create_refuses_taken_name),
+		cmocka_unit_test(test_host_check),
 		cmocka_unit_test(test_destroy_removes_interface),
 	};
 	int ret;

@@ -14,6 +14,7 @@
 #ifndef RTPP_EXCEPTION_H
 #define RTPP_EXCEPTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,5 +66,24 @@ int rtpp_exception_configure_kernel(const struct rtpp_iface_config *ifc,
  * routes). Does nothing (but log) for a port that is not a net_tap port.
  */
 void rtpp_exception_destroy(uint16_t tap_port_id);
+
+/*
+ * The host as an interface's exception path needs it, checked before DPDK
+ * starts (for --check too), in the caller's network namespace: a kernel
+ * interface with the interface's name (the TAP could not be made: fatal,
+ * only a warning when it is a TAP, most likely a running proxy's, which the
+ * start itself refuses), and for an af_packet device the kernel interface under it: missing
+ * (fatal), with IP addresses or IPv6 on (the kernel would answer on the link
+ * beside the proxy: a warning each).
+ */
+#define RTPP_HOST_CHECK_MAX 4
+struct rtpp_host_check {
+	unsigned int n, fatal;
+	struct {
+		bool fatal;
+		char text[256];
+	} problems[RTPP_HOST_CHECK_MAX];
+};
+void rtpp_exception_host_check(const struct rtpp_iface_config *ifc, struct rtpp_host_check *out);
 
 #endif
