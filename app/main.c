@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,29 @@ static int apply_log_levels(const struct app_options *o)
 	return 0;
 }
 
+/*
+ * net_tap logs at start, for each TAP, that it could not add a multiq qdisc
+ * and so disables rte_flow, on any kernel without sch_multiq: it reads like
+ * a failure and is none (the proxy uses neither: one TAP queue per worker,
+ * no flow rules on TAPs; a TAP that does not come up is reported by the
+ * proxy itself). Its notices are kept to critical ones unless an EAL
+ * --log-level names the TAP driver (or --log-level pmd.net.tap:LEVEL after
+ * "--" sets it again).
+ */
+static void quiet_tap_notices(char **eal_argv, int eal_argc)
+{
+	for (int i = 0; i < eal_argc; i++) {
+		/* "--log-level=PATTERN:LEVEL" or "--log-level PATTERN:LEVEL" */
+		const char *value = strcmp(eal_argv[i], "--log-level") == 0 && i + 1 < eal_argc ?
+					    eal_argv[i + 1] :
+					    eal_argv[i];
+
+		if (strncmp(eal_argv[i], "--log-level", 11) == 0 && strstr(value, "tap") != NULL)
+			return;
+	}
+	rte_log_set_level_pattern("pmd.net.tap*", RTE_LOG_CRIT);
+}
+
 /* One line per interface and the session count (-s SEC). */
 static void print_stats(struct rtpp_dataplane *dp, FILE *f)
 {
@@ -199,6 +223,37 @@ static void print_stats(struct rtpp_dataplane *dp, FILE *f)
 	rtpp_dataplane_info(dp, &info);
 	fprintf(f, "sessions %u/%u\n", info.sessions, info.max_sessions);
 	fflush(f);
+}
+
+/*
+ * The EAL's arguments: the user's (argv up to "--"), and unless they say
+ * otherwise about hugepage files, --huge-unlink=always: the files are
+ * removed as soon as they are mapped, so that no run leaves one behind,
+ * not a clean exit (EAL keeps the files of pages still allocated) and not
+ * a kill -9. The price: no secondary process (dpdk-proc-info, dpdk-pdump)
+ * can attach; whoever needs one passes --huge-unlink=existing. NULL when out
+ * of memory; *argc grows by what was added.
+ */
+static char **eal_arguments(char **argv, int *argc)
+{
+	static char unlink_always[] = "--huge-unlink=always";
+	static const char *const user_decides[] = { "--huge-unlink", "--no-huge", "--in-memory",
+						    "--proc-type" };
+	char **out = calloc((size_t)*argc + 2, sizeof(*out));
+	bool add = true;
+
+	if (out == NULL)
+		return NULL;
+	for (int i = 0; i < *argc; i++) {
+		out[i] = argv[i];
+		for (size_t k = 0; k < sizeof(user_decides) / sizeof(user_decides[0]); k++)
+			if (strncmp(argv[i], user_decides[k], strlen(user_decides[k])) == 0)
+				add = false;
+	}
+	if (add)
+		out[(*argc)++] = unlink_always;
+	out[*argc] = NULL;
+	return out;
 }
 
 /*
@@ -231,6 +286,7 @@ int main(int argc, char **argv)
 	struct rtpp_dataplane *dp = NULL;
 	struct api_server *api = NULL;
 	char err[RTPP_CONFIG_ERR_LEN];
+	char **eal_argv = NULL; /* EAL's getopt may keep what it points to: kept to the end */
 	int eal_argc = argc, rc;
 
 	/* Split at "--": EAL's arguments before it, ours after it. */
@@ -271,13 +327,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	argv[eal_argc] = NULL; /* EAL reads only up to here */
-	if (rte_eal_init(eal_argc, argv) < 0) {
-		fprintf(stderr, "rtpproxy: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+	eal_argv = eal_arguments(argv, &eal_argc);
+	if (eal_argv == NULL) {
+		fprintf(stderr, "rtpproxy: out of memory\n");
 		rtpp_config_free(cfg);
 		return 1;
 	}
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "rtpproxy: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		rtpp_config_free(cfg);
+		free(eal_argv);
+		return 1;
+	}
 	rc = 1;
+	quiet_tap_notices(eal_argv, eal_argc);
 	if (apply_log_levels(&opts) != 0)
 		goto out;
 
@@ -337,5 +400,6 @@ out:
 	rtpp_dataplane_destroy(dp);
 	rte_eal_cleanup();
 	rtpp_config_free(cfg);
+	free(eal_argv);
 	return rc;
 }

@@ -903,6 +903,14 @@ case_sigterm() {
 		detail "proxy log: $(tail -n 20 "$PROXY_LOG")"
 		fail "exit status $rc after SIGTERM under load (waited $ms ms, limit 5000)"
 	}
+	detail "SIGTERM to exit: $ms ms"
+	# No hugepage file of this run is left behind (--huge-unlink=always by default).
+	local mnt left=()
+	for mnt in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do
+		left+=("$mnt/${RTPP_PREFIX}"map_*)
+	done
+	left=("${left[@]/*\*/}") # an unmatched glob stays as written: not a file
+	[[ -z ${left[*]// /} ]] || fail "hugepage files left after a clean exit: ${left[*]}"
 }
 
 # 8: a bad config is refused with FILE:LINE before any port (or TAP) exists.
