@@ -97,6 +97,7 @@ static const struct {
 			   &grpc__reflection__v1__server_reflection_response__descriptor },
 };
 
+static struct rtpp_config *cfg;
 static struct rtpp_dataplane *dp;
 static struct rtpp_api_events *events;
 static uint64_t live_id;
@@ -235,17 +236,18 @@ static void fuzz_events(const uint8_t *req, size_t len, uint8_t selector)
 
 /*
  * The data plane lives in EAL memory, which LeakSanitizer does not scan:
- * what it holds from the heap would look leaked at exit unless freed.
+ * what it holds from the heap (the configuration too) would look leaked at
+ * exit unless freed.
  */
 static void teardown(void)
 {
 	rtpp_api_events_destroy(events);
 	rtpp_dataplane_destroy(dp);
+	rtpp_config_free(cfg);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct rtpp_config *cfg = NULL;
 	char err[RTPP_CONFIG_ERR_LEN];
 	uint16_t ports[2];
 
@@ -267,7 +269,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		must(p >= 0);
 		ports[i] = (uint16_t)p;
 	}
-	/* The configuration lives as long as the process: the data plane keeps it. */
+	/* The configuration lives as long as the data plane, which keeps it. */
 	dp = rtpp_dataplane_create_detached(ports, 2, 16, 1, pool, cfg);
 	must(dp != NULL);
 	events = rtpp_api_events_create(dp);
