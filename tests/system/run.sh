@@ -837,20 +837,29 @@ case_ping() {
 	case_stop
 }
 
+# flood_under_way COUNT SECONDS WHAT: A floods t-v4 at 10,000 pps in the
+# background (FLOOD_PID); after SECONDS the session must have relayed some of
+# it, so that WHAT (a kill, a signal) happens under load.
+flood_under_way() {
+	local got
+	sender flood "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count "$1" --rate 10000 \
+		--pattern 7 --timeout 8 &
+	FLOOD_PID=$!
+	sleep "$2"
+	got=$(session_counters t-v4 a_to_b)
+	[[ ${got%% *} =~ ^[0-9]+$ ]] && ((${got%% *} > 0)) ||
+		fail "no traffic through the proxy before $3 (a_to_b rx/tx: $got)"
+}
+
 # 7: SIGTERM while traffic flows: exit 0 within a few seconds.
 # kill -9 under load, then an immediate restart with the same configuration
 # and EAL file prefix: it must come up by itself (hugepage files, TAPs and the
 # API's port left by the dead process in the way of nothing) and forward.
 case_kill9_restart() {
 	case_start "$SESSION_V4" "$B_V4"
-	local sp got out t0 n=2000
-	sender flood "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 30000 --rate 10000 \
-		--pattern 7 --timeout 8 &
-	sp=$!
-	sleep 1
-	got=$(session_counters t-v4 a_to_b)
-	[[ ${got%% *} =~ ^[0-9]+$ ]] && ((${got%% *} > 0)) ||
-		fail "no traffic through the proxy before kill -9 (a_to_b rx/tx: $got)"
+	local sp out t0 n=2000
+	flood_under_way 30000 1 "kill -9"
+	sp=$FLOOD_PID
 	kill -9 "$PROXY_PID"
 	rtpp_wait_pid "$PROXY_PID" 10 >/dev/null
 	PROXY_PID=
@@ -888,14 +897,9 @@ case_link_flap() {
 
 case_sigterm() {
 	case_start "$SESSION_V4" "$B_V4"
-	local sp got
-	sender flood "$NS_A" --dst $PX_A_V4:20000 --src $A_V4:50000 --count 40000 --rate 10000 \
-		--pattern 7 --timeout 8 &
-	sp=$!
-	sleep 1.5
-	got=$(session_counters t-v4 a_to_b)
-	[[ ${got%% *} =~ ^[0-9]+$ ]] && ((${got%% *} > 0)) ||
-		fail "no traffic through the proxy before SIGTERM (a_to_b rx/tx: $got)"
+	local sp
+	flood_under_way 40000 1.5 SIGTERM
+	sp=$FLOOD_PID
 	rtpp_proxy_stop 5 TERM
 	local rc=$PROXY_RC ms=$RTPP_STOP_MS
 	rtpp_wait_pid $sp 1 >/dev/null
