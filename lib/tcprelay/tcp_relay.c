@@ -453,6 +453,16 @@ static int fill(struct rtpp_tcp_relay *r, struct session *s, struct direction *d
 			d->c.last_ns = now_ns(CLOCK_REALTIME);
 			s->last_activity_ns = now_ns(CLOCK_MONOTONIC);
 		} else if (n == 0) {
+			/*
+			 * A reset that lands once the connection is done (our FIN
+			 * already sent) can read as an end of stream: the pending
+			 * error tells it from the peer's FIN.
+			 */
+			int soerr = 0;
+			socklen_t len = sizeof(soerr);
+
+			if (getsockopt(src, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0)
+				return -soerr;
 			d->eof = true;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			break;
