@@ -2004,6 +2004,15 @@ ALL_CASES=(v4 v6 rtcp two_sessions two_workers no_session ping sigterm kill9_res
 	media_timeout media_validation media_update media_flood media_jitter media_error kernel_limit
 	port_shared api_stream_limit api_stream_kinds api_bad_name list_nomatch bad_checksums
 	tcp_relay tcp_many tcp_errors tcp_slow_reader)
+
+# Cases of the operations side live in files of their own (cases_*.sh, one
+# per concern); each defines case_NAME functions and appends NAME to
+# ALL_CASES. They may use everything above.
+for cases_file in "$HERE"/cases_*.sh; do
+	[[ -e $cases_file ]] || continue
+	# shellcheck source=/dev/null
+	source "$cases_file"
+done
 ((${#CASES[@]} == 0)) && CASES=("${ALL_CASES[@]}")
 
 PASSED=0 FAILED=0 IDX=0
