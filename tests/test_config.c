@@ -560,6 +560,59 @@ static void test_api_section(void **state)
 	assert_string_equal(why, "is longer than a Unix socket path can be (107 bytes)");
 }
 
+static void test_http_audit_sections(void **state)
+{
+	(void)state;
+	struct rtpp_config *cfg = load_string_ok(ACCESS_IFACE);
+
+	/* absent: on, loopback, writable there, no per-session series; audit to stdout */
+	assert_true(cfg->http.enabled);
+	assert_string_equal(cfg->http.listen, RTPP_HTTP_LISTEN_DEFAULT);
+	assert_true(rtpp_config_listen_is_local(cfg->http.listen));
+	assert_false(cfg->http.read_only);
+	assert_int_equal(cfg->http.max_connections, 32);
+	assert_int_equal(cfg->http.session_series, 0);
+	assert_string_equal(cfg->http.tls_cert, "");
+	assert_true(cfg->audit.to_stdout);
+	assert_string_equal(cfg->audit.file, "");
+	rtpp_config_free(cfg);
+
+	cfg = load_string_ok(ACCESS_IFACE
+			     "http:\n"
+			     "  enabled: yes\n"
+			     "  listen: \"[::]:9100\"\n"
+			     "  read_only: true\n"
+			     "  max_connections: 8\n"
+			     "  session_series: 500\n"
+			     "  tls_cert: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
+			     "  tls_key: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
+			     "  tls_client_ca: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
+			     "audit:\n"
+			     "  stdout: false\n"
+			     "  file: /tmp/rtpproxy-test-audit.log\n");
+	assert_true(cfg->http.enabled);
+	assert_string_equal(cfg->http.listen, "[::]:9100");
+	assert_false(rtpp_config_listen_is_local(cfg->http.listen));
+	assert_true(cfg->http.read_only);
+	assert_int_equal(cfg->http.max_connections, 8);
+	assert_int_equal(cfg->http.session_series, 500);
+	assert_string_equal(cfg->http.tls_client_ca, RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml");
+	assert_false(cfg->audit.to_stdout);
+	assert_string_equal(cfg->audit.file, "/tmp/rtpproxy-test-audit.log");
+	rtpp_config_free(cfg);
+
+	cfg = load_string_ok(ACCESS_IFACE "http:\n  enabled: false\n");
+	assert_false(cfg->http.enabled);
+	rtpp_config_free(cfg);
+
+	assert_true(rtpp_config_listen_is_local("127.0.0.9:1"));
+	assert_true(rtpp_config_listen_is_local("[::1]:1"));
+	assert_true(rtpp_config_listen_is_local("unix:/run/x.sock"));
+	assert_false(rtpp_config_listen_is_local("0.0.0.0:1"));
+	assert_false(rtpp_config_listen_is_local("[::]:1"));
+	assert_false(rtpp_config_listen_is_local("192.0.2.1:1"));
+}
+
 static void assert_remote_allowed(const struct rtpp_config *cfg, const char *text, bool allowed)
 {
 	struct rtpp_addr addr;
@@ -733,7 +786,62 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key",
 	  ACCESS_IFACE
 	  "logging: debug\n",
-	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy, media, tcp)" },
+	  "6: logging: unknown key (expected one of: interfaces, dataplane, api, sessions, policy, media, tcp, http, audit)" },
+	{ "http listen on a Unix socket",
+	  ACCESS_IFACE
+	  "http:\n"
+	  "  listen: unix:/tmp/x.sock\n",
+	  "7: http.listen: \"unix:/tmp/x.sock\" is a Unix socket: the HTTP endpoint takes ADDRESS:PORT" },
+	{ "http listen without a port",
+	  ACCESS_IFACE
+	  "http:\n"
+	  "  listen: 127.0.0.1\n",
+	  "7: http.listen: \"127.0.0.1\"" },
+	{ "http key without certificate",
+	  ACCESS_IFACE
+	  "http:\n"
+	  "  tls_key: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n",
+	  "7: http.tls_key: tls_cert and tls_key go together" },
+	{ "http certificate not readable",
+	  ACCESS_IFACE
+	  "http:\n"
+	  "  tls_cert: /nonexistent/cert.pem\n",
+	  "7: http.tls_cert: \"/nonexistent/cert.pem\": No such file or directory" },
+	{ "http read_only not a boolean",
+	  ACCESS_IFACE
+	  "http:\n"
+	  "  read_only: maybe\n",
+	  "7: http.read_only: " },
+	{ "http max_connections of 0",
+	  ACCESS_IFACE
+	  "http:\n"
+	  "  max_connections: 0\n",
+	  "7: http.max_connections: " },
+	{ "http unknown key",
+	  ACCESS_IFACE
+	  "http:\n"
+	  "  port: 80\n",
+	  "7: http.port: unknown key (expected one of: enabled, listen, tls_cert, tls_key, tls_client_ca, read_only, max_connections, session_series)" },
+	{ "audit file relative",
+	  ACCESS_IFACE
+	  "audit:\n"
+	  "  file: audit.log\n",
+	  "7: audit.file: \"audit.log\" is relative" },
+	{ "audit file in a missing directory",
+	  ACCESS_IFACE
+	  "audit:\n"
+	  "  file: /nonexistent/dir/audit.log\n",
+	  "7: audit.file: \"/nonexistent/dir/audit.log\": No such file or directory" },
+	{ "audit file is a directory",
+	  ACCESS_IFACE
+	  "audit:\n"
+	  "  file: /tmp/\n",
+	  "7: audit.file: \"/tmp/\" names a directory" },
+	{ "audit stdout not a boolean",
+	  ACCESS_IFACE
+	  "audit:\n"
+	  "  stdout: loud\n",
+	  "7: audit.stdout: " },
 	{ "api max_streams of 0",
 	  ACCESS_IFACE
 	  "api:\n"
@@ -1500,6 +1608,7 @@ int main(void)
 		cmocka_unit_test(test_iface_owning),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_api_section),
+		cmocka_unit_test(test_http_audit_sections),
 		cmocka_unit_test(test_policy_section),
 		cmocka_unit_test(test_policy_too_many_prefixes),
 		cmocka_unit_test(test_bad_file),

@@ -95,6 +95,24 @@ static const cyaml_schema_field_t tcp_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t http_fields[] = {
+	OPTIONAL_TEXT(struct raw_http, enabled),
+	OPTIONAL_TEXT(struct raw_http, listen),
+	OPTIONAL_TEXT(struct raw_http, tls_cert),
+	OPTIONAL_TEXT(struct raw_http, tls_key),
+	OPTIONAL_TEXT(struct raw_http, tls_client_ca),
+	OPTIONAL_TEXT(struct raw_http, read_only),
+	OPTIONAL_TEXT(struct raw_http, max_connections),
+	OPTIONAL_TEXT(struct raw_http, session_series),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t audit_fields[] = {
+	TEXT_FIELD("stdout", CYAML_FLAG_OPTIONAL, struct raw_audit, to_stdout),
+	OPTIONAL_TEXT(struct raw_audit, file),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t policy_fields[] = {
 	CYAML_FIELD_SEQUENCE("allowed_remotes", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct raw_policy, allowed_remotes, &text_entry_schema, 0,
@@ -131,7 +149,7 @@ static const cyaml_schema_value_t session_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_session, session_fields),
 };
 
-/* POINTER_NULL: an empty "dataplane:", "api:", "sessions:", "policy:", "media:" or "tcp:" reads as absent. */
+/* POINTER_NULL: an empty "dataplane:", "api:", "sessions:", "policy:", "media:", "tcp:", "http:" or "audit:" reads as absent. */
 static const cyaml_schema_field_t root_fields[] = {
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct raw_config, interfaces,
 			     &interface_schema, 0, CYAML_UNLIMITED),
@@ -147,6 +165,10 @@ static const cyaml_schema_field_t root_fields[] = {
 				struct raw_config, media, media_fields),
 	CYAML_FIELD_MAPPING_PTR("tcp", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
 				struct raw_config, tcp, tcp_fields),
+	CYAML_FIELD_MAPPING_PTR("http", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
+				struct raw_config, http, http_fields),
+	CYAML_FIELD_MAPPING_PTR("audit", CYAML_FLAG_POINTER_NULL | CYAML_FLAG_OPTIONAL,
+				struct raw_config, audit, audit_fields),
 	CYAML_FIELD_END,
 };
 

@@ -88,16 +88,21 @@ unsigned int rtpp_config_worker_poll_queues(const struct rtpp_config *cfg, unsig
 	return n;
 }
 
-bool rtpp_config_api_plaintext_exposed(const struct rtpp_api_config *api, const char *listen)
+bool rtpp_config_listen_is_local(const char *listen)
 {
 	struct rtpp_endpoint e;
-
-	if (api->tls_cert[0] != '\0' || strncmp(listen, "unix:", 5) == 0 ||
-	    rtpp_endpoint_parse(listen, &e) != 0)
-		return false;
-	if (e.addr.family == RTPP_AF_INET)
-		return e.addr.bytes[0] != 127;
 	static const uint8_t loopback6[16] = { [15] = 1 };
 
-	return memcmp(e.addr.bytes, loopback6, sizeof(loopback6)) != 0;
+	if (strncmp(listen, "unix:", 5) == 0)
+		return true;
+	if (rtpp_endpoint_parse(listen, &e) != 0)
+		return false;
+	if (e.addr.family == RTPP_AF_INET)
+		return e.addr.bytes[0] == 127;
+	return memcmp(e.addr.bytes, loopback6, sizeof(loopback6)) == 0;
+}
+
+bool rtpp_config_api_plaintext_exposed(const struct rtpp_api_config *api, const char *listen)
+{
+	return api->tls_cert[0] == '\0' && !rtpp_config_listen_is_local(listen);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Conversion layer of lib/config: the small sections, "dataplane:",
- * "media:", "api:" and "policy:". Each converts its keys with their defaults
+ * "media:", "api:", "tcp:", "http:", "audit:" and "policy:". Each converts its keys with their defaults
  * when absent.
  * It calls the shared converters (config_convert.c), the error layer
  * (config_error.c), the queries (config_query.c, for the API's address) and
@@ -84,17 +84,35 @@ int config_convert_media(const struct config_source *src, const struct raw_media
 /* ---- API ---- */
 
 /* A TLS file must be there and readable now, not at the first client. */
-static int convert_path(const struct config_source *src, const char *key, const char *text,
-			char *out, size_t len)
+static int convert_readable_path(const struct config_source *src, const char *base,
+				 const char *key, const char *text, char *out, size_t len)
 {
 	out[0] = '\0';
 	if (text == NULL || text[0] == '\0')
 		return 0;
 	if (strlen(text) >= len)
-		return config_fail_field(src, "api", key, "path longer than %zu characters", len - 1);
+		return config_fail_field(src, base, key, "path longer than %zu characters", len - 1);
 	if (access(text, R_OK) != 0)
-		return config_fail_field(src, "api", key, QUOTED ": %s", text, strerror(errno));
+		return config_fail_field(src, base, key, QUOTED ": %s", text, strerror(errno));
 	memcpy(out, text, strlen(text) + 1);
+	return 0;
+}
+
+/* BASE.tls_cert/tls_key/tls_client_ca, as the API and the HTTP endpoint both take them. */
+static int convert_tls(const struct config_source *src, const char *base, const char *cert_text,
+		       const char *key_text, const char *ca_text, char cert[RTPP_PATH_LEN],
+		       char key[RTPP_PATH_LEN], char ca[RTPP_PATH_LEN])
+{
+	if (convert_readable_path(src, base, "tls_cert", cert_text, cert, RTPP_PATH_LEN) ||
+	    convert_readable_path(src, base, "tls_key", key_text, key, RTPP_PATH_LEN) ||
+	    convert_readable_path(src, base, "tls_client_ca", ca_text, ca, RTPP_PATH_LEN))
+		return -1;
+	if ((cert[0] == '\0') != (key[0] == '\0'))
+		return config_fail_field(src, base, cert[0] ? "tls_cert" : "tls_key",
+					 "tls_cert and tls_key go together");
+	if (ca[0] != '\0' && cert[0] == '\0')
+		return config_fail_field(src, base, "tls_client_ca",
+					 "client certificates need TLS: set tls_cert and tls_key too");
 	return 0;
 }
 
@@ -149,17 +167,84 @@ int config_convert_api(const struct config_source *src, const struct raw_api *ra
 	if (raw->listen != NULL &&
 	    rtpp_config_api_listen_parse(raw->listen, api->listen, sizeof(api->listen), &why) != 0)
 		return config_fail_field(src, "api", "listen", QUOTED " %s", raw->listen, why);
-	if (convert_path(src, "tls_cert", raw->tls_cert, api->tls_cert, sizeof(api->tls_cert)) ||
-	    convert_path(src, "tls_key", raw->tls_key, api->tls_key, sizeof(api->tls_key)) ||
-	    convert_path(src, "tls_client_ca", raw->tls_client_ca, api->tls_client_ca,
-			 sizeof(api->tls_client_ca)))
+	return convert_tls(src, "api", raw->tls_cert, raw->tls_key, raw->tls_client_ca, api->tls_cert,
+			   api->tls_key, api->tls_client_ca);
+}
+
+/* ---- HTTP endpoint and audit trail ---- */
+
+static const struct uint_field http_uint_fields[] = {
+#define HTTP_FIELD(...) UINT_FIELD(struct raw_http, struct rtpp_http_config, __VA_ARGS__)
+	HTTP_FIELD(max_connections, 1, 1024, false, 32),
+	HTTP_FIELD(session_series, 1, 10000, true, 0), /* 0: no per-session series */
+#undef HTTP_FIELD
+};
+
+int config_convert_http(const struct config_source *src, const struct raw_http *raw,
+			struct rtpp_http_config *http)
+{
+	const char *why;
+
+	http->enabled = true;
+	http->read_only = false;
+	snprintf(http->listen, sizeof(http->listen), "%s", RTPP_HTTP_LISTEN_DEFAULT);
+	if (config_convert_uint_fields(src, "http", http_uint_fields,
+				       sizeof(http_uint_fields) / sizeof(http_uint_fields[0]), raw,
+				       http) != 0)
 		return -1;
-	if ((api->tls_cert[0] == '\0') != (api->tls_key[0] == '\0'))
-		return config_fail_field(src, "api", api->tls_cert[0] ? "tls_cert" : "tls_key",
-					 "tls_cert and tls_key go together");
-	if (api->tls_client_ca[0] != '\0' && api->tls_cert[0] == '\0')
-		return config_fail_field(src, "api", "tls_client_ca",
-					 "client certificates need TLS: set tls_cert and tls_key too");
+	if (raw == NULL)
+		return 0;
+	if (config_convert_bool(src, "http", "enabled", raw->enabled, &http->enabled) != 0 ||
+	    config_convert_bool(src, "http", "read_only", raw->read_only, &http->read_only) != 0)
+		return -1;
+	if (raw->listen != NULL) {
+		if (strncmp(raw->listen, "unix:", 5) == 0)
+			return config_fail_field(src, "http", "listen",
+						 QUOTED " is a Unix socket: the HTTP endpoint takes "
+						 "ADDRESS:PORT (browsers and Prometheus speak TCP)",
+						 raw->listen);
+		if (rtpp_config_api_listen_parse(raw->listen, http->listen, sizeof(http->listen),
+						 &why) != 0)
+			return config_fail_field(src, "http", "listen", QUOTED " %s", raw->listen,
+						 why);
+	}
+	return convert_tls(src, "http", raw->tls_cert, raw->tls_key, raw->tls_client_ca,
+			   http->tls_cert, http->tls_key, http->tls_client_ca);
+}
+
+int config_convert_audit(const struct config_source *src, const struct raw_audit *raw,
+			 struct rtpp_audit_config *audit)
+{
+	char dir[RTPP_PATH_LEN];
+	const char *slash;
+
+	audit->to_stdout = true;
+	audit->file[0] = '\0';
+	if (raw == NULL)
+		return 0;
+	if (config_convert_bool(src, "audit", "stdout", raw->to_stdout, &audit->to_stdout) != 0)
+		return -1;
+	if (raw->file == NULL || raw->file[0] == '\0')
+		return 0;
+	if (strlen(raw->file) >= sizeof(audit->file))
+		return config_fail_field(src, "audit", "file", "path longer than %zu characters",
+					 sizeof(audit->file) - 1);
+	if (raw->file[0] != '/')
+		return config_fail_field(src, "audit", "file",
+					 QUOTED " is relative: give an absolute path (a service's "
+					 "working directory is not the operator's)",
+					 raw->file);
+	/* The file may not exist yet; its directory must, and take new files. */
+	slash = strrchr(raw->file, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash == raw->file ? 1 : (int)(slash - raw->file),
+		 raw->file);
+	if (slash[1] == '\0')
+		return config_fail_field(src, "audit", "file", QUOTED " names a directory",
+					 raw->file);
+	if (access(raw->file, F_OK) == 0 ? access(raw->file, W_OK) != 0 : access(dir, W_OK) != 0)
+		return config_fail_field(src, "audit", "file", QUOTED ": %s", raw->file,
+					 strerror(errno));
+	memcpy(audit->file, raw->file, strlen(raw->file) + 1);
 	return 0;
 }
 

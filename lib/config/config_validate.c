@@ -41,6 +41,8 @@ int config_convert_all(const struct config_source *src, const struct raw_config 
 	    config_convert_media(src, raw->media, &cfg->media) != 0 ||
 	    config_convert_api(src, raw->api, &cfg->api) != 0 ||
 	    config_convert_tcp(src, raw->tcp, &cfg->tcp) != 0 ||
+	    config_convert_http(src, raw->http, &cfg->http) != 0 ||
+	    config_convert_audit(src, raw->audit, &cfg->audit) != 0 ||
 	    /* before the sessions, whose remotes it restricts */
 	    config_convert_policy(src, raw->policy, &cfg->policy) != 0)
 		return -1;

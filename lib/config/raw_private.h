@@ -52,6 +52,24 @@ struct raw_api {
 	char *keepalive_s;            /* ping idle connections this often */
 };
 
+/* "http:". */
+struct raw_http {
+	char *enabled;         /* boolean */
+	char *listen;          /* "ADDRESS:PORT" */
+	char *tls_cert;        /* path of a PEM file */
+	char *tls_key;         /* path of a PEM file */
+	char *tls_client_ca;   /* path of a PEM file */
+	char *read_only;       /* boolean: the console never writes */
+	char *max_connections; /* HTTP connections at once */
+	char *session_series;  /* sessions with series of their own on /metrics */
+};
+
+/* "audit:". */
+struct raw_audit {
+	char *to_stdout; /* "stdout", boolean */
+	char *file;      /* path the trail is appended to */
+};
+
 /* "tcp:". */
 struct raw_tcp {
 	char *max_sessions;      /* TCP sessions at once */
@@ -102,6 +120,8 @@ struct raw_config {
 	struct raw_policy *policy;        /* NULL when the section is absent or empty */
 	struct raw_media *media;          /* NULL when the section is absent or empty */
 	struct raw_tcp *tcp;              /* NULL when the section is absent or empty */
+	struct raw_http *http;            /* NULL when the section is absent or empty */
+	struct raw_audit *audit;          /* NULL when the section is absent or empty */
 	struct raw_session *sessions;     /* "sessions:" in order; NULL when absent or empty */
 	unsigned int sessions_count;      /* entries in sessions */
 };

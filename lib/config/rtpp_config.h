@@ -87,6 +87,31 @@ struct rtpp_api_config {
 };
 
 /*
+ * The HTTP endpoint (Prometheus /metrics, the web console and its JSON) on
+ * the main lcore. Loopback by default, like the API. The console may create
+ * and destroy sessions only where the API's rule would let the same client
+ * in: on a loopback listener, or with TLS and a client certificate that
+ * tls_client_ca signed; anywhere else (and with read_only) it is read-only.
+ */
+#define RTPP_HTTP_LISTEN_DEFAULT "127.0.0.1:8080"
+struct rtpp_http_config {
+	bool enabled;                      /* default true */
+	char listen[RTPP_API_LISTEN_LEN];  /* "ADDRESS:PORT" (no Unix socket) */
+	char tls_cert[RTPP_PATH_LEN];      /* PEM; "" = plain HTTP */
+	char tls_key[RTPP_PATH_LEN];
+	char tls_client_ca[RTPP_PATH_LEN]; /* PEM; "" = no client certificates asked */
+	bool read_only;                    /* the console never writes (default false) */
+	uint32_t max_connections;          /* HTTP connections at once (default 32) */
+	uint32_t session_series;           /* /metrics per-session series: at most this many sessions; 0 = none */
+};
+
+/* Where the audit trail goes: one JSON object per line per control action. */
+struct rtpp_audit_config {
+	bool to_stdout;            /* "stdout": default true (journald under systemd) */
+	char file[RTPP_PATH_LEN];  /* "" = no file; appended to, reopened on SIGHUP */
+};
+
+/*
  * What sessions may be asked to do. The remotes of every session (destination,
  * and source when given), static or from the API, must lie within one of
  * allowed_remotes; with none listed (the key absent) any remote is allowed.
@@ -112,6 +137,8 @@ struct rtpp_config {
 	unsigned int n_ifaces;
 	struct rtpp_dataplane_config dataplane;
 	struct rtpp_api_config api;
+	struct rtpp_http_config http;
+	struct rtpp_audit_config audit;
 	struct rtpp_policy_config policy;
 	/* "media:": defaults of the media rules of API sessions (static ones never expire). */
 	struct rtpp_media_options media;
@@ -158,6 +185,8 @@ bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp
  * address other than loopback (127.0.0.0/8, ::1) when api has no tls_cert;
  * false for a Unix socket. The proxy warns at start when it is.
  */
+/* Is listen ("ADDRESS:PORT" or "unix:/PATH") reachable from this host only? */
+bool rtpp_config_listen_is_local(const char *listen);
 bool rtpp_config_api_plaintext_exposed(const struct rtpp_api_config *api, const char *listen);
 unsigned int rtpp_config_worker_poll_queues(const struct rtpp_config *cfg, unsigned int n_workers);
 

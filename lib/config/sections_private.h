@@ -11,11 +11,15 @@
 
 struct config_source;
 struct raw_api;
+struct raw_audit;
+struct raw_http;
 struct raw_config;
 struct raw_dataplane;
 struct raw_media;
 struct raw_policy;
 struct rtpp_api_config;
+struct rtpp_audit_config;
+struct rtpp_http_config;
 struct rtpp_config;
 struct rtpp_dataplane_config;
 struct rtpp_media_options;
@@ -34,6 +38,12 @@ int config_convert_tcp(const struct config_source *src, const struct raw_tcp *ra
 		       struct rtpp_tcp_config *tcp);
 int config_convert_api(const struct config_source *src, const struct raw_api *raw,
 		       struct rtpp_api_config *api);
+
+/* "http:" and "audit:"; raw NULL (section absent): every default. */
+int config_convert_http(const struct config_source *src, const struct raw_http *raw,
+			struct rtpp_http_config *http);
+int config_convert_audit(const struct config_source *src, const struct raw_audit *raw,
+			 struct rtpp_audit_config *audit);
 
 /* "policy:"; raw NULL (section absent): no restriction. */
 int config_convert_policy(const struct config_source *src, const struct raw_policy *raw,
