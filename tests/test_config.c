@@ -584,9 +584,12 @@ static void test_http_audit_sections(void **state)
 			     "  read_only: true\n"
 			     "  max_connections: 8\n"
 			     "  session_series: 500\n"
-			     "  tls_cert: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
-			     "  tls_key: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
-			     "  tls_client_ca: " RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml\n"
+			     "  tls_cert: " RTPP_TEST_DATA_DIR
+			     "/config/bad-gateway.yaml\n"
+			     "  tls_key: " RTPP_TEST_DATA_DIR
+			     "/config/bad-gateway.yaml\n"
+			     "  tls_client_ca: " RTPP_TEST_DATA_DIR
+			     "/config/bad-gateway.yaml\n"
 			     "audit:\n"
 			     "  stdout: false\n"
 			     "  file: /tmp/rtpproxy-test-audit.log\n");
@@ -604,6 +607,18 @@ static void test_http_audit_sections(void **state)
 	cfg = load_string_ok(ACCESS_IFACE "http:\n  enabled: false\n");
 	assert_false(cfg->http.enabled);
 	rtpp_config_free(cfg);
+
+	/* The TLS files the servers read: absent, missing, there. */
+	char err[256] = "", *pem;
+	assert_null(rtpp_config_read_pem("http", "", err, sizeof(err)));
+	assert_string_equal(err, "");
+	assert_null(rtpp_config_read_pem("http", "/nonexistent/key.pem", err, sizeof(err)));
+	assert_string_equal(err, "http: cannot read /nonexistent/key.pem: No such file or directory");
+	pem = rtpp_config_read_pem("api", RTPP_TEST_DATA_DIR "/config/bad-gateway.yaml", err,
+				   sizeof(err));
+	assert_non_null(pem);
+	assert_non_null(strstr(pem, "gateway4"));
+	free(pem);
 
 	assert_true(rtpp_config_listen_is_local("127.0.0.9:1"));
 	assert_true(rtpp_config_listen_is_local("[::1]:1"));

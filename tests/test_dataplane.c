@@ -3,17 +3,28 @@
  * The worker's forwarding path on in-memory ring ports: what leaves which
  * port, rewritten how, and which counter says why when something does not.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <rte_arp.h>
+#include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -734,6 +745,307 @@ static void test_iface_view_sums_every_worker(void **state)
 	/* A detached data plane has no TAP: what went to the kernel was dropped there. */
 	while (rte_ring_dequeue(out_ring[IFACE_A], (void **)&m) == 0)
 		rte_pktmbuf_free(m);
+}
+
+/* ---- drops before the workers: the kernel's af_packet rings ---- */
+
+/*
+ * These need real AF_PACKET sockets and a network namespace of their own
+ * (nothing else may send on its loopback while frames are counted): root.
+ * Without it they are skipped, visibly.
+ */
+static int outer_netns = -1;
+
+/* Move this thread into a new network namespace with lo up; false when not allowed. */
+static bool enter_private_netns(void)
+{
+	struct ifreq ifr;
+	int s;
+
+	if (geteuid() != 0) {
+		print_message("skipped: AF_PACKET sockets and a network namespace need root\n");
+		return false;
+	}
+	outer_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	assert_true(outer_netns >= 0);
+	if (unshare(CLONE_NEWNET) != 0) {
+		print_message("skipped: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		close(outer_netns);
+		outer_netns = -1;
+		return false;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+	close(s);
+	return true;
+}
+
+/* Back to the namespace the test started in (sockets made inside stay there). */
+static void leave_private_netns(void)
+{
+	if (outer_netns < 0)
+		return;
+	assert_int_equal(setns(outer_netns, CLONE_NEWNET), 0);
+	close(outer_netns);
+	outer_netns = -1;
+}
+
+/*
+ * An AF_PACKET socket bound to ifindex with a receive ring of `frames`
+ * 2 KB frames (TPACKET_V2), or one 4 KB block (TPACKET_V3), that nobody
+ * reads: every frame past the ring's room is a drop the kernel counts.
+ * It ignores the copies of frames sent on the interface, so a frame sent
+ * on lo arrives once.
+ */
+static int ring_socket(int ifindex, int version, unsigned int frames)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = ifindex };
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), one = 1;
+
+	assert_true(s >= 0);
+	assert_int_equal(setsockopt(s, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)), 0);
+	if (version == TPACKET_V3) {
+		struct tpacket_req3 req = { .tp_block_size = 4096,
+					    .tp_block_nr = 1,
+					    .tp_frame_size = 2048,
+					    .tp_frame_nr = 2,
+					    .tp_retire_blk_tov = 60000 };
+
+		assert_int_equal(setsockopt(s, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)), 0);
+	} else {
+		struct tpacket_req req = { .tp_block_size = 4096,
+					   .tp_block_nr = frames / 2,
+					   .tp_frame_size = 2048,
+					   .tp_frame_nr = frames };
+
+		assert_int_equal(setsockopt(s, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)), 0);
+	}
+	assert_int_equal(setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)), 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return s;
+}
+
+/* n broadcast frames of an experimental EtherType on ifindex, from an unbound packet socket. */
+static void send_frames(int ifindex, unsigned int n)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6 };
+	uint8_t frame[100] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+			       0,    0,    0,    0,    0x01, 0x88, 0xb5 };
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	memset(to.sll_addr, 0xff, 6);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(sendto(s, frame, sizeof(frame), 0, (struct sockaddr *)&to,
+					sizeof(to)),
+				 sizeof(frame));
+	close(s);
+}
+
+/* Poll slot i until it has counted want drops (lo delivers from a softirq: at most 2 s). */
+static uint64_t rings_wait_dropped(struct rtpp_host_rings *r, unsigned int i, uint64_t want)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		assert_int_equal(rtpp_host_rings_poll(r, i), 0);
+		if (rtpp_host_rings_dropped(r, i) >= want)
+			break;
+		usleep(10000);
+	}
+	return rtpp_host_rings_dropped(r, i);
+}
+
+/*
+ * The scan finds the socket among others, the kernel's counts (reset at
+ * each read) add up, the walk is not repeated while the socket stays, and
+ * a socket replaced under the same descriptor number is found again.
+ */
+static void test_host_rings_count_ring_overflows(void **state)
+{
+	int lo, rx, udp, unbound, ifindex[3];
+	struct rtpp_host_rings *r;
+
+	(void)state;
+	if (!enter_private_netns())
+		skip();
+	lo = (int)if_nametoindex("lo");
+	assert_true(lo > 0);
+	udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);     /* not AF_PACKET: passed over */
+	unbound = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* bound to no interface */
+	rx = ring_socket(lo, TPACKET_V2, 8);
+	ifindex[0] = lo;
+	ifindex[1] = 0;         /* a port that is no af_packet one */
+	ifindex[2] = lo + 1000; /* an interface with no socket of ours */
+	r = rtpp_host_rings_create(ifindex, 3);
+	assert_non_null(r);
+
+	assert_int_equal(rtpp_host_rings_poll(r, 0), 0);
+	assert_int_equal(rtpp_host_rings_sockets(r, 0), 1);
+	assert_int_equal(rtpp_host_rings_dropped(r, 0), 0);
+	assert_int_equal(rtpp_host_rings_scans(r), 1);
+
+	/* 100 frames into a ring of 8 that nobody empties: 92 dropped. */
+	send_frames(lo, 100);
+	assert_int_equal(rings_wait_dropped(r, 0, 92), 92);
+	/* Read again: the kernel starts from 0 after each read, the sum stays. */
+	assert_int_equal(rtpp_host_rings_poll(r, 0), 0);
+	assert_int_equal(rtpp_host_rings_dropped(r, 0), 92);
+	send_frames(lo, 50); /* the ring is still full */
+	assert_int_equal(rings_wait_dropped(r, 0, 142), 142);
+	/* The same socket every time: found once, checked by inode since. */
+	assert_int_equal(rtpp_host_rings_scans(r), 1);
+
+	/* The port restarts: its socket goes, a new one takes the same descriptor. */
+	assert_int_equal(close(rx), 0);
+	int again = ring_socket(lo, TPACKET_V2, 8);
+	assert_int_equal(again, rx);
+	assert_int_equal(rtpp_host_rings_poll(r, 0), 0);
+	assert_int_equal(rtpp_host_rings_scans(r), 2);
+	assert_int_equal(rtpp_host_rings_sockets(r, 0), 1);
+	assert_int_equal(rtpp_host_rings_dropped(r, 0), 142);
+	send_frames(lo, 20);
+	assert_int_equal(rings_wait_dropped(r, 0, 154), 154);
+
+	/* The port comes back with a TPACKET_V3 socket (block-based: what one
+	 * 4 KB block holds depends on the frames), found by the walk the old
+	 * socket's going triggers; its drops add to the same interface. */
+	int v3 = ring_socket(lo, TPACKET_V3, 0);
+	assert_int_equal(close(again), 0);
+	assert_int_equal(rtpp_host_rings_poll(r, 0), 0);
+	assert_int_equal(rtpp_host_rings_sockets(r, 0), 1);
+	send_frames(lo, 100);
+	uint64_t total = rings_wait_dropped(r, 0, 155);
+	assert_true(total > 154 && total < 254);
+
+	/* Slots without sockets: nothing counted, and no walk on every poll. */
+	uint64_t scans = rtpp_host_rings_scans(r);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(rtpp_host_rings_poll(r, 1), 0);
+		assert_int_equal(rtpp_host_rings_poll(r, 2), 0);
+	}
+	assert_int_equal(rtpp_host_rings_sockets(r, 1), 0);
+	assert_int_equal(rtpp_host_rings_sockets(r, 2), 0);
+	assert_int_equal(rtpp_host_rings_dropped(r, 2), 0);
+	assert_true(rtpp_host_rings_scans(r) <= scans + 1); /* RTPP_HOST_RING_RESCAN_MS apart */
+
+	rtpp_host_rings_free(r);
+	close(v3);
+	close(udp);
+	close(unbound);
+	leave_private_netns();
+}
+
+/*
+ * The whole path on DPDK's own af_packet driver: a port on lo with an
+ * 8-frame ring that no worker polls, UDP sent on lo (af_packet sees each
+ * datagram twice there: leaving and arriving); the interface view says how
+ * many the kernel dropped, and what the port still holds makes up the rest.
+ */
+static void test_af_packet_port_drops_in_iface_view(void **state)
+{
+	static const char name[] = "net_af_packet_hd0";
+	const unsigned int datagrams = 50, ring = 8;
+	struct rte_eth_conf conf = { 0 };
+	struct rtpp_iface_view v;
+	struct rtpp_dataplane *hd;
+	uint16_t af, ports[2];
+
+	(void)state;
+	if (!enter_private_netns())
+		skip();
+	/* The driver opens its socket now, in this namespace. */
+	assert_int_equal(rte_vdev_init(name, "iface=lo,framecnt=8"), 0);
+	assert_int_equal(rte_eth_dev_get_port_by_name(name, &af), 0);
+	assert_int_equal(rte_eth_dev_configure(af, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(af, 0, 64, 0, NULL, pool), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(af, 0, 64, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(af), 0);
+	ports[0] = af;
+	ports[1] = port[IFACE_B];
+	hd = rtpp_dataplane_create_detached(ports, 2, 16, 1, pool, NULL);
+	assert_non_null(hd);
+	assert_int_equal(rtpp_dataplane_test_watch_host_drops(hd), 0);
+
+	assert_int_equal(rtpp_dataplane_iface_view(hd, 0, &v), 0);
+	assert_int_equal(v.host_ring_sockets, 1);
+	assert_int_equal(v.host_drops.host_ring_dropped, 0);
+	/* The ring port is no af_packet one: nothing to find, nothing counted. */
+	assert_int_equal(rtpp_dataplane_iface_view(hd, 1, &v), 0);
+	assert_int_equal(v.host_ring_sockets, 0);
+	assert_int_equal(v.host_drops.host_ring_dropped, 0);
+	assert_int_equal(v.host_drops.nic_missed, 0);
+
+	int rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9999) };
+	uint8_t payload[64] = { 0 };
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(rx, (struct sockaddr *)&to, sizeof(to)), 0);
+	for (unsigned int i = 0; i < datagrams; i++)
+		assert_int_equal(sendto(tx, payload, sizeof(payload), 0, (struct sockaddr *)&to,
+					sizeof(to)),
+				 sizeof(payload));
+	for (int tries = 0; tries < 200; tries++) {
+		assert_int_equal(rtpp_dataplane_iface_view(hd, 0, &v), 0);
+		if (v.host_drops.host_ring_dropped >= 2 * datagrams - ring)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(v.host_drops.host_ring_dropped, 2 * datagrams - ring);
+	assert_int_equal(v.host_ring_sockets, 1);
+	/* DPDK 22.11's driver reports none of its own. */
+	assert_int_equal(v.host_drops.nic_missed, 0);
+	assert_int_equal(v.host_drops.nic_rx_errors, 0);
+	assert_int_equal(v.host_drops.nic_rx_nombuf, 0);
+	/* What the ring kept and what the kernel dropped are every frame sent. */
+	struct rte_mbuf *got[32];
+	uint16_t n = rte_eth_rx_burst(af, 0, got, RTE_DIM(got));
+	assert_int_equal(n, ring);
+	rte_pktmbuf_free_bulk(got, n);
+	/* The main lcore's round reads too; nothing counted twice. */
+	rtpp_dataplane_service(hd);
+	assert_int_equal(rtpp_dataplane_iface_view(hd, 0, &v), 0);
+	assert_int_equal(v.host_drops.host_ring_dropped, 2 * datagrams - ring);
+
+	close(rx);
+	close(tx);
+	rtpp_dataplane_destroy(hd);
+	assert_int_equal(rte_eth_dev_stop(af), 0);
+	assert_int_equal(rte_eth_dev_close(af), 0);
+	assert_int_equal(rte_vdev_uninit(name), 0);
+	leave_private_netns();
+}
+
+/* A detached data plane on ring ports: no socket to look for, every reason 0. */
+static void test_host_drops_of_ring_ports(void **state)
+{
+	struct rtpp_dataplane *hd = rtpp_dataplane_create_detached(port, 2, 16, 1, pool, NULL);
+	struct rtpp_iface_view v;
+
+	(void)state;
+	assert_non_null(hd);
+	/* Not watched (as in the benchmark): the view says nothing was lost. */
+	assert_int_equal(rtpp_dataplane_iface_view(hd, 0, &v), 0);
+	assert_int_equal(v.host_ring_sockets, 0);
+	assert_int_equal(v.host_drops.host_ring_dropped + v.host_drops.nic_missed, 0);
+	assert_int_equal(rtpp_dataplane_test_watch_host_drops(hd), 0);
+	rtpp_dataplane_service(hd);
+	for (unsigned int i = 0; i < 2; i++) {
+		assert_int_equal(rtpp_dataplane_iface_view(hd, i, &v), 0);
+		assert_int_equal(v.host_ring_sockets, 0);
+		assert_int_equal(v.host_drops.host_ring_dropped, 0);
+		assert_int_equal(v.host_drops.nic_missed, 0);
+		assert_int_equal(v.host_drops.nic_rx_errors, 0);
+		assert_int_equal(v.host_drops.nic_rx_nombuf, 0);
+	}
+	rtpp_dataplane_destroy(hd);
 }
 
 /* ---- admission: plain C, run before the EAL exists ---- */
@@ -2284,8 +2596,11 @@ static void test_media_timeouts(void **state)
 	struct rtpp_session_status st;
 	const struct event_record *ev = NULL;
 	uint64_t silent, quiet, lived, fixed, start, last_ok, now, closed[3] = { 0, 0, 0 };
+	struct rtpp_dataplane_info before, info;
+	uint32_t in_states = 0;
 
 	(void)state;
+	rtpp_dataplane_info(dp, &before);
 	start = rte_rdtsc();
 	silent = media_session(CALLER, NULL, &first);
 	r = request("203.0.113.1:20010", "198.51.100.1:30010", "198.51.100.20:40010",
@@ -2343,6 +2658,14 @@ static void test_media_timeouts(void **state)
 	assert_int_equal(ev->old_state, RTPP_SESSION_ACTIVE);
 	assert_int_equal(events_of(lived, RTPP_EVENT_CLOSED, &ev), 1);
 	assert_int_equal(ev->close_reason, RTPP_CLOSE_LIFETIME);
+	/* The expiries as /metrics counts them; the live ones add up to the table. */
+	rtpp_dataplane_info(dp, &info);
+	for (unsigned int r = RTPP_CLOSE_INACTIVITY; r <= RTPP_CLOSE_LIFETIME; r++)
+		assert_int_equal(info.sessions_closed[r], before.sessions_closed[r] + 1);
+	assert_int_equal(info.sessions_created, before.sessions_created + 4);
+	for (unsigned int k = 0; k <= RTPP_SESSION_CLOSED; k++)
+		in_states += info.sessions_in_state[k];
+	assert_int_equal(in_states, info.sessions);
 
 	st = status_of(fixed);
 	assert_true(st.is_static);
@@ -2421,6 +2744,13 @@ int main(void)
 						teardown),
 	};
 	failed += cmocka_run_group_tests_name("dataplane", tests, NULL, NULL);
+
+	const struct CMUnitTest host_drop_tests[] = {
+		cmocka_unit_test(test_host_rings_count_ring_overflows),
+		cmocka_unit_test(test_af_packet_port_drops_in_iface_view),
+		cmocka_unit_test(test_host_drops_of_ring_ports),
+	};
+	failed += cmocka_run_group_tests_name("host_drops", host_drop_tests, NULL, NULL);
 
 	char err[RTPP_CONFIG_ERR_LEN];
 	if (rtpp_config_load_string(media_yaml, strlen(media_yaml), "media.yaml", &media_cfg, err,

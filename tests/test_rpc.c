@@ -48,7 +48,22 @@ struct slot {
 	unsigned enobufs, epipe, gone, finished;
 };
 
+/* What the call observer saw of one call (copied: its strings live only
+ * during the callback). */
+struct seen {
+	char method[128];
+	bool registered, streaming, client_gone;
+	int status;
+	char message[256];
+	uint8_t request[64], reply[64];
+	long request_len, reply_len; /* -1: none */
+	char peer[128];
+	char subject[256];
+	bool has_subject;
+};
+
 #define NSLOTS 16
+#define NSEEN 64
 static struct {
 	struct rtpp_rpc_server *srv;
 	const struct rtpp_rpc_limits *limits; /* NULL: the defaults */
@@ -61,7 +76,33 @@ static struct {
 	int nslots;
 	/* bidi handler: requests handled, sends refused, largest queue */
 	unsigned bidi_requests, bidi_send_errors, bidi_max_queued;
+	const char *host;        /* where the server listens: NULL "127.0.0.1" */
+	struct seen seen[NSEEN]; /* the call observer's, in order */
+	int nseen;
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void observe(void *ctx, const struct rtpp_rpc_call_end *e)
+{
+	(void)ctx;
+	if (S.nseen == NSEEN)
+		return;
+	struct seen *w = &S.seen[S.nseen++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->method, sizeof(w->method), "%s", e->method);
+	w->registered = e->registered;
+	w->streaming = e->streaming;
+	w->client_gone = e->client_gone;
+	w->status = e->status;
+	snprintf(w->message, sizeof(w->message), "%s", e->message);
+	w->request_len = e->request != NULL ? (long)e->request_len : -1;
+	if (e->request != NULL)
+		memcpy(w->request, e->request, e->request_len < 64 ? e->request_len : 64);
+	w->reply_len = e->reply != NULL ? (long)e->reply_len : -1;
+	if (e->reply != NULL)
+		memcpy(w->reply, e->reply, e->reply_len < 64 ? e->reply_len : 64);
+	rtpp_rpc_call_peer(e->call, w->peer, sizeof(w->peer));
+	w->has_subject = rtpp_rpc_call_client_subject(e->call, w->subject, sizeof(w->subject));
+}
 
 static int
 echo_fn(void *ctx, const uint8_t *req, size_t len, uint8_t **reply,
@@ -255,14 +296,18 @@ server_up(const struct rtpp_rpc_tls *tls)
 {
 	char err[256];
 
+	char addr[64];
+
 	memset(S.slots, 0, sizeof(S.slots));
 	S.nslots = 0;
+	S.nseen = 0;
+	snprintf(addr, sizeof(addr), "%s:0", S.host != NULL ? S.host : "127.0.0.1");
 	S.bidi_requests = S.bidi_send_errors = S.bidi_max_queued = 0;
 	if (S.limits != NULL)
-		S.srv = rtpp_rpc_server_create_limited("127.0.0.1:0", tls, S.limits, &S.port, err,
+		S.srv = rtpp_rpc_server_create_limited(addr, tls, S.limits, &S.port, err,
 						       sizeof(err));
 	else
-		S.srv = rtpp_rpc_server_create("127.0.0.1:0", tls, &S.port, err, sizeof(err));
+		S.srv = rtpp_rpc_server_create(addr, tls, &S.port, err, sizeof(err));
 	if (S.srv == NULL) {
 		fprintf(stderr, "server_create: %s\n", err);
 		return -1;
@@ -284,6 +329,7 @@ server_up(const struct rtpp_rpc_tls *tls)
 		    rtpp_rpc_limit_streams(S.srv, stream, 1, 1, "test.again") != -EINVAL)
 			return -1;
 	}
+	rtpp_rpc_set_call_observer(S.srv, observe, NULL);
 	if (rtpp_rpc_server_start(S.srv) != 0)
 		return -1;
 	atomic_store(&S.stop, 0);
@@ -325,7 +371,7 @@ client_channel(grpc_channel_credentials *creds)
 	grpc_channel_args ca = { creds != NULL ? 2 : 1, args };
 	grpc_channel_credentials *c = creds != NULL ? creds :
 		grpc_insecure_credentials_create();
-	snprintf(target, sizeof(target), "127.0.0.1:%d", S.port);
+	snprintf(target, sizeof(target), "%s:%d", S.host != NULL ? S.host : "127.0.0.1", S.port);
 	grpc_channel *ch = grpc_channel_create(target, c, &ca);
 	if (creds == NULL)
 		grpc_channel_credentials_release(c);
@@ -542,6 +588,39 @@ eventually(int (*pred)(void *), void *arg)
 }
 
 static int has_slots(void *n) { return S.nslots >= *(int *)n; }
+
+static int seen_at_least(void *n)
+{
+	return S.nseen >= *(int *)n;
+}
+
+/* "127.0.0.1:PORT" (or the host of the test): the client's own port. */
+static void assert_client_peer(const char *peer, const char *host)
+{
+	size_t hl = strlen(host);
+	char *end;
+
+	if (strncmp(peer, host, hl) != 0 || peer[hl] != ':')
+		print_message("peer %s, want %s:PORT\n", peer, host);
+	assert_memory_equal(peer, host, hl);
+	assert_int_equal(peer[hl], ':');
+	long port = strtol(peer + hl + 1, &end, 10);
+	assert_int_equal(*end, '\0');
+	assert_true(port > 0 && port < 65536 && port != S.port);
+}
+
+/* Calls of method that ended with status, from the server's table (S.lock held). */
+static uint64_t count_of(const char *method, int status)
+{
+	struct rtpp_rpc_method_calls t[8];
+	unsigned n = rtpp_rpc_server_call_counts(S.srv, t, 8);
+
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(t[i].method, method) == 0)
+			return t[i].by_status[status];
+	fail_msg("no entry for method \"%s\"", method);
+	return 0;
+}
 
 /* ---- tests --------------------------------------------------------------- */
 
@@ -916,6 +995,14 @@ static void test_stream_kinds_are_bounded(void **st)
 	/* Refused by its kind, not by max_streams (2), which still has room. */
 	assert_int_equal(rtpp_rpc_server_streams(S.srv), 1);
 	assert_int_equal(rtpp_rpc_server_streams_refused(S.srv), 0);
+	/* The observer saw the refusal, with the bound's message. */
+	assert_int_equal(S.nseen, 1);
+	assert_string_equal(S.seen[0].method, M_STREAM);
+	assert_true(S.seen[0].streaming);
+	assert_false(S.seen[0].client_gone);
+	assert_int_equal(S.seen[0].status, GRPC_STATUS_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(S.seen[0].message, "at most 1 (test.max_stream_calls)"));
+	assert_int_equal(count_of(M_STREAM, GRPC_STATUS_RESOURCE_EXHAUSTED), 1);
 	pthread_mutex_unlock(&S.lock);
 
 	/* The one open ends: its kind has room again. */
@@ -1159,6 +1246,178 @@ test_create_fail(void **st)
 	rtpp_rpc_server_destroy(srv);
 }
 
+/* ---- the call observer and the counts ------------------------------------ */
+
+/* Every unary call is seen once, as it ends: method, status, message, the
+ * request and reply bytes, who called; and counted by method and status. */
+static void test_observer_unary(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	const uint8_t req[] = { 1, 2, 3 };
+	uint8_t out[4096];
+	char det[256];
+	long n;
+
+	assert_int_equal(unary(ch, M_ECHO, req, sizeof(req), out, &n, det, sizeof(det)),
+			 GRPC_STATUS_OK);
+	assert_int_equal(unary(ch, M_BAD, "x", 1, out, &n, det, sizeof(det)),
+			 GRPC_STATUS_INVALID_ARGUMENT);
+	assert_int_equal(unary(ch, "/test.T/Nope", "x", 1, out, &n, det, sizeof(det)),
+			 GRPC_STATUS_UNIMPLEMENTED);
+	assert_int_equal(unary(ch, M_ECHO, "", 0, out, &n, det, sizeof(det)), GRPC_STATUS_OK);
+
+	/* A unary call is observed before its reply leaves: all four are in. */
+	pthread_mutex_lock(&S.lock);
+	assert_int_equal(S.nseen, 4);
+	const struct seen *e = &S.seen[0];
+	assert_string_equal(e->method, M_ECHO);
+	assert_true(e->registered);
+	assert_false(e->streaming);
+	assert_false(e->client_gone);
+	assert_int_equal(e->status, GRPC_STATUS_OK);
+	assert_string_equal(e->message, "");
+	assert_int_equal(e->request_len, 3);
+	assert_memory_equal(e->request, req, 3);
+	assert_int_equal(e->reply_len, 3);
+	assert_memory_equal(e->reply, req, 3);
+	assert_client_peer(e->peer, "127.0.0.1");
+	assert_false(e->has_subject); /* plaintext: no certificate */
+	assert_string_equal(e->subject, "");
+
+	e = &S.seen[1];
+	assert_string_equal(e->method, M_BAD);
+	assert_int_equal(e->status, GRPC_STATUS_INVALID_ARGUMENT);
+	assert_string_equal(e->message, BAD_MSG);
+	assert_int_equal(e->request_len, 1);
+	assert_int_equal(e->reply_len, -1); /* the handler's buffer is not a reply */
+
+	e = &S.seen[2];
+	assert_string_equal(e->method, "/test.T/Nope");
+	assert_false(e->registered);
+	assert_int_equal(e->status, GRPC_STATUS_UNIMPLEMENTED);
+	assert_string_equal(e->message, "unknown method /test.T/Nope");
+	assert_int_equal(e->request_len, -1);
+	assert_client_peer(e->peer, "127.0.0.1");
+
+	assert_int_equal(S.seen[3].request_len, 0); /* an empty message is a request */
+	assert_int_equal(S.seen[3].reply_len, -1);  /* an empty reply is NULL */
+
+	/* The table: registered methods in order, then the unregistered ones. */
+	struct rtpp_rpc_method_calls t[8];
+	assert_int_equal(rtpp_rpc_server_call_counts(S.srv, t, 8), 5);
+	assert_string_equal(t[0].method, M_ECHO);
+	assert_string_equal(t[1].method, M_BAD);
+	assert_string_equal(t[2].method, M_STREAM);
+	assert_string_equal(t[3].method, M_BIDI);
+	assert_string_equal(t[4].method, "");
+	assert_int_equal(rtpp_rpc_server_call_counts(S.srv, t, 2), 2);
+	assert_int_equal(count_of(M_ECHO, GRPC_STATUS_OK), 2);
+	assert_int_equal(count_of(M_BAD, GRPC_STATUS_INVALID_ARGUMENT), 1);
+	assert_int_equal(count_of("", GRPC_STATUS_UNIMPLEMENTED), 1);
+	assert_int_equal(count_of(M_BAD, GRPC_STATUS_OK), 0);
+	pthread_mutex_unlock(&S.lock);
+	grpc_channel_destroy(ch);
+}
+
+/* Streams: seen when they end, with the status they ended with; a client that
+ * went away is CANCELLED and marked client_gone. */
+static void test_observer_streams(void **st)
+{
+	(void)st;
+	grpc_channel *ch = client_channel(NULL);
+	struct ccall a, b, c;
+	uint8_t buf[4096];
+	char det[256];
+	long n;
+	int want;
+
+	stream_start(&a, ch, MODE_NOW, 3, 8);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(cc_read(&a, buf, sizeof(buf)), 8);
+	assert_int_equal(cc_read(&a, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&a), GRPC_STATUS_OK);
+	want = 1;
+	assert_true(eventually(seen_at_least, &want));
+	pthread_mutex_lock(&S.lock);
+	assert_string_equal(S.seen[0].method, M_STREAM);
+	assert_true(S.seen[0].streaming);
+	assert_int_equal(S.seen[0].status, GRPC_STATUS_OK);
+	assert_false(S.seen[0].client_gone);
+	assert_int_equal(S.seen[0].request_len, -1);
+	pthread_mutex_unlock(&S.lock);
+
+	/* The handler refuses the request. */
+	assert_int_equal(unary(ch, M_STREAM, "?", 1, buf, &n, det, sizeof(det)),
+			 GRPC_STATUS_INVALID_ARGUMENT);
+	want = 2;
+	assert_true(eventually(seen_at_least, &want));
+
+	/* The client cancels a stream in progress. */
+	stream_start(&b, ch, MODE_STALL, 0, 8);
+	want = 2; /* the handler holds it */
+	assert_true(eventually(has_slots, &want));
+	grpc_call_cancel(b.call, NULL);
+	want = 3;
+	assert_true(eventually(seen_at_least, &want));
+
+	/* A bidi conversation the client half-closes. */
+	bidi_open(&c, ch);
+	bidi_send(&c, 'E', 1, 1, 8);
+	bidi_expect(&c, 1, 1, 8);
+	bidi_half_close(&c);
+	assert_int_equal(cc_read(&c, buf, sizeof(buf)), -1);
+	assert_int_equal(cc_status(&c), GRPC_STATUS_OK);
+	want = 4;
+	assert_true(eventually(seen_at_least, &want));
+
+	pthread_mutex_lock(&S.lock);
+	assert_int_equal(S.seen[1].status, GRPC_STATUS_INVALID_ARGUMENT);
+	assert_string_equal(S.seen[1].message, "bad stream request");
+	assert_true(S.seen[1].streaming);
+	assert_string_equal(S.seen[2].method, M_STREAM);
+	assert_int_equal(S.seen[2].status, GRPC_STATUS_CANCELLED);
+	assert_true(S.seen[2].client_gone);
+	assert_client_peer(S.seen[2].peer, "127.0.0.1"); /* still known as it ends */
+	assert_string_equal(S.seen[3].method, M_BIDI);
+	assert_int_equal(S.seen[3].status, GRPC_STATUS_OK);
+	assert_int_equal(count_of(M_STREAM, GRPC_STATUS_OK), 1);
+	assert_int_equal(count_of(M_STREAM, GRPC_STATUS_INVALID_ARGUMENT), 1);
+	assert_int_equal(count_of(M_STREAM, GRPC_STATUS_CANCELLED), 1);
+	assert_int_equal(count_of(M_BIDI, GRPC_STATUS_OK), 1);
+	pthread_mutex_unlock(&S.lock);
+	cc_free(&a);
+	cc_free(&b);
+	cc_free(&c);
+	grpc_channel_destroy(ch);
+}
+
+/* Over IPv6 the peer is "[::1]:PORT" (grpc's URI escapes %5B %5D decoded). */
+static void test_observer_ipv6_peer(void **st)
+{
+	(void)st;
+	uint8_t out[4096];
+	char det[256];
+	long n;
+
+	S.host = "[::1]";
+	if (server_up(NULL) != 0) {
+		S.host = NULL;
+		server_down();
+		print_message("no IPv6 loopback here: skipped\n");
+		skip();
+	}
+	grpc_channel *ch = client_channel(NULL);
+	assert_int_equal(unary(ch, M_ECHO, "6", 1, out, &n, det, sizeof(det)), GRPC_STATUS_OK);
+	pthread_mutex_lock(&S.lock);
+	assert_int_equal(S.nseen, 1);
+	assert_client_peer(S.seen[0].peer, "[::1]");
+	pthread_mutex_unlock(&S.lock);
+	grpc_channel_destroy(ch);
+	server_down();
+	S.host = NULL;
+}
+
 /* ---- TLS ----------------------------------------------------------------- */
 
 static char tls_dir[] = "/tmp/rtpp_rpc_tlsXXXXXX";
@@ -1237,6 +1496,13 @@ test_tls_client_cert(void **st)
 			       sizeof(det)), GRPC_STATUS_OK);
 	assert_int_equal(n, 3);
 	assert_memory_equal(out, "tls", 3);
+	/* The refused handshake was no call; this one names its certificate. */
+	pthread_mutex_lock(&S.lock);
+	assert_int_equal(S.nseen, 1);
+	assert_true(S.seen[0].has_subject);
+	assert_string_equal(S.seen[0].subject, "CN=client");
+	assert_client_peer(S.seen[0].peer, "127.0.0.1");
+	pthread_mutex_unlock(&S.lock);
 	grpc_channel_destroy(ch);
 	grpc_channel_credentials_release(withcert);
 
@@ -1271,6 +1537,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bidi_slow_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bidi_destroy_in_flight, setup, teardown),
 		cmocka_unit_test(test_create_fail),
+		cmocka_unit_test_setup_teardown(test_observer_unary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_observer_streams, setup, teardown),
+		cmocka_unit_test(test_observer_ipv6_peer),
 		cmocka_unit_test(test_tls_client_cert),
 	};
 	grpc_init();

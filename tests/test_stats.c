@@ -353,6 +353,38 @@ static void test_port_field_table(void **state)
 			 RTE_ALIGN_CEIL(DIM(port_names) * sizeof(uint64_t), RTE_CACHE_LINE_SIZE));
 }
 
+/*
+ * What an interface lost before the proxy saw it: every field of the struct
+ * is in the table, in order (a reason added to the struct fails here until
+ * it is listed), under the names telemetry and the API export.
+ */
+static void test_host_drop_field_table(void **state)
+{
+	static const char *const names[] = { "host_ring_dropped", "nic_missed", "nic_rx_errors",
+					     "nic_rx_nombuf" };
+	struct rtpp_host_drop_counters h = {
+		.host_ring_dropped = 11, .nic_missed = 22, .nic_rx_errors = 33, .nic_rx_nombuf = 44
+	};
+
+	(void)state;
+	check_table(rtpp_host_drop_counter_fields, rtpp_host_drop_counter_nfields,
+		    sizeof(struct rtpp_host_drop_counters));
+	assert_int_equal(rtpp_host_drop_counter_nfields, DIM(names));
+	assert_int_equal(sizeof(struct rtpp_host_drop_counters), DIM(names) * sizeof(uint64_t));
+	for (unsigned int i = 0; i < DIM(names); i++) {
+		assert_string_equal(rtpp_host_drop_counter_fields[i].name, names[i]);
+		assert_int_equal(rtpp_host_drop_counter_fields[i].offset, i * sizeof(uint64_t));
+		assert_int_equal(rtpp_counter_read(&h, rtpp_host_drop_counter_fields[i].offset),
+				 11u * (i + 1));
+	}
+	/* Exported beside the interface counters: no name may be taken twice. */
+	for (unsigned int i = 0; i < rtpp_host_drop_counter_nfields; i++)
+		for (unsigned int j = 0; j < rtpp_iface_counter_nfields; j++)
+			if (strcmp(rtpp_host_drop_counter_fields[i].name,
+				   rtpp_iface_counter_fields[j].name) == 0)
+				fail_msg("%s is an interface counter too", names[i]);
+}
+
 /* What telemetry does: sum, then export each field through the table. */
 static void test_tables_read_what_was_summed(void **state)
 {
@@ -404,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_port_sum_embedded),
 		cmocka_unit_test(test_flow_field_table),
 		cmocka_unit_test(test_port_field_table),
+		cmocka_unit_test(test_host_drop_field_table),
 		cmocka_unit_test(test_tables_read_what_was_summed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

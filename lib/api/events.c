@@ -46,6 +46,8 @@ struct rtpp_api_events {
 	unsigned int n_subs, cap_subs;
 	bool listening;             /* our handler is the data plane's */
 	struct rtpp_api_events_stats stats;
+	rtpp_session_event_fn listener; /* besides the subscribers (the audit trail) */
+	void *listener_ctx;
 };
 
 static uint64_t now_unix_ms(void)
@@ -178,6 +180,10 @@ static void on_session_event(void *ctx, const struct rtpp_session_event *e)
 	struct rtpp_api_status_msg m;
 	Rtpproxy__SessionEvent ev = RTPPROXY__SESSION_EVENT__INIT;
 
+	if (evs->listener != NULL)
+		evs->listener(evs->listener_ctx, e);
+	if (evs->n_subs == 0)
+		return; /* the listener alone: nothing to pack */
 	rtpp_api_status_to_pb(e->status, &m);
 	ev.type = types[e->type];
 	ev.session_id = e->session_id;
@@ -222,7 +228,7 @@ static void on_session_event(void *ctx, const struct rtpp_session_event *e)
  */
 static void update_listening(struct rtpp_api_events *evs)
 {
-	bool want = evs->n_subs > 0;
+	bool want = evs->n_subs > 0 || evs->listener != NULL;
 
 	if (want == evs->listening)
 		return;
@@ -239,6 +245,13 @@ struct rtpp_api_events *rtpp_api_events_create(struct rtpp_dataplane *dp)
 		return NULL;
 	evs->dp = dp;
 	return evs;
+}
+
+void rtpp_api_events_set_listener(struct rtpp_api_events *evs, rtpp_session_event_fn fn, void *ctx)
+{
+	evs->listener = fn;
+	evs->listener_ctx = ctx;
+	update_listening(evs);
 }
 
 void rtpp_api_events_destroy(struct rtpp_api_events *evs)
@@ -337,7 +350,7 @@ static void continue_round(struct rtpp_api_events *evs, struct subscriber *s)
 void rtpp_api_events_tick(struct rtpp_api_events *evs)
 {
 	/* Called after every poll of the main loop: no clock read for nobody. */
-	if (evs->n_subs == 0 && !evs->listening)
+	if (evs->n_subs == 0 && evs->listening == (evs->listener != NULL))
 		return;
 	uint64_t now = now_unix_ms();
 

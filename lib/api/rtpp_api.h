@@ -104,6 +104,9 @@ int rtpp_api_handle_update(struct rtpp_dataplane *dp, const uint8_t *req, size_t
 			   uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
 int rtpp_api_handle_list(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
 			 uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
+/* GetStatistics: INVALID_ARGUMENT for bytes that are no request or an unknown interface. */
+int rtpp_api_handle_statistics(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			       uint8_t **reply, size_t *reply_len, char *msg, size_t msglen);
 
 /*
  * grpc.health.v1.Health/Check (and the first answer of Watch): SERVING for
@@ -150,6 +153,13 @@ int rtpp_api_events_subscribe(struct rtpp_api_events *evs, void *sink, rtpp_api_
 			      rtpp_api_queued_fn queued, const uint8_t *req, size_t len, char *msg,
 			      size_t msglen);
 void rtpp_api_events_unsubscribe(struct rtpp_api_events *evs, void *sink);
+/*
+ * One more receiver of every session event, before the subscribers (the
+ * audit trail's expiries); NULL: none. fn runs on the main lcore with the
+ * data plane's lock held: it must not call the data plane. Not from inside
+ * an event.
+ */
+void rtpp_api_events_set_listener(struct rtpp_api_events *evs, rtpp_session_event_fn fn, void *ctx);
 /* Periodic statistics, paced by each subscriber's queue; call often (every
  * poll of the main loop). */
 void rtpp_api_events_tick(struct rtpp_api_events *evs);

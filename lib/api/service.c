@@ -171,3 +171,142 @@ out:
 	free(list);
 	return rc;
 }
+
+/*
+ * Set the uint64 field called name in m. The interface counters are
+ * exported by their field tables (lib/stats), so a counter added there
+ * needs only its field in InterfaceStatistics; -ENOENT until it has one
+ * (test_api checks that every counter has its field).
+ */
+static int set_counter(ProtobufCMessage *m, const char *name, uint64_t value)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_UINT64 || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return -ENOENT;
+	*(uint64_t *)((uint8_t *)m + f->offset) = value;
+	return 0;
+}
+
+/* Every counter of a table into m; the name of one m lacks in *missing. */
+static int set_counters(ProtobufCMessage *m, const void *counters,
+			const struct rtpp_counter_field *fields, unsigned int n, const char **missing)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (set_counter(m, fields[i].name, rtpp_counter_read(counters, fields[i].offset)) !=
+		    0) {
+			*missing = fields[i].name;
+			return -ENOENT;
+		}
+	return 0;
+}
+
+static int iface_to_pb(const struct rtpp_iface_view *v, Rtpproxy__InterfaceStatistics *pb,
+		       char *msg, size_t msglen)
+{
+	const char *missing = NULL;
+
+	rtpproxy__interface_statistics__init(pb);
+	pb->name = (char *)v->name;
+	if (set_counters(&pb->base, &v->counters, rtpp_iface_counter_fields,
+			 rtpp_iface_counter_nfields, &missing) != 0 ||
+	    set_counters(&pb->base, &v->host_drops, rtpp_host_drop_counter_fields,
+			 rtpp_host_drop_counter_nfields, &missing) != 0)
+		return FAIL(RTPP_API_INTERNAL,
+			    "InterfaceStatistics has no field for the counter %s", missing);
+	pb->host_ring_sockets = v->host_ring_sockets;
+	pb->has_media_ports = v->has_media_ports;
+	pb->media_ports_free = v->media_ports_free;
+	pb->port_id = v->port_id;
+	pb->tap_port_id = v->tap_port_id;
+	return RTPP_API_OK;
+}
+
+static void worker_to_pb(const struct rtpp_worker_view *v, Rtpproxy__WorkerStatistics *pb)
+{
+	rtpproxy__worker_statistics__init(pb);
+	pb->id = v->id;
+	pb->lcore = v->lcore;
+	pb->rx_queues = v->queues;
+	pb->loops = v->loops;
+	pb->idle_sleeps = v->idle_sleeps;
+	pb->busy_cycles = v->busy_cycles;
+}
+
+int rtpp_api_handle_statistics(struct rtpp_dataplane *dp, const uint8_t *req, size_t len,
+			       uint8_t **reply, size_t *reply_len, char *msg, size_t msglen)
+{
+	Rtpproxy__GetStatisticsRequest *r = rtpproxy__get_statistics_request__unpack(NULL, len, req);
+	struct rtpp_dataplane_info info;
+	int only = -1, rc = RTPP_API_OK;
+
+	if (r == NULL)
+		return FAIL(RTPP_API_INVALID_ARGUMENT, "request: not a GetStatisticsRequest");
+	if (r->interface != NULL && r->interface[0] != '\0') {
+		only = rtpp_dataplane_iface_index(dp, r->interface);
+		if (only < 0)
+			rc = FAIL(RTPP_API_INVALID_ARGUMENT,
+				  "interface: no interface called \"%.32s\"", r->interface);
+	}
+	rtpproxy__get_statistics_request__free_unpacked(r, NULL);
+	if (rc != RTPP_API_OK)
+		return rc;
+
+	rtpp_dataplane_info(dp, &info);
+	Rtpproxy__Statistics st = RTPPROXY__STATISTICS__INIT;
+	Rtpproxy__InterfaceStatistics *ifaces = calloc(info.interfaces + 1u, sizeof(*ifaces));
+	Rtpproxy__InterfaceStatistics **iface_list = calloc(info.interfaces + 1u,
+							    sizeof(*iface_list));
+	Rtpproxy__WorkerStatistics *workers = calloc(info.workers + 1u, sizeof(*workers));
+	Rtpproxy__WorkerStatistics **worker_list = calloc(info.workers + 1u, sizeof(*worker_list));
+
+	if (ifaces == NULL || iface_list == NULL || workers == NULL || worker_list == NULL) {
+		rc = FAIL(RTPP_API_RESOURCE_EXHAUSTED, "no memory for the statistics");
+		goto out;
+	}
+	st.version = (char *)RTPP_VERSION;
+	st.running = info.running;
+	st.uptime_s = info.uptime_s;
+	st.sessions = info.sessions;
+	st.max_sessions = info.max_sessions;
+	st.neighbours = info.neighbours;
+	st.mbufs_free = info.mbufs_free;
+	st.events_lost = info.events_lost;
+	st.latches = info.latches;
+	st.relatches = info.relatches;
+	st.latch_refused = info.latch_refused;
+	st.neigh_updates = info.neigh_updates;
+	st.neigh_refused_locked = info.neigh_refused_locked;
+	st.neigh_refused_no_override = info.neigh_refused_no_override;
+	for (unsigned int i = 0; i < info.interfaces; i++) {
+		struct rtpp_iface_view v;
+
+		if ((only >= 0 && i != (unsigned int)only) ||
+		    rtpp_dataplane_iface_view(dp, i, &v) != 0)
+			continue;
+		rc = iface_to_pb(&v, &ifaces[st.n_interfaces], msg, msglen);
+		if (rc != RTPP_API_OK)
+			goto out;
+		iface_list[st.n_interfaces] = &ifaces[st.n_interfaces];
+		st.n_interfaces++;
+	}
+	st.interfaces = iface_list;
+	for (unsigned int w = 0; w < info.workers; w++) {
+		struct rtpp_worker_view v;
+
+		if (rtpp_dataplane_worker_view(dp, w, &v) != 0)
+			break;
+		worker_to_pb(&v, &workers[w]);
+		worker_list[w] = &workers[w];
+		st.n_workers = w + 1;
+	}
+	st.workers = worker_list;
+	rc = PACK(statistics, &st, reply, reply_len);
+out:
+	free(ifaces);
+	free(iface_list);
+	free(workers);
+	free(worker_list);
+	return rc;
+}

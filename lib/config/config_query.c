@@ -7,7 +7,9 @@
  * loading chain: they call lib/addr and the C library only, never another
  * file of lib/config, and write no config error; the converters call them.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -86,6 +88,28 @@ unsigned int rtpp_config_worker_poll_queues(const struct rtpp_config *cfg, unsig
 		     1; /* its share of data queues, its TAP queue */
 	}
 	return n;
+}
+
+char *rtpp_config_read_pem(const char *who, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char *buf = NULL;
+	long len;
+
+	if (path[0] == '\0')
+		return NULL;
+	f = fopen(path, "rb");
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = calloc(1, (size_t)len + 1)) == NULL ||
+	    fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		snprintf(err, errlen, "%s: cannot read %s: %s", who, path,
+			 strerror(errno ? errno : EIO));
+		free(buf);
+		buf = NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	return buf;
 }
 
 bool rtpp_config_listen_is_local(const char *listen)

@@ -84,8 +84,8 @@ int config_convert_media(const struct config_source *src, const struct raw_media
 /* ---- API ---- */
 
 /* A TLS file must be there and readable now, not at the first client. */
-static int convert_readable_path(const struct config_source *src, const char *base,
-				 const char *key, const char *text, char *out, size_t len)
+static int convert_readable_path(const struct config_source *src, const char *base, const char *key,
+				 const char *text, char *out, size_t len)
 {
 	out[0] = '\0';
 	if (text == NULL || text[0] == '\0')
@@ -167,8 +167,8 @@ int config_convert_api(const struct config_source *src, const struct raw_api *ra
 	if (raw->listen != NULL &&
 	    rtpp_config_api_listen_parse(raw->listen, api->listen, sizeof(api->listen), &why) != 0)
 		return config_fail_field(src, "api", "listen", QUOTED " %s", raw->listen, why);
-	return convert_tls(src, "api", raw->tls_cert, raw->tls_key, raw->tls_client_ca, api->tls_cert,
-			   api->tls_key, api->tls_client_ca);
+	return convert_tls(src, "api", raw->tls_cert, raw->tls_key, raw->tls_client_ca,
+			   api->tls_cert, api->tls_key, api->tls_client_ca);
 }
 
 /* ---- HTTP endpoint and audit trail ---- */
@@ -200,7 +200,8 @@ int config_convert_http(const struct config_source *src, const struct raw_http *
 	if (raw->listen != NULL) {
 		if (strncmp(raw->listen, "unix:", 5) == 0)
 			return config_fail_field(src, "http", "listen",
-						 QUOTED " is a Unix socket: the HTTP endpoint takes "
+						 QUOTED
+						 " is a Unix socket: the HTTP endpoint takes "
 						 "ADDRESS:PORT (browsers and Prometheus speak TCP)",
 						 raw->listen);
 		if (rtpp_config_api_listen_parse(raw->listen, http->listen, sizeof(http->listen),
@@ -231,7 +232,8 @@ int config_convert_audit(const struct config_source *src, const struct raw_audit
 					 sizeof(audit->file) - 1);
 	if (raw->file[0] != '/')
 		return config_fail_field(src, "audit", "file",
-					 QUOTED " is relative: give an absolute path (a service's "
+					 QUOTED
+					 " is relative: give an absolute path (a service's "
 					 "working directory is not the operator's)",
 					 raw->file);
 	/* The file may not exist yet; its directory must, and take new files. */

@@ -95,20 +95,20 @@ struct rtpp_api_config {
  */
 #define RTPP_HTTP_LISTEN_DEFAULT "127.0.0.1:8080"
 struct rtpp_http_config {
-	bool enabled;                      /* default true */
-	char listen[RTPP_API_LISTEN_LEN];  /* "ADDRESS:PORT" (no Unix socket) */
-	char tls_cert[RTPP_PATH_LEN];      /* PEM; "" = plain HTTP */
+	bool enabled;                     /* default true */
+	char listen[RTPP_API_LISTEN_LEN]; /* "ADDRESS:PORT" (no Unix socket) */
+	char tls_cert[RTPP_PATH_LEN];     /* PEM; "" = plain HTTP */
 	char tls_key[RTPP_PATH_LEN];
 	char tls_client_ca[RTPP_PATH_LEN]; /* PEM; "" = no client certificates asked */
 	bool read_only;                    /* the console never writes (default false) */
 	uint32_t max_connections;          /* HTTP connections at once (default 32) */
-	uint32_t session_series;           /* /metrics per-session series: at most this many sessions; 0 = none */
+	uint32_t session_series; /* /metrics per-session series: at most this many sessions; 0 = none */
 };
 
 /* Where the audit trail goes: one JSON object per line per control action. */
 struct rtpp_audit_config {
-	bool to_stdout;            /* "stdout": default true (journald under systemd) */
-	char file[RTPP_PATH_LEN];  /* "" = no file; appended to, reopened on SIGHUP */
+	bool to_stdout;           /* "stdout": default true (journald under systemd) */
+	char file[RTPP_PATH_LEN]; /* "" = no file; appended to, reopened on SIGHUP */
 };
 
 /*
@@ -185,6 +185,12 @@ bool rtpp_config_remote_allowed(const struct rtpp_config *cfg, const struct rtpp
  * address other than loopback (127.0.0.0/8, ::1) when api has no tls_cert;
  * false for a Unix socket. The proxy warns at start when it is.
  */
+/*
+ * The whole of a TLS file the configuration names (PEM), NUL-terminated and
+ * malloc'd, for a server to hand to its TLS library; NULL when path is ""
+ * (not configured), or NULL with "WHO: cannot read PATH: why" in err.
+ */
+char *rtpp_config_read_pem(const char *who, const char *path, char *err, size_t errlen);
 /* Is listen ("ADDRESS:PORT" or "unix:/PATH") reachable from this host only? */
 bool rtpp_config_listen_is_local(const char *listen);
 bool rtpp_config_api_plaintext_exposed(const struct rtpp_api_config *api, const char *listen);

@@ -18,6 +18,7 @@
 #include "dataplane_private.h"
 #include "ethdev_private.h"
 #include "events_private.h"
+#include "host_drops_private.h"
 #include "media_private.h"
 #include "neigh_service_private.h"
 #include "rtpp_dataplane_test.h"
@@ -233,6 +234,7 @@ void rtpp_dataplane_service(struct rtpp_dataplane *dp)
 	rtpp_media_sweep_locked(dp, now);
 	rtpp_session_table_reclaim(dp->sessions);
 	pthread_mutex_unlock(&dp->lock);
+	rtpp_host_drops_service(dp->host_drops); /* its own lock */
 }
 
 void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
@@ -247,6 +249,7 @@ void rtpp_dataplane_destroy(struct rtpp_dataplane *dp)
 		rtpp_worker_free(dp->workers[w]);
 	/* The relay's connections go first: their sessions' ports with the table. */
 	rtpp_tcp_sessions_fini(dp);
+	rtpp_host_drops_free(dp->host_drops); /* reads the ports: before they close */
 	if (!dp->detached)
 		rtpp_ethdev_close(dp);
 	rtpp_session_table_free(dp->sessions);

@@ -112,6 +112,9 @@ struct rtpp_dataplane {
 	struct rtpp_neigh_table *neigh;
 	struct rtpp_admission admission; /* UDP media port pools: main, and readers under lock */
 	struct rtpp_tcp_relay *tcp;      /* TCP sessions' relay; NULL when detached */
+	/* What interfaces lost before the workers saw it (host_drops_private.h: its own
+	 * lock). Set by main with the ports (NULL when detached), freed by destroy. */
+	struct rtpp_host_drops *host_drops;
 
 	/* Worker -> main rings: multi-producer (workers), single consumer (main). */
 	struct rte_ring *learn_ring; /* neighbour bindings snooped from ARP/ND */
@@ -132,6 +135,10 @@ struct rtpp_dataplane {
 	uint32_t list_scan_slots;      /* slots one session listing looks at, at most */
 	uint64_t next_sweep_tsc;       /* main only */
 	uint64_t latches, relatches, latch_refused; /* main only: what candidates came to */
+	/* Under lock: sessions by state now, and how many came and went (for /metrics). */
+	uint32_t sessions_in_state[RTPP_SESSION_CLOSED + 1];
+	uint64_t sessions_created;
+	uint64_t sessions_closed[RTPP_CLOSE_REASONS];
 
 	pthread_mutex_t lock; /* see the top of this file */
 };

@@ -10,6 +10,7 @@
 #include <rte_mbuf.h>
 
 #include "ethdev_private.h"
+#include "host_drops_private.h"
 #include "rtpp_exception.h"
 
 static int probe_device(const char *device, uint16_t *port_id, char *err, size_t errlen)
@@ -191,6 +192,12 @@ int rtpp_ethdev_setup(struct rtpp_dataplane *dp, char *err, size_t errlen)
 		DP_LOG(INFO, "interface %s: port %u (%s), mac %s, %u rx queues, TAP port %u%s\n",
 		       ifc->cfg->name, ifc->port_id, ifc->cfg->device, mac, ifc->rx_queues,
 		       ifc->tap_port_id, ifc->ip_csum_offload ? ", IPv4 checksum offload" : "");
+	}
+	/* What the ports lose before the workers see it: the kernel's and the devices' counts. */
+	dp->host_drops = rtpp_host_drops_create(dp);
+	if (dp->host_drops == NULL) {
+		snprintf(err, errlen, "out of memory for the interfaces' drop counters");
+		return -1;
 	}
 	return 0;
 }

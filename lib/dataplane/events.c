@@ -21,12 +21,30 @@ void rtpp_events_emit_status_locked(struct rtpp_dataplane *dp, enum rtpp_session
 	dp->event_fn(dp->event_ctx, &ev);
 }
 
+void rtpp_events_count_locked(struct rtpp_dataplane *dp, enum rtpp_session_state old_state,
+			      enum rtpp_session_state new_state, enum rtpp_close_reason reason)
+{
+	if (old_state == new_state)
+		return;
+	if (old_state == RTPP_SESSION_FREE)
+		dp->sessions_created++;
+	else if (dp->sessions_in_state[old_state] > 0)
+		dp->sessions_in_state[old_state]--;
+	if (new_state == RTPP_SESSION_CLOSED)
+		dp->sessions_closed[reason < RTPP_CLOSE_REASONS ? reason : RTPP_CLOSE_NONE]++;
+	else
+		dp->sessions_in_state[new_state]++;
+}
+
 void rtpp_events_emit_locked(struct rtpp_dataplane *dp, enum rtpp_session_event_type type,
 			     uint32_t index, enum rtpp_session_state old_state,
 			     enum rtpp_session_state new_state)
 {
 	struct rtpp_session_status st;
 
+	/* Every creation and state change passes here (ERROR follows its STATE_CHANGED). */
+	if (type == RTPP_EVENT_CREATED || type == RTPP_EVENT_STATE_CHANGED)
+		rtpp_events_count_locked(dp, old_state, new_state, RTPP_CLOSE_NONE);
 	if (!rtpp_events_wanted_locked(dp))
 		return;
 	rtpp_views_session_status_locked(dp, index, &st);

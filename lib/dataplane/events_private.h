@@ -29,6 +29,13 @@ static inline bool rtpp_events_wanted_locked(const struct rtpp_dataplane *dp)
 {
 	return dp->event_fn != NULL;
 }
+/*
+ * Count a session's move from old_state to new_state (FREE: it was created;
+ * CLOSED: it went, for reason) in the figures rtpp_dataplane_info shows.
+ * rtpp_events_emit_locked counts creations and changes itself.
+ */
+void rtpp_events_count_locked(struct rtpp_dataplane *dp, enum rtpp_session_state old_state,
+			      enum rtpp_session_state new_state, enum rtpp_close_reason reason);
 /* What the workers reported since the last call: sessions that saw media become ACTIVE. */
 /* A leg's remote was learnt (relatch: a NAT rebinding followed). */
 void rtpp_events_emit_latched_locked(struct rtpp_dataplane *dp, uint32_t index, unsigned int leg,

@@ -306,6 +306,7 @@ void rtpp_media_close_locked(struct rtpp_dataplane *dp, uint32_t index,
 	const struct rtpp_session *s = rtpp_session_get(dp->sessions, index);
 
 	info->close_reason = reason;
+	rtpp_events_count_locked(dp, old, RTPP_SESSION_CLOSED, reason);
 	/* Read before the slot goes: the final counters are still there. */
 	if (final != NULL || rtpp_events_wanted_locked(dp))
 		rtpp_views_session_status_locked(dp, index, snap);

@@ -107,8 +107,15 @@ struct rtpp_dataplane_info {
 	uint32_t sessions;
 	uint32_t max_sessions;
 	uint32_t neighbours;
-	uint64_t uptime_s; /* since start; 0 before */
+	uint64_t uptime_s;   /* since start; 0 before */
+	uint64_t uptime_tsc; /* the same in TSC cycles */
+	uint64_t tsc_hz;
 	unsigned int mbufs_free;
+	unsigned int mbufs_total;
+	/* Worker -> main rings: entries waiting now, and what each holds. */
+	unsigned int event_ring_used, event_ring_size; /* flow events (state changes) */
+	unsigned int latch_ring_used, latch_ring_size; /* remotes to learn */
+	unsigned int learn_ring_used, learn_ring_size; /* neighbour bindings */
 	uint64_t events_lost;               /* worker reports lost to a full event ring */
 	uint64_t latches;                   /* remotes learnt from the media */
 	uint64_t relatches;                 /* NAT rebindings followed */
@@ -116,6 +123,9 @@ struct rtpp_dataplane_info {
 	uint64_t neigh_updates;             /* next hop MACs set or changed */
 	uint64_t neigh_refused_locked;      /* changes within the lock time of the last */
 	uint64_t neigh_refused_no_override; /* NAs without O for a known, different MAC */
+	uint32_t sessions_in_state[RTPP_SESSION_CLOSED + 1]; /* live sessions by state */
+	uint64_t sessions_created;                           /* since start, static ones too */
+	uint64_t sessions_closed[RTPP_CLOSE_REASONS];        /* since start, by close reason */
 };
 void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *out);
 
@@ -128,6 +138,9 @@ struct rtpp_iface_view {
 	bool has_media_ports;                /* a configured UDP port range */
 	uint32_t media_ports_free;           /* ports of that range not in use */
 	struct rtpp_iface_counters counters; /* summed over the workers */
+	/* Dropped before the proxy saw it, by reason: from the kernel and the device. */
+	struct rtpp_host_drop_counters host_drops;
+	unsigned int host_ring_sockets; /* af_packet sockets host_ring_dropped is read from (0: none) */
 };
 /* -ENOENT past the last interface (rtpp_dataplane_info().interfaces). */
 int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
@@ -139,12 +152,24 @@ struct rtpp_worker_view {
 	unsigned int lcore;
 	uint16_t queues; /* RX queues it polls */
 	uint64_t loops;
-	uint64_t idle_sleeps; /* dataplane.idle_sleep_us */
-	uint64_t busy_cycles; /* TSC cycles spent on bursts that carried packets */
+	uint64_t idle_sleeps;      /* dataplane.idle_sleep_us */
+	uint64_t busy_cycles;      /* TSC cycles spent on bursts that carried packets */
+	uint64_t rx_bursts;        /* receive bursts that brought packets */
+	uint64_t rx_burst_packets; /* packets they brought (their fill: / rx_bursts / burst_size) */
+	uint64_t full_bursts;      /* bursts that came back full: the queue may hold more */
+	uint16_t burst_size;       /* dataplane.burst */
 };
 /* -ENOENT past the last worker. */
 int rtpp_dataplane_worker_view(struct rtpp_dataplane *dp, unsigned int worker,
 			       struct rtpp_worker_view *out);
+/*
+ * Debug only (telemetry /rtpproxy/debug/stall_worker, enabled by
+ * --debug-commands): from its next loop on, the worker spins for ms
+ * milliseconds without polling, as a stuck one would. Any thread. 0;
+ * -ENOENT past the last worker; -EINVAL for ms 0 or over the maximum.
+ */
+#define RTPP_DATAPLANE_MAX_STALL_MS 600000
+int rtpp_dataplane_worker_stall(struct rtpp_dataplane *dp, unsigned int worker, unsigned int ms);
 
 /* One next hop. */
 struct rtpp_neigh_view {

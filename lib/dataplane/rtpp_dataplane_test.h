@@ -18,7 +18,8 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "admission_private.h" /* admission, tested without an EAL */
+#include "admission_private.h"  /* admission, tested without an EAL */
+#include "host_rings_private.h" /* the kernel's af_packet ring drops, without an EAL too */
 #include "rtpp_dataplane.h"
 #include "rtpp_neigh.h"
 #include "rtpp_portalloc.h"
@@ -69,5 +70,11 @@ bool rtpp_dataplane_test_has_event_handler(struct rtpp_dataplane *dp);
  */
 int rtpp_dataplane_test_rate_profile(struct rtpp_dataplane *dp, uint32_t pps, uint64_t bps,
 				     uint16_t *profile);
+/*
+ * Read what a detached data plane's ports drop before the workers see them
+ * (the iface views' host_drops), as rtpp_dataplane_create does for its own
+ * ports. 0, or -ENOMEM.
+ */
+int rtpp_dataplane_test_watch_host_drops(struct rtpp_dataplane *dp);
 
 #endif

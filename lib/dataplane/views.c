@@ -12,6 +12,7 @@
 #include <rte_mempool.h>
 
 #include "dataplane_private.h"
+#include "host_drops_private.h"
 #include "views_private.h"
 #include "worker_private.h"
 
@@ -278,12 +279,24 @@ void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *
 	out->sessions = rtpp_session_count(dp->sessions);
 	out->max_sessions = rtpp_session_capacity(dp->sessions);
 	out->neighbours = rtpp_neigh_count(dp->neigh);
-	out->uptime_s = dp->started ? (rte_rdtsc() - dp->started_tsc) / rte_get_tsc_hz() : 0;
+	out->tsc_hz = rte_get_tsc_hz();
+	out->uptime_tsc = dp->started ? rte_rdtsc() - dp->started_tsc : 0;
+	out->uptime_s = out->uptime_tsc / out->tsc_hz;
 	out->mbufs_free = dp->pool != NULL ? rte_mempool_avail_count(dp->pool) : 0;
+	out->mbufs_total = dp->pool != NULL ? dp->pool->size : 0;
+	out->event_ring_used = dp->event_ring != NULL ? rte_ring_count(dp->event_ring) : 0;
+	out->event_ring_size = dp->event_ring != NULL ? rte_ring_get_capacity(dp->event_ring) : 0;
+	out->latch_ring_used = dp->latch_ring != NULL ? rte_ring_count(dp->latch_ring) : 0;
+	out->latch_ring_size = dp->latch_ring != NULL ? rte_ring_get_capacity(dp->latch_ring) : 0;
+	out->learn_ring_used = dp->learn_ring != NULL ? rte_ring_count(dp->learn_ring) : 0;
+	out->learn_ring_size = dp->learn_ring != NULL ? rte_ring_get_capacity(dp->learn_ring) : 0;
 	out->events_lost = __atomic_load_n(&dp->events_lost, __ATOMIC_RELAXED);
 	out->latches = dp->latches;
 	out->relatches = dp->relatches;
 	out->latch_refused = dp->latch_refused;
+	memcpy(out->sessions_in_state, dp->sessions_in_state, sizeof(out->sessions_in_state));
+	out->sessions_created = dp->sessions_created;
+	memcpy(out->sessions_closed, dp->sessions_closed, sizeof(out->sessions_closed));
 	struct rtpp_neigh_stats ns;
 
 	rtpp_neigh_get_stats(dp->neigh, &ns);
@@ -319,6 +332,8 @@ int rtpp_dataplane_iface_view(struct rtpp_dataplane *dp, unsigned int iface,
 	if (out->has_media_ports)
 		out->media_ports_free = rtpp_port_pool_free_count(dp->admission.pools[iface]);
 	pthread_mutex_unlock(&dp->lock);
+	/* Not under dp->lock: it reads the kernel, under a lock of its own. */
+	rtpp_host_drops_read(dp->host_drops, iface, &out->host_drops, &out->host_ring_sockets);
 	return 0;
 }
 
@@ -336,6 +351,10 @@ int rtpp_dataplane_worker_view(struct rtpp_dataplane *dp, unsigned int worker,
 	out->loops = __atomic_load_n(&w->loops, __ATOMIC_RELAXED);
 	out->idle_sleeps = __atomic_load_n(&w->sleeps, __ATOMIC_RELAXED);
 	out->busy_cycles = __atomic_load_n(&w->busy_tsc, __ATOMIC_RELAXED);
+	out->rx_bursts = __atomic_load_n(&w->rx_bursts, __ATOMIC_RELAXED);
+	out->rx_burst_packets = __atomic_load_n(&w->rx_burst_packets, __ATOMIC_RELAXED);
+	out->full_bursts = __atomic_load_n(&w->full_bursts, __ATOMIC_RELAXED);
+	out->burst_size = w->dp->burst;
 	return 0;
 }
 

@@ -3,6 +3,8 @@
  * The worker loop: the only code that touches packets at line rate.
  * No locks, no syscalls, no allocation; every counter is this lcore's own.
  */
+#include <errno.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash.h>
@@ -676,6 +678,30 @@ static inline void drain_control(struct rtpp_worker *w)
  */
 #define RTPP_IDLE_LOOPS_BEFORE_SLEEP 1000
 
+/*
+ * What a stuck worker looks like from outside (no polling, no loop counted,
+ * no quiescent state), on request of the debug command that tests the
+ * systemd watchdog; the stop flag still ends it.
+ */
+static void __rte_noinline stall_on_purpose(struct rtpp_worker *w)
+{
+	uint64_t until = __atomic_exchange_n(&w->stall_until_tsc, 0, __ATOMIC_RELAXED);
+
+	while (rte_rdtsc() < until && !__atomic_load_n(&w->dp->stop, __ATOMIC_RELAXED))
+		rte_pause();
+}
+
+int rtpp_dataplane_worker_stall(struct rtpp_dataplane *dp, unsigned int worker, unsigned int ms)
+{
+	if (worker >= dp->n_workers)
+		return -ENOENT;
+	if (ms == 0 || ms > RTPP_DATAPLANE_MAX_STALL_MS)
+		return -EINVAL;
+	__atomic_store_n(&dp->workers[worker]->stall_until_tsc,
+			 rte_rdtsc() + rte_get_tsc_hz() / 1000 * ms, __ATOMIC_RELAXED);
+	return 0;
+}
+
 int rtpp_worker_main(void *arg)
 {
 	struct rtpp_worker *w = arg;
@@ -693,6 +719,8 @@ int rtpp_worker_main(void *arg)
 		uint64_t start = rte_rdtsc();
 		bool busy = false;
 
+		if (unlikely(__atomic_load_n(&w->stall_until_tsc, __ATOMIC_RELAXED) != 0))
+			stall_on_purpose(w);
 		for (uint16_t q = 0; q < w->n_rxq; q++) {
 			const struct rtpp_rxq *rq = &w->rxq[q];
 			uint16_t n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, burst);
@@ -700,6 +728,9 @@ int rtpp_worker_main(void *arg)
 			if (n == 0)
 				continue;
 			busy = true;
+			w->rx_bursts++;
+			w->rx_burst_packets += n;
+			w->full_bursts += n == burst;
 			if (rq->from_kernel)
 				forward_from_kernel(w, rq->iface, pkts, n);
 			else

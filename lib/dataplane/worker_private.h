@@ -76,8 +76,15 @@ struct rtpp_worker {
 	struct rtpp_iface_counters iface_counters[RTPP_MAX_INTERFACES];
 	struct rtpp_kernel_meter kernel_meter[RTPP_MAX_INTERFACES];
 	uint64_t loops;
-	uint64_t sleeps;   /* idle sleeps (dataplane.idle_sleep_us) */
-	uint64_t busy_tsc; /* cycles spent on bursts that carried packets */
+	uint64_t sleeps;           /* idle sleeps (dataplane.idle_sleep_us) */
+	uint64_t busy_tsc;         /* cycles spent on bursts that carried packets */
+	uint64_t rx_bursts;        /* receive bursts that brought packets */
+	uint64_t rx_burst_packets; /* what they brought */
+	uint64_t full_bursts; /* of them, as many as dataplane.burst: the queue may hold more */
+
+	/* Debug only: written by the telemetry thread (rtpp_dataplane_worker_stall),
+	 * taken by this worker, which then spins without polling until this TSC. */
+	uint64_t stall_until_tsc;
 
 	/* This worker's only. */
 	struct rtpp_txbuf to_wire[RTPP_MAX_INTERFACES];

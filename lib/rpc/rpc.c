@@ -74,6 +74,7 @@ struct rpc_method {
 	void *ctx;
 	void *reg;              /* grpc_server_register_method's handle, or NULL */
 	int group;              /* index into srv->groups, or -1 */
+	uint64_t by_status[RTPP_RPC_STATUS_CODES]; /* calls ended, by status */
 };
 
 /* rtpp_rpc_limit_streams: methods that share a bound of their own. */
@@ -106,6 +107,7 @@ struct rtpp_rpc_call {
 	bool status_sent;       /* final status batch started */
 	bool owned;             /* held by a streaming handler (bidi: by us) */
 	bool in_progress;       /* arrived, counted in srv->calls_in_progress */
+	bool ended;             /* outcome settled: counted, observed (call_end) */
 	bool counted_stream;    /* counted in srv->streams */
 	bool recv_paused;       /* bidi: next request waits for the queue */
 	bool gone;              /* client gone: sends fail */
@@ -132,6 +134,9 @@ struct rtpp_rpc_server {
 	unsigned n_groups;
 	struct rtpp_rpc_limits limits;
 	grpc_resource_quota *quota;
+	uint64_t unregistered_by_status[RTPP_RPC_STATUS_CODES]; /* unknown methods' calls */
+	rtpp_rpc_call_end_fn observer;
+	void *observer_ctx;
 	bool started;
 	bool shutting_down;
 	bool shutdown_done;
@@ -139,6 +144,8 @@ struct rtpp_rpc_server {
 
 static void call_maybe_free(struct rtpp_rpc_call *c);
 static void call_kick(struct rtpp_rpc_call *c);
+static void call_end(struct rtpp_rpc_call *c, int status, const char *msg, bool client_gone,
+		     const uint8_t *req, size_t req_len, const uint8_t *reply, size_t reply_len);
 
 static grpc_call_error
 call_batch(struct rtpp_rpc_call *c, const grpc_op *ops, size_t n,
@@ -194,6 +201,9 @@ call_free(struct rtpp_rpc_call *c)
 {
 	struct rtpp_rpc_server *srv = c->srv;
 
+	/* Over without a status of ours: the client (or the server's
+	 * shutdown) cancelled it. */
+	call_end(c, GRPC_STATUS_CANCELLED, "", true, NULL, 0, NULL, 0);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -274,6 +284,45 @@ clamp_status(int st)
 	return st;
 }
 
+/* Settle the outcome of an arrived call, once: count it by method and
+ * status, and tell the observer. */
+static void call_end(struct rtpp_rpc_call *c, int status, const char *msg, bool client_gone,
+		     const uint8_t *req, size_t req_len, const uint8_t *reply, size_t reply_len)
+{
+	struct rtpp_rpc_server *srv = c->srv;
+	char *unregistered = NULL;
+
+	if (c->ended || !c->in_progress)
+		return;
+	c->ended = true;
+	status = clamp_status(status);
+	if (c->m != NULL)
+		((struct rpc_method *)c->m)->by_status[status]++;
+	else
+		srv->unregistered_by_status[status]++;
+	if (srv->observer == NULL)
+		return;
+	if (c->m == NULL)
+		unregistered = grpc_slice_to_c_string(c->details.method);
+	const struct rtpp_rpc_call_end end = {
+		.call = c,
+		.method = c->m != NULL ? c->m->name : unregistered,
+		.registered = c->m != NULL,
+		.streaming = c->m != NULL && c->m->kind != CALL_UNARY,
+		.status = status,
+		.message = msg != NULL ? msg : "",
+		.client_gone = client_gone,
+		.request = req,
+		.request_len = req_len,
+		.reply = reply,
+		.reply_len = reply_len,
+	};
+	c->in_cb++;
+	srv->observer(srv->observer_ctx, &end);
+	c->in_cb--;
+	gpr_free(unregistered);
+}
+
 /* The final batch: initial metadata if not sent yet, an optional message
  * (reply, owned by the call from here), the status, and the wait for the
  * close if no batch has it yet (registered unary calls). */
@@ -286,6 +335,7 @@ send_final(struct rtpp_rpc_call *c, int code, const char *msg,
 	grpc_slice details = grpc_empty_slice();
 	bool have_details = msg != NULL && msg[0] != '\0';
 
+	call_end(c, code, msg, false, NULL, 0, NULL, 0);
 	memset(ops, 0, sizeof(ops));
 	if (!c->md_sent) {
 		ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
@@ -450,6 +500,7 @@ on_new(struct rtpp_rpc_call *c, int ok)
 		return;
 	}
 
+	c->m = find_method(srv, c->details.method);
 	memset(&op, 0, sizeof(op));
 	op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
 	op.data.recv_close_on_server.cancelled = &c->close_cancelled;
@@ -458,7 +509,6 @@ on_new(struct rtpp_rpc_call *c, int ok)
 		return;
 	}
 	c->close_started = true;
-	c->m = find_method(srv, c->details.method);
 	if (c->m == NULL) {
 		char *m = grpc_slice_to_c_string(c->details.method);
 		char msg[300];
@@ -629,6 +679,8 @@ handle_request(struct rtpp_rpc_call *c)
 		st = clamp_status(m->unary(m->ctx, req, req_len, &reply,
 					   &reply_len, msg, sizeof(msg) - 1));
 		c->in_cb--;
+		call_end(c, st, msg, false, req, req_len, st == GRPC_STATUS_OK ? reply : NULL,
+			 st == GRPC_STATUS_OK ? reply_len : 0);
 		if (st == GRPC_STATUS_OK && reply != NULL) {
 			/* The slice takes the handler's buffer (no copy). */
 			grpc_slice s = grpc_slice_new(reply, reply_len, free);
@@ -1037,6 +1089,94 @@ rtpp_rpc_stream_finish(struct rtpp_rpc_call *c, int status, const char *msg)
 		call_kick(c);
 	}
 	call_maybe_free(c);
+}
+
+void rtpp_rpc_set_call_observer(struct rtpp_rpc_server *srv, rtpp_rpc_call_end_fn fn, void *ctx)
+{
+	srv->observer = fn;
+	srv->observer_ctx = ctx;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* grpc's peer URI ("ipv4:127.0.0.1:41234", "ipv6:%5B::1%5D:41234") as an
+ * address and port: the scheme of an IP peer goes, its escapes decoded. */
+void rtpp_rpc_call_peer(const struct rtpp_rpc_call *c, char *buf, size_t len)
+{
+	char *uri = c->gc != NULL ? grpc_call_get_peer(c->gc) : NULL;
+	const char *p = uri != NULL ? uri : "";
+	size_t w = 0;
+
+	if (len == 0)
+		return;
+	if (strncmp(p, "ipv4:", 5) == 0 || strncmp(p, "ipv6:", 5) == 0) {
+		p += 5;
+		while (*p != '\0' && w + 1 < len) {
+			int hi = p[0] == '%' ? hex_digit(p[1]) : -1;
+			int lo = hi >= 0 ? hex_digit(p[2]) : -1;
+
+			if (lo >= 0) {
+				buf[w++] = (char)(hi << 4 | lo);
+				p += 3;
+			} else {
+				buf[w++] = *p++;
+			}
+		}
+		buf[w] = '\0';
+	} else {
+		snprintf(buf, len, "%s", p);
+	}
+	gpr_free(uri);
+}
+
+bool rtpp_rpc_call_client_subject(const struct rtpp_rpc_call *c, char *buf, size_t len)
+{
+	grpc_auth_context *ctx = c->gc != NULL ? grpc_call_auth_context(c->gc) : NULL;
+	const grpc_auth_property *p = NULL;
+	bool found = false;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (ctx == NULL)
+		return false;
+	grpc_auth_property_iterator it =
+		grpc_auth_context_find_properties_by_name(ctx, GRPC_X509_SUBJECT_PROPERTY_NAME);
+	p = grpc_auth_property_iterator_next(&it);
+	if (p != NULL && p->value != NULL && p->value_length > 0 && len > 0) {
+		size_t n = p->value_length < len - 1 ? p->value_length : len - 1;
+
+		memcpy(buf, p->value, n);
+		buf[n] = '\0';
+		found = true;
+	}
+	grpc_auth_context_release(ctx);
+	return found;
+}
+
+unsigned rtpp_rpc_server_call_counts(const struct rtpp_rpc_server *srv,
+				     struct rtpp_rpc_method_calls *out, unsigned max_out)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < srv->nmethods && n < max_out; i++, n++) {
+		out[n].method = srv->methods[i].name;
+		memcpy(out[n].by_status, srv->methods[i].by_status, sizeof(out[n].by_status));
+	}
+	if (n < max_out) {
+		out[n].method = "";
+		memcpy(out[n].by_status, srv->unregistered_by_status, sizeof(out[n].by_status));
+		n++;
+	}
+	return n;
 }
 
 void

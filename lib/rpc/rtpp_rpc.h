@@ -11,6 +11,7 @@
 #ifndef RTPP_RPC_H
 #define RTPP_RPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -149,6 +150,58 @@ struct rtpp_rpc_stream_group_stats {
 };
 unsigned rtpp_rpc_server_stream_groups(const struct rtpp_rpc_server *srv,
 				       struct rtpp_rpc_stream_group_stats *out, unsigned max_out);
+
+/*
+ * The end of every call, for an audit trail: the observer runs once per
+ * call that arrived, when its status is settled: the status the server
+ * sends (a handler's, a bound's, UNIMPLEMENTED for an unknown method), or
+ * CANCELLED with client_gone when the call ended without one (the client
+ * cancelled, its deadline passed, its connection broke, the server stops).
+ * It runs on the polling thread, after the handler (the reply is not sent
+ * yet) and may not call into the server, except the rtpp_rpc_call_* look-ups
+ * below on end->call.
+ */
+struct rtpp_rpc_call_end {
+	const struct rtpp_rpc_call *call; /* valid during the observer only */
+	const char *method;               /* full path as the client asked ("" none) */
+	bool registered;                  /* a method of ours (else UNIMPLEMENTED) */
+	bool streaming;                   /* a server-streaming or bidi method */
+	int status;                       /* grpc_status_code 0..16 */
+	const char *message;              /* the status message, "" for none */
+	bool client_gone;                 /* ended without a status from us */
+	const uint8_t *request;           /* unary: the request message; else NULL */
+	size_t request_len;
+	const uint8_t *reply; /* unary, OK: the reply message (NULL: empty) */
+	size_t reply_len;
+};
+typedef void (*rtpp_rpc_call_end_fn)(void *ctx, const struct rtpp_rpc_call_end *end);
+/* One observer (NULL: none); any time. */
+void rtpp_rpc_set_call_observer(struct rtpp_rpc_server *srv, rtpp_rpc_call_end_fn fn, void *ctx);
+
+/*
+ * Who made the call, for the observer. The client's address, normalised
+ * from grpc's URI: "127.0.0.1:41234", "[::1]:41234"; anything else (a Unix
+ * socket: "unix:...") as grpc gives it. The subject of the client's
+ * certificate when TLS verified one (api.tls_client_ca), as grpc's
+ * x509_subject gives it (RFC 2253: "CN=sbc-1,O=Example"); "" (and false)
+ * without one. Truncated to len.
+ */
+void rtpp_rpc_call_peer(const struct rtpp_rpc_call *call, char *buf, size_t len);
+bool rtpp_rpc_call_client_subject(const struct rtpp_rpc_call *call, char *buf, size_t len);
+
+/*
+ * Calls that ended, by method and status code (counted as the observer is
+ * called, observer or not): the registered methods in the order they were
+ * registered, then one entry with method "" for every unregistered one.
+ * Returns the number of entries written (at most max_out).
+ */
+#define RTPP_RPC_STATUS_CODES 17
+struct rtpp_rpc_method_calls {
+	const char *method; /* lives as long as the server */
+	uint64_t by_status[RTPP_RPC_STATUS_CODES];
+};
+unsigned rtpp_rpc_server_call_counts(const struct rtpp_rpc_server *srv,
+				     struct rtpp_rpc_method_calls *out, unsigned max_out);
 
 /* Shut down, cancel every call (gone callbacks fire for calls still owned),
  * drain the completion queue and free everything. */

@@ -152,6 +152,7 @@ enum rtpp_close_reason {
 	RTPP_CLOSE_LIFETIME,   /* max_lifetime_s reached */
 	RTPP_CLOSE_ENDED,      /* TCP: both sides closed their connection */
 };
+#define RTPP_CLOSE_REASONS (RTPP_CLOSE_ENDED + 1)
 
 /* One leg's learning and forwarding, as reported. */
 struct rtpp_leg_state {

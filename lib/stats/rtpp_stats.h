@@ -78,6 +78,21 @@ struct rtpp_iface_counters {
 	uint64_t neigh_refused; /* ARP/ND whose binding did not hold up (forged sender, checksum) */
 } __rte_cache_aligned;
 
+/*
+ * Per data interface: what was dropped before the proxy saw it, by reason.
+ * Not counted by workers: read from the kernel and the device on the control
+ * path (lib/dataplane/host_drops.c). The first three never count a frame
+ * twice; nic_rx_nombuf counts failures to allocate, which some drivers turn
+ * into a drop and others into a delay that nic_missed may count later
+ * (docs/statistics.md).
+ */
+struct rtpp_host_drop_counters {
+	uint64_t host_ring_dropped; /* af_packet: no room in the socket's receive ring */
+	uint64_t nic_missed;        /* rte_eth_stats imissed: the NIC's receive queues were full */
+	uint64_t nic_rx_errors;     /* rte_eth_stats ierrors: frames the NIC received broken */
+	uint64_t nic_rx_nombuf;     /* rte_eth_stats rx_nombuf: no mbuf to receive into */
+};
+
 /* Field tables let telemetry and the API export counters without listing them twice. */
 struct rtpp_counter_field {
 	const char *name;
@@ -89,6 +104,9 @@ extern const struct rtpp_counter_field rtpp_flow_counter_fields[];
 extern const unsigned int rtpp_flow_counter_nfields;
 extern const struct rtpp_counter_field rtpp_iface_counter_fields[];
 extern const unsigned int rtpp_iface_counter_nfields;
+/* Fields of struct rtpp_host_drop_counters. */
+extern const struct rtpp_counter_field rtpp_host_drop_counter_fields[];
+extern const unsigned int rtpp_host_drop_counter_nfields;
 
 static inline uint64_t rtpp_counter_read(const void *counters, size_t offset)
 {

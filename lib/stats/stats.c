@@ -7,6 +7,7 @@
 /* clang-format off */
 #define FLOW_FIELD(f) { #f, offsetof(struct rtpp_flow_stats, f) }
 #define IFACE_FIELD(f) { #f, offsetof(struct rtpp_iface_counters, f) }
+#define HOST_DROP_FIELD(f) { #f, offsetof(struct rtpp_host_drop_counters, f) }
 
 const struct rtpp_counter_field rtpp_flow_counter_fields[] = {
 	FLOW_FIELD(rx_packets), FLOW_FIELD(rx_bytes), FLOW_FIELD(tx_packets),
@@ -26,6 +27,12 @@ const struct rtpp_counter_field rtpp_iface_counter_fields[] = {
 	IFACE_FIELD(neigh_refused),
 };
 const unsigned int rtpp_iface_counter_nfields = RTE_DIM(rtpp_iface_counter_fields);
+
+const struct rtpp_counter_field rtpp_host_drop_counter_fields[] = {
+	HOST_DROP_FIELD(host_ring_dropped), HOST_DROP_FIELD(nic_missed),
+	HOST_DROP_FIELD(nic_rx_errors), HOST_DROP_FIELD(nic_rx_nombuf),
+};
+const unsigned int rtpp_host_drop_counter_nfields = RTE_DIM(rtpp_host_drop_counter_fields);
 /* clang-format on */
 
 /* Port counters are arrays of uint64_t; add them word by word. */

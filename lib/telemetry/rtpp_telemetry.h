@@ -8,6 +8,7 @@
 #ifndef RTPP_TELEMETRY_H
 #define RTPP_TELEMETRY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rtpp_dataplane.h"
@@ -21,12 +22,23 @@ int rtpp_telemetry_register(struct rtpp_dataplane *dp);
 void rtpp_telemetry_unbind(void);
 
 /*
+ * The debug commands under /rtpproxy/debug/ harm the service on purpose, to
+ * test what watches it: stall_worker,ID,MS makes worker ID spin for MS ms
+ * without polling (the systemd watchdog's test). They always exist, and
+ * answer {"error": ...} unless allowed here (rtpproxy --debug-commands).
+ * Main lcore, before rtpp_telemetry_register().
+ */
+void rtpp_telemetry_allow_debug(bool allow);
+
+/*
  * The gRPC server's figures, as /rtpproxy/api shows them. The API lives on
  * the main lcore, telemetry on its own thread: the main loop publishes a
  * copy now and then (rtpp_telemetry_publish_api) and the command reads the
  * last one. Until the first, /rtpproxy/api answers -ENODEV.
  */
 #define RTPP_TELEMETRY_API_KINDS 4
+#define RTPP_TELEMETRY_API_METHODS 16
+#define RTPP_TELEMETRY_API_CODES 17 /* gRPC status codes 0..16 */
 struct rtpp_telemetry_api {
 	unsigned calls_in_progress;
 	unsigned streams, max_streams;
@@ -39,6 +51,16 @@ struct rtpp_telemetry_api {
 	unsigned n_kinds;
 	unsigned event_subscribers;
 	uint64_t events_sent, events_dropped;
+	/* Calls ended, by method (its full path; "" for unregistered ones)
+	 * and gRPC status code: "calls/<method>" arrays indexed by the code. */
+	struct {
+		char method[96];
+		uint64_t by_code[RTPP_TELEMETRY_API_CODES];
+	} calls[RTPP_TELEMETRY_API_METHODS];
+	unsigned n_calls;
+	/* The audit trail (lib/audit, docs/audit.md): records made, lines a
+	 * sink (stdout, the file) did not take. */
+	uint64_t audit_records, audit_write_errors;
 };
 void rtpp_telemetry_publish_api(const struct rtpp_telemetry_api *api);
 

@@ -113,6 +113,10 @@ static int ports_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_t
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
 		add_counters(c, &v.counters, rtpp_iface_counter_fields, rtpp_iface_counter_nfields);
+		/* Beside the proxy's own drops, what was lost before it saw the frames. */
+		add_counters(c, &v.host_drops, rtpp_host_drop_counter_fields,
+			     rtpp_host_drop_counter_nfields);
+		rte_tel_data_add_dict_u64(c, "host_ring_sockets", v.host_ring_sockets);
 		rte_tel_data_add_dict_u64(c, "port_id", v.port_id);
 		rte_tel_data_add_dict_u64(c, "tap_port_id", v.tap_port_id);
 		rte_tel_data_add_dict_string(c, "name", v.name);
@@ -297,7 +301,7 @@ void rtpp_telemetry_publish_api(const struct rtpp_telemetry_api *api)
 static int api_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rtpp_telemetry_api a;
-	char key[64];
+	char key[RTE_TEL_MAX_STRING_LEN];
 	bool have;
 
 	RTE_SET_USED(cmd);
@@ -330,9 +334,81 @@ static int api_tel(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "event_subscribers", a.event_subscribers);
 	rte_tel_data_add_dict_u64(d, "events_sent", a.events_sent);
 	rte_tel_data_add_dict_u64(d, "events_dropped", a.events_dropped);
+	rte_tel_data_add_dict_u64(d, "audit_records", a.audit_records);
+	rte_tel_data_add_dict_u64(d, "audit_write_errors", a.audit_write_errors);
+	/* "calls/rtpproxy_RtpProxy/CreateSession": [count of code 0, 1, ... 16] */
+	for (unsigned int i = 0; i < a.n_calls && i < RTPP_TELEMETRY_API_METHODS; i++) {
+		struct rte_tel_data *codes = rte_tel_data_alloc();
+		char name[sizeof(a.calls[i].method) + 8];
+
+		if (codes == NULL)
+			break;
+		rte_tel_data_start_array(codes, RTE_TEL_U64_VAL);
+		for (unsigned int c = 0; c < RTPP_TELEMETRY_API_CODES; c++)
+			rte_tel_data_add_array_u64(codes, a.calls[i].by_code[c]);
+		snprintf(name, sizeof(name), "calls%s",
+			 a.calls[i].method[0] != '\0' ? a.calls[i].method : "/unregistered");
+		rte_tel_data_add_dict_container(d, telemetry_key(key, sizeof(key), name), codes, 0);
+	}
 	return 0;
 }
 
+/*
+ * /rtpproxy/debug/stall_worker,ID,MS (HAProxy's "debug dev loop" in spirit:
+ * only when the operator started the proxy with --debug-commands).
+ */
+static bool debug_allowed;
+
+void rtpp_telemetry_allow_debug(bool allow)
+{
+	debug_allowed = allow;
+}
+
+static int debug_error(struct rte_tel_data *d, const char *why)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", why);
+	return 0;
+}
+
+static int stall_worker_cmd(struct rtpp_dataplane *dp, const char *params, struct rte_tel_data *d)
+{
+	struct rtpp_worker_view v;
+	unsigned long id, ms;
+	char *end;
+	int rc;
+
+	if (!debug_allowed)
+		return debug_error(d, "debug commands are off: start rtpproxy with --debug-commands");
+	if (params == NULL || *params < '0' || *params > '9')
+		return debug_error(d, "want ID,MS: a worker id and milliseconds");
+	id = strtoul(params, &end, 10);
+	if (*end != ',' || end[1] < '0' || end[1] > '9')
+		return debug_error(d, "want ID,MS: a worker id and milliseconds");
+	ms = strtoul(end + 1, &end, 10);
+	if (*end != '\0')
+		return debug_error(d, "want ID,MS: a worker id and milliseconds");
+	if (id > UINT16_MAX || rtpp_dataplane_worker_view(dp, (unsigned int)id, &v) != 0)
+		return debug_error(d, "no such worker (see /rtpproxy/workers)");
+	rc = ms > RTPP_DATAPLANE_MAX_STALL_MS ?
+		     -EINVAL :
+		     rtpp_dataplane_worker_stall(dp, (unsigned int)id, (unsigned int)ms);
+	if (rc != 0) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "MS must be 1 to %u", RTPP_DATAPLANE_MAX_STALL_MS);
+		return debug_error(d, why);
+	}
+	fprintf(stderr, "rtpproxy: debug command: worker %lu (lcore %u) stalls for %lu ms\n", id,
+		v.lcore, ms);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "worker", id);
+	rte_tel_data_add_dict_u64(d, "lcore", v.lcore);
+	rte_tel_data_add_dict_u64(d, "stall_ms", ms);
+	return 0;
+}
+
+TEL_WRAPPER(stall_worker)
 TEL_WRAPPER(info)
 TEL_WRAPPER(ports)
 TEL_WRAPPER(sessions)
@@ -358,6 +434,9 @@ int rtpp_telemetry_register(struct rtpp_dataplane *dp)
 		{ "/rtpproxy/workers", workers_tel, "Worker lcores: loops and busy cycles." },
 		{ "/rtpproxy/api", api_tel,
 		  "gRPC server: calls and streams open, their bounds, refusals, event fan-out." },
+		{ "/rtpproxy/debug/stall_worker", stall_worker_tel,
+		  "Debug (--debug-commands only): worker ID spins MS ms without polling. "
+		  "Parameters: ID,MS." },
 	};
 	static bool registered;
 

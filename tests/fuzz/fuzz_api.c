@@ -70,6 +70,7 @@ enum method {
 	M_EVENTS,
 	M_HEALTH,
 	M_REFLECTION,
+	M_STATISTICS,
 	M_COUNT
 };
 
@@ -95,6 +96,9 @@ static const struct {
 		       &grpc__health__v1__health_check_response__descriptor },
 	[M_REFLECTION] = { NULL, rtpp_api_reflection, NULL,
 			   &grpc__reflection__v1__server_reflection_response__descriptor },
+	[M_STATISTICS] = { rtpp_api_handle_statistics, NULL,
+			   &rtpproxy__get_statistics_request__descriptor,
+			   &rtpproxy__statistics__descriptor },
 };
 
 static struct rtpp_config *cfg;
