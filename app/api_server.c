@@ -11,6 +11,7 @@
 
 #include "api_server.h"
 #include "rtpp_api.h"
+#include "rtpp_audit.h"
 #include "rtpp_rpc.h"
 #include "rtpp_telemetry.h"
 
@@ -23,6 +24,7 @@ struct api_server {
 	struct rtpp_rpc_server *rpc;
 	struct rtpp_api_events *events;
 	unsigned max_streams;
+	struct rtpp_audit *audit; /* NULL: no audit trail */
 };
 
 #define UNARY_ADAPTER(fn)                                                                    \
@@ -37,6 +39,7 @@ UNARY_ADAPTER(destroy)
 UNARY_ADAPTER(status)
 UNARY_ADAPTER(list)
 UNARY_ADAPTER(update)
+UNARY_ADAPTER(statistics)
 
 static int health_rpc(void *ctx, const uint8_t *req, size_t len, uint8_t **reply,
 		      size_t *reply_len, char *msg, size_t msglen)
@@ -112,27 +115,6 @@ static void events_gone(void *ctx, struct rtpp_rpc_call *call)
 	rtpp_rpc_stream_finish(call, 1 /* CANCELLED */, NULL);
 }
 
-static char *read_pem(const char *path, char *err, size_t errlen)
-{
-	FILE *f;
-	char *buf = NULL;
-	long len;
-
-	if (path[0] == '\0')
-		return NULL;
-	f = fopen(path, "rb");
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (buf = calloc(1, (size_t)len + 1)) == NULL ||
-	    fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		snprintf(err, errlen, "api: cannot read %s: %s", path, strerror(errno ? errno : EIO));
-		free(buf);
-		buf = NULL;
-	}
-	if (f != NULL)
-		fclose(f);
-	return buf;
-}
-
 /* Each kind of stream within a bound of its own, so none starves the others. */
 static int limit_stream_kinds(struct rtpp_rpc_server *rpc, const struct rtpp_api_config *cfg)
 {
@@ -149,6 +131,209 @@ static int limit_stream_kinds(struct rtpp_rpc_server *rpc, const struct rtpp_api
 		       -1 :
 		       0;
 }
+
+/* ---- the audit trail (docs/audit.md) ---- */
+
+/* A session name from a request: bounded, whatever the client sent. */
+#define AUDIT_NAME_MAX 256
+
+/* Which session a call was about, from its request or its reply. */
+struct call_session {
+	uint64_t id;
+	char name[AUDIT_NAME_MAX];
+};
+
+static void set_name(struct call_session *cs, const char *name)
+{
+	if (name != NULL)
+		snprintf(cs->name, sizeof(cs->name), "%s", name);
+}
+
+/* The session of a control call: what the request names, and what the reply
+ * adds (CreateSession's id, the name of the session acted on). */
+static void session_of_call(const struct rtpp_rpc_call_end *e, struct call_session *cs)
+{
+	const uint8_t *rq = e->request, *rp = e->reply;
+	size_t rql = e->request_len, rpl = e->reply_len;
+
+	cs->id = 0;
+	cs->name[0] = '\0';
+	if (rq == NULL)
+		return; /* a refused stream: no request read */
+	if (strcmp(e->method, METHOD("CreateSession")) == 0) {
+		Rtpproxy__CreateSessionRequest *q =
+			rtpproxy__create_session_request__unpack(NULL, rql, rq);
+		Rtpproxy__CreateSessionResponse *r =
+			rp != NULL ? rtpproxy__create_session_response__unpack(NULL, rpl, rp) : NULL;
+
+		if (q != NULL)
+			set_name(cs, q->name);
+		if (r != NULL)
+			cs->id = r->session_id;
+		rtpproxy__create_session_request__free_unpacked(q, NULL);
+		rtpproxy__create_session_response__free_unpacked(r, NULL);
+	} else if (strcmp(e->method, METHOD("DestroySession")) == 0) {
+		Rtpproxy__DestroySessionRequest *q =
+			rtpproxy__destroy_session_request__unpack(NULL, rql, rq);
+		Rtpproxy__DestroySessionResponse *r =
+			rp != NULL ? rtpproxy__destroy_session_response__unpack(NULL, rpl, rp) : NULL;
+
+		if (q != NULL)
+			cs->id = q->session_id;
+		if (r != NULL && r->final_status != NULL)
+			set_name(cs, r->final_status->name);
+		rtpproxy__destroy_session_request__free_unpacked(q, NULL);
+		rtpproxy__destroy_session_response__free_unpacked(r, NULL);
+	} else if (strcmp(e->method, METHOD("UpdateSession")) == 0) {
+		Rtpproxy__UpdateSessionRequest *q =
+			rtpproxy__update_session_request__unpack(NULL, rql, rq);
+		Rtpproxy__UpdateSessionResponse *r =
+			rp != NULL ? rtpproxy__update_session_response__unpack(NULL, rpl, rp) : NULL;
+
+		if (q != NULL)
+			cs->id = q->session_id;
+		if (r != NULL && r->status != NULL)
+			set_name(cs, r->status->name);
+		rtpproxy__update_session_request__free_unpacked(q, NULL);
+		rtpproxy__update_session_response__free_unpacked(r, NULL);
+	} else if (strcmp(e->method, METHOD("GetSessionStatus")) == 0) {
+		Rtpproxy__GetSessionStatusRequest *q =
+			rtpproxy__get_session_status_request__unpack(NULL, rql, rq);
+
+		if (q != NULL)
+			cs->id = q->session_id;
+		rtpproxy__get_session_status_request__free_unpacked(q, NULL);
+	}
+}
+
+/*
+ * Every call that ended (lib/rpc's observer). Recorded: the control actions
+ * that succeeded (create, update, destroy) and every call answered with
+ * another status than OK, of any method. Not recorded: reads that succeeded
+ * (they change nothing) and streams that end because their client left
+ * (CANCELLED without a status of ours: how every event stream ends).
+ */
+static void audit_call(void *ctx, const struct rtpp_rpc_call_end *e)
+{
+	static const struct {
+		const char *method;
+		enum rtpp_audit_action action;
+	} control[] = {
+		{ METHOD("CreateSession"), RTPP_AUDIT_CREATE },
+		{ METHOD("UpdateSession"), RTPP_AUDIT_UPDATE },
+		{ METHOD("DestroySession"), RTPP_AUDIT_DESTROY },
+	};
+	struct api_server *s = ctx;
+	struct rtpp_audit_record r = { .action = RTPP_AUDIT_REFUSED,
+				       .origin = RTPP_AUDIT_ORIGIN_GRPC,
+				       .method = e->method,
+				       .code = e->status,
+				       .message = e->message };
+	struct call_session cs;
+	char peer[128], subject[512];
+
+	if (!rtpp_audit_enabled(s->audit) || e->client_gone)
+		return;
+	if (e->status == RTPP_API_OK) {
+		unsigned int i = 0;
+
+		while (i < sizeof(control) / sizeof(control[0]) &&
+		       strcmp(e->method, control[i].method) != 0)
+			i++;
+		if (i == sizeof(control) / sizeof(control[0]))
+			return; /* a read */
+		r.action = control[i].action;
+		r.message = NULL;
+	}
+	session_of_call(e, &cs);
+	rtpp_rpc_call_peer(e->call, peer, sizeof(peer));
+	r.peer = peer;
+	if (rtpp_rpc_call_client_subject(e->call, subject, sizeof(subject)))
+		r.subject = subject;
+	r.session_id = cs.id;
+	r.session_name = cs.name;
+	rtpp_audit_record(s->audit, &r);
+}
+
+/* The data plane closed a session on its own: a timeout, or a TCP session's
+ * end (a DestroySession's CLOSED is the destroy record's). Main lcore, data
+ * plane lock held. */
+static void audit_session_event(void *ctx, const struct rtpp_session_event *e)
+{
+	struct api_server *s = ctx;
+
+	if (e->type != RTPP_EVENT_CLOSED || e->status == NULL ||
+	    e->status->close_reason == RTPP_CLOSE_NONE ||
+	    e->status->close_reason == RTPP_CLOSE_DESTROYED)
+		return;
+	const struct rtpp_audit_record r = {
+		.action = RTPP_AUDIT_EXPIRE,
+		.origin = RTPP_AUDIT_ORIGIN_DATAPLANE,
+		.session_id = e->session_id,
+		.session_name = e->status->name,
+		.code = RTPP_API_OK,
+		.reason = rtpp_dataplane_close_reason_name(e->status->close_reason),
+	};
+	rtpp_audit_record(s->audit, &r);
+}
+
+/* The configuration the proxy runs with, then each static session it made. */
+static void audit_config(struct api_server *s, const struct rtpp_config *cfg)
+{
+	const char *names[RTPP_MAX_INTERFACES];
+	struct rtpp_audit_record r = {
+		.action = RTPP_AUDIT_CONFIG_LOAD,
+		.origin = RTPP_AUDIT_ORIGIN_CONFIG,
+		.code = RTPP_API_OK,
+		.config = cfg->source_name,
+		.interfaces = names,
+		.n_interfaces = cfg->n_ifaces,
+		.static_sessions = cfg->n_sessions,
+	};
+	struct rtpp_session_status *page = calloc(16, sizeof(*page));
+	uint32_t cursor = 0;
+
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
+		names[i] = cfg->ifaces[i].name;
+	rtpp_audit_record(s->audit, &r);
+	if (page == NULL)
+		return;
+	while (cursor != UINT32_MAX) {
+		unsigned int n = rtpp_dataplane_session_list(s->dp, NULL, &cursor, page, 16);
+
+		for (unsigned int i = 0; i < n; i++) {
+			if (!page[i].is_static)
+				continue;
+			const struct rtpp_audit_record c = {
+				.action = RTPP_AUDIT_CREATE,
+				.origin = RTPP_AUDIT_ORIGIN_CONFIG,
+				.session_id = page[i].id,
+				.session_name = page[i].name,
+				.code = RTPP_API_OK,
+			};
+			rtpp_audit_record(s->audit, &c);
+		}
+	}
+	free(page);
+}
+
+void api_server_audit(struct api_server *s, struct rtpp_audit *audit, const struct rtpp_config *cfg)
+{
+	s->audit = audit;
+	if (!rtpp_audit_enabled(audit))
+		return;
+	audit_config(s, cfg);
+	rtpp_rpc_set_call_observer(s->rpc, audit_call, s);
+	rtpp_api_events_set_listener(s->events, audit_session_event, s);
+}
+
+unsigned int api_server_call_counts(const struct api_server *s, struct rtpp_rpc_method_calls *out,
+				    unsigned int max_out)
+{
+	return rtpp_rpc_server_call_counts(s->rpc, out, max_out);
+}
+
+_Static_assert(RTPP_TELEMETRY_API_CODES == RTPP_RPC_STATUS_CODES, "one status code range");
 
 /* What /rtpproxy/api shows: the server's and the fan-out's figures now. */
 static void publish_figures(struct api_server *s)
@@ -173,7 +358,60 @@ static void publish_figures(struct api_server *s)
 	t.event_subscribers = ev.subscribers;
 	t.events_sent = ev.sent;
 	t.events_dropped = ev.dropped;
+	struct rtpp_rpc_method_calls calls[RTPP_TELEMETRY_API_METHODS];
+	struct rtpp_audit_stats as;
+
+	t.n_calls = rtpp_rpc_server_call_counts(s->rpc, calls, RTPP_TELEMETRY_API_METHODS);
+	for (unsigned int i = 0; i < t.n_calls; i++) {
+		snprintf(t.calls[i].method, sizeof(t.calls[i].method), "%s", calls[i].method);
+		memcpy(t.calls[i].by_code, calls[i].by_status, sizeof(t.calls[i].by_code));
+	}
+	rtpp_audit_get_stats(s->audit, &as);
+	t.audit_records = as.records;
+	t.audit_write_errors = as.stdout_errors + as.file_errors;
 	rtpp_telemetry_publish_api(&t);
+}
+
+/* api_calls_total: one series per method and status code that happened (the
+ * method's full gRPC path: the two reflection versions share a method name). */
+static void metrics_calls(const struct api_server *s, struct rtpp_metrics_api *out)
+{
+	struct rtpp_rpc_method_calls calls[RTPP_TELEMETRY_API_METHODS];
+	unsigned int n = rtpp_rpc_server_call_counts(s->rpc, calls, RTPP_TELEMETRY_API_METHODS);
+	struct rtpp_audit_stats as;
+
+	out->n_calls = 0;
+	for (unsigned int i = 0; i < n; i++)
+		for (int code = 0; code < RTPP_RPC_STATUS_CODES; code++) {
+			if (calls[i].by_status[code] == 0 ||
+			    out->n_calls == RTPP_METRICS_MAX_CALL_SERIES)
+				continue;
+			out->calls[out->n_calls].method = calls[i].method[0] != '\0' ?
+								  calls[i].method :
+								  "unregistered";
+			out->calls[out->n_calls].code = rtpp_audit_status_name(code);
+			out->calls[out->n_calls].count = calls[i].by_status[code];
+			out->n_calls++;
+		}
+	rtpp_audit_get_stats(s->audit, &as);
+	out->audit_records = as.records;
+	out->audit_write_errors = as.stdout_errors + as.file_errors;
+}
+
+void api_server_metrics(struct api_server *s, struct rtpp_metrics_api *out)
+{
+	struct rtpp_api_events_stats ev;
+
+	memset(out, 0, sizeof(*out));
+	out->calls_in_progress = rtpp_rpc_server_calls_in_progress(s->rpc);
+	out->streams = rtpp_rpc_server_streams(s->rpc);
+	out->max_streams = s->max_streams;
+	out->streams_refused = rtpp_rpc_server_streams_refused(s->rpc);
+	rtpp_api_events_get_stats(s->events, &ev);
+	out->event_subscribers = ev.subscribers;
+	out->events_sent = ev.sent;
+	out->events_dropped = ev.dropped;
+	metrics_calls(s, out);
 }
 
 struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp_api_config *cfg,
@@ -190,9 +428,9 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 	}
 	s->dp = dp;
 	err[0] = '\0';
-	cert = read_pem(cfg->tls_cert, err, errlen);
-	key = read_pem(cfg->tls_key, err, errlen);
-	ca = read_pem(cfg->tls_client_ca, err, errlen);
+	cert = rtpp_config_read_pem("api", cfg->tls_cert, err, errlen);
+	key = rtpp_config_read_pem("api", cfg->tls_key, err, errlen);
+	ca = rtpp_config_read_pem("api", cfg->tls_client_ca, err, errlen);
 	if (err[0] != '\0')
 		goto fail;
 	const struct rtpp_rpc_tls tls = { cert, key, ca };
@@ -212,6 +450,7 @@ struct api_server *api_server_start(struct rtpp_dataplane *dp, const struct rtpp
 	    rtpp_rpc_register_unary(s->rpc, METHOD("GetSessionStatus"), status_rpc, s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, METHOD("ListSessions"), list_rpc, s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, METHOD("UpdateSession"), update_rpc, s) != 0 ||
+	    rtpp_rpc_register_unary(s->rpc, METHOD("GetStatistics"), statistics_rpc, s) != 0 ||
 	    rtpp_rpc_register_stream(s->rpc, METHOD("StreamSessionEvents"), events_rpc, events_gone,
 				     s) != 0 ||
 	    rtpp_rpc_register_unary(s->rpc, "/grpc.health.v1.Health/Check", health_rpc, s) != 0 ||

@@ -21,9 +21,12 @@
 #include <rte_log.h>
 
 #include "api_server.h"
+#include "http_server.h"
+#include "rtpp_audit.h"
 #include "rtpp_config.h"
 #include "rtpp_dataplane.h"
 #include "rtpp_exception.h"
+#include "rtpp_service.h"
 #include "rtpp_telemetry.h"
 
 extern const char rtpp_default_config[];
@@ -34,7 +37,10 @@ struct app_options {
 	const char *config_path;
 	const char *api_listen;
 	char api_listen_buf[RTPP_API_LISTEN_LEN];
+	const char *http_listen; /* --http-listen */
+	char http_listen_buf[RTPP_API_LISTEN_LEN];
 	bool check_only;
+	bool debug_commands;
 	unsigned int stats_interval_s;
 	const char *log_levels[MAX_LOG_LEVELS];
 	unsigned int n_log_levels;
@@ -45,6 +51,15 @@ static volatile sig_atomic_t quit_signal;
 static void on_signal(int sig)
 {
 	quit_signal = sig;
+}
+
+/* SIGHUP: the main loop opens audit.file again (logrotate moved it away). */
+static volatile sig_atomic_t hangup_signal;
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	hangup_signal = 1;
 }
 
 static void usage(FILE *f, const char *prog)
@@ -61,11 +76,15 @@ static void usage(FILE *f, const char *prog)
 		"      --api-listen ADDR     serve the gRPC API on ADDR (\"[::]:50051\",\n"
 		"                            \"127.0.0.1:6000\", \"unix:/run/rtpproxy.sock\"),\n"
 		"                            over the YAML's api.listen\n"
+		"      --http-listen ADDR    serve /metrics and the console on ADDR\n"
+		"                            (\"127.0.0.1:8080\"), over the YAML's http.listen\n"
 		"  -s, --stats-interval SEC  print interface counters every SEC seconds\n"
 		"      --log-level PAT:LVL   set a log level by rte_log type pattern, e.g.\n"
 		"                            'rtpproxy.*:debug' or 'rtpproxy.neigh:info'\n"
 		"                            (repeatable; types: rtpproxy.config, .dataplane,\n"
 		"                            .session, .neigh, .exception)\n"
+		"      --debug-commands      serve the telemetry commands /rtpproxy/debug/*,\n"
+		"                            which harm the service on purpose (tests only)\n"
 		"  -h, --help                this text\n"
 		"  -V, --version             print the version\n"
 		"\n"
@@ -75,11 +94,19 @@ static void usage(FILE *f, const char *prog)
 
 static int parse_app_options(int argc, char **argv, struct app_options *o)
 {
-	enum { OPT_CHECK = 256, OPT_LOG_LEVEL, OPT_API_LISTEN };
+	enum {
+		OPT_CHECK = 256,
+		OPT_LOG_LEVEL,
+		OPT_API_LISTEN,
+		OPT_DEBUG_COMMANDS,
+		OPT_HTTP_LISTEN
+	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
+		{ "http-listen", required_argument, NULL, OPT_HTTP_LISTEN },
+		{ "debug-commands", no_argument, NULL, OPT_DEBUG_COMMANDS },
 		{ "stats-interval", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
@@ -97,6 +124,23 @@ static int parse_app_options(int argc, char **argv, struct app_options *o)
 		case OPT_CHECK:
 			o->check_only = true;
 			break;
+		case OPT_DEBUG_COMMANDS:
+			o->debug_commands = true;
+			break;
+		case OPT_HTTP_LISTEN: {
+			const char *why;
+
+			if (strncmp(optarg, "unix:", 5) == 0 ||
+			    rtpp_config_api_listen_parse(optarg, o->http_listen_buf,
+							 sizeof(o->http_listen_buf), &why) != 0) {
+				fprintf(stderr,
+					"rtpproxy: --http-listen: \"%s\" is not ADDRESS:PORT\n",
+					optarg);
+				return -1;
+			}
+			o->http_listen = o->http_listen_buf;
+			break;
+		}
 		case OPT_API_LISTEN: {
 			const char *why;
 
@@ -213,12 +257,17 @@ static void print_stats(struct rtpp_dataplane *dp, FILE *f)
 
 	for (unsigned int i = 0; rtpp_dataplane_iface_view(dp, i, &v) == 0; i++) {
 		const struct rtpp_iface_counters *c = &v.counters;
+		const struct rtpp_host_drop_counters *h = &v.host_drops;
 
+		/* The proxy's own drops, then what was lost before it saw the frames. */
 		fprintf(f,
-			"%-8s rx %" PRIu64 " tx %" PRIu64 " to-kernel %" PRIu64 " from-kernel %" PRIu64
-			" no-session %" PRIu64 " malformed %" PRIu64 " dropped %" PRIu64 "\n",
+			"%-8s rx %" PRIu64 " tx %" PRIu64 " to-kernel %" PRIu64
+			" from-kernel %" PRIu64 " no-session %" PRIu64 " malformed %" PRIu64
+			" dropped %" PRIu64 "; before the proxy: ring-dropped %" PRIu64
+			" nic-missed %" PRIu64 " nic-errors %" PRIu64 " nic-nombuf %" PRIu64 "\n",
 			v.name, c->rx_packets, c->tx_packets, c->to_kernel, c->from_kernel,
-			c->no_session, c->malformed, c->tx_dropped + c->kernel_dropped);
+			c->no_session, c->malformed, c->tx_dropped + c->kernel_dropped,
+			h->host_ring_dropped, h->nic_missed, h->nic_rx_errors, h->nic_rx_nombuf);
 	}
 	rtpp_dataplane_info(dp, &info);
 	fprintf(f, "sessions %u/%u\n", info.sessions, info.max_sessions);
@@ -285,6 +334,9 @@ int main(int argc, char **argv)
 	struct rtpp_config *cfg = NULL;
 	struct rtpp_dataplane *dp = NULL;
 	struct api_server *api = NULL;
+	struct rtpp_audit *audit = NULL;
+	struct http_server *http = NULL;
+	struct rtpp_service *svc = NULL; /* systemd's sd_notify (docs/systemd.md) */
 	char err[RTPP_CONFIG_ERR_LEN];
 	char **eal_argv = NULL; /* EAL's getopt may keep what it points to: kept to the end */
 	int eal_argc = argc, rc;
@@ -346,12 +398,27 @@ int main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hangup);
+	/* A reader of stdout that went away is a write error (counted by the
+	 * audit trail), not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
+	audit = rtpp_audit_open(&cfg->audit, err, sizeof(err));
+	if (audit == NULL) {
+		fprintf(stderr, "rtpproxy: %s\n", err);
+		goto out;
+	}
 
 	dp = rtpp_dataplane_create(cfg, err, sizeof(err));
 	if (dp == NULL) {
 		fprintf(stderr, "rtpproxy: %s\n", err);
 		goto out;
 	}
+	svc = rtpp_service_create(dp);
+	if (svc == NULL) {
+		fprintf(stderr, "rtpproxy: out of memory\n");
+		goto out;
+	}
+	rtpp_telemetry_allow_debug(opts.debug_commands);
 	if (rtpp_telemetry_register(dp) != 0)
 		fprintf(stderr, "rtpproxy: telemetry commands not registered (is telemetry off?)\n");
 	if (rtpp_dataplane_create_static_sessions(dp, err, sizeof(err)) != 0) {
@@ -367,15 +434,40 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rtpproxy: %s\n", err);
 		goto out;
 	}
+	http = http_server_start(dp, api, &cfg->http, opts.http_listen, err, sizeof(err));
+	if (http == NULL && err[0] != '\0') {
+		fprintf(stderr, "rtpproxy: %s\n", err);
+		goto out;
+	}
 	printf("rtpproxy %s running: %u interfaces, %u static sessions (Ctrl-C stops)\n",
 	       RTPP_VERSION, cfg->n_ifaces, cfg->n_sessions);
 	fflush(stdout);
+	api_server_audit(api, audit, cfg); /* config_load, static sessions, then every call */
+	http_server_audit(http, audit);    /* the console's writes */
+	/*
+	 * Every server listens (start any new one above this line): systemd's
+	 * READY=1 follows from the main loop once the links are up and the next
+	 * hops answer; from then on WATCHDOG=1 while every worker progresses.
+	 */
+	char listening[2 * RTPP_API_LISTEN_LEN + 32];
+	snprintf(listening, sizeof(listening), "API on %s%s%s",
+		 opts.api_listen != NULL ? opts.api_listen : cfg->api.listen,
+		 http != NULL ? ", HTTP on " : "",
+		 http == NULL             ? "" :
+		 opts.http_listen != NULL ? opts.http_listen :
+					    cfg->http.listen);
+	rtpp_service_started(svc, listening);
 
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t next_stats = rte_rdtsc() + (uint64_t)opts.stats_interval_s * hz;
 
 	while (!quit_signal) {
 		rtpp_dataplane_service(dp);
+		rtpp_service_tick(svc);
+		if (hangup_signal) {
+			hangup_signal = 0;
+			rtpp_audit_reopen(audit);
+		}
 		if (opts.stats_interval_s != 0 && rte_rdtsc() >= next_stats) {
 			print_stats(dp, stdout);
 			next_stats += (uint64_t)opts.stats_interval_s * hz;
@@ -391,11 +483,17 @@ int main(int argc, char **argv)
 		 * too (docs/performance.md, set-up rate).
 		 */
 		api_server_poll(api, 1);
+		http_server_poll(http);
 	}
 	printf("rtpproxy: signal %d, stopping\n", (int)quit_signal);
+	snprintf(listening, sizeof(listening), "signal %d", (int)quit_signal);
+	rtpp_service_stopping(svc, listening);
 	rc = 0;
 out:
+	rtpp_service_destroy(svc);
+	http_server_stop(http);
 	api_server_stop(api);
+	rtpp_audit_close(audit);
 	rtpp_telemetry_unbind();
 	rtpp_dataplane_destroy(dp);
 	rte_eal_cleanup();

@@ -57,6 +57,32 @@ rtpp_require_root() {
 	return 0
 }
 
+# rtpp_make_pki DIR CLIENT_SUBJECT: test certificates made with openssl in DIR:
+# a CA (ca.pem), a server certificate for 127.0.0.1 (server.pem/.key), a
+# client certificate with CLIENT_SUBJECT (client.pem/.key) both signed by
+# the CA, and a self-signed one the CA did not sign (other.pem/.key).
+# openssl's output goes to DIR/openssl.log; non-zero when openssl failed.
+rtpp_make_pki() {
+	local d=$1 subject=$2
+	mkdir -p "$d"
+	(
+		cd "$d" &&
+			openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 \
+				-subj /CN=rtpp-test-ca &&
+			openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+				-subj /CN=127.0.0.1 &&
+			printf 'subjectAltName=IP:127.0.0.1\n' >server.ext &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+				-out server.pem -days 1 -extfile server.ext &&
+			openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr \
+				-subj "$subject" &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+				-out client.pem -days 1 &&
+			openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 1 \
+				-subj /CN=not-signed-by-the-ca
+	) >"$d/openssl.log" 2>&1
+}
+
 rtpp_run_dir() {
 	if [[ -z $RTPP_RUN_DIR ]]; then
 		RTPP_RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rtpp-sys.XXXXXX")
