@@ -2578,6 +2578,31 @@ static void test_media_lost_event_recovered(void **state)
 }
 
 /*
+ * A TCP session left in ERROR is closed inactivity_timeout_s after its
+ * connection ended, never before: not when the sweep's clock was read before
+ * the relay's event that set the end (the same service pass), where an
+ * unsigned difference once closed it at once (tcp_errors, under load).
+ */
+static void test_tcp_error_expiry_not_before_its_end(void **state)
+{
+	(void)state;
+	uint32_t s = create("203.0.113.1:20040", "198.51.100.1:30040", "198.51.100.20:40040",
+			    "203.0.113.10:5040");
+	struct rtpp_session_info *info = rtpp_session_info_mut(rtpp_dataplane_test_sessions(dp), s);
+	const uint64_t hz = rte_get_tsc_hz(), ended = rte_rdtsc();
+
+	info->protocol = RTPP_PROTO_TCP;
+	info->state = RTPP_SESSION_ERROR;
+	info->ended_tsc = ended;
+	info->media.inactivity_timeout_s = 2;
+	info->media.max_lifetime_s = 0;
+	assert_int_equal(rtpp_dataplane_test_tcp_expiry(dp, s, ended - hz / 100), RTPP_CLOSE_NONE);
+	assert_int_equal(rtpp_dataplane_test_tcp_expiry(dp, s, ended + hz), RTPP_CLOSE_NONE);
+	assert_int_equal(rtpp_dataplane_test_tcp_expiry(dp, s, ended + 2 * hz),
+			 RTPP_CLOSE_INACTIVITY);
+}
+
+/*
  * Timeouts: a session with no media at all closes with NO_MEDIA after
  * first_media_timeout_s; one whose media stopped closes with INACTIVITY
  * (refused packets keep nothing alive); one whose media flows closes with
@@ -2801,6 +2826,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_lost_event_recovered, media_setup,
 						media_teardown),
 		cmocka_unit_test_setup_teardown(test_media_timeouts, media_setup, media_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_error_expiry_not_before_its_end,
+						media_setup, media_teardown),
 	};
 	failed += cmocka_run_group_tests_name("media", media_tests, NULL, NULL);
 	rtpp_config_free(media_cfg);

@@ -76,5 +76,11 @@ int rtpp_dataplane_test_rate_profile(struct rtpp_dataplane *dp, uint32_t pps, ui
  * ports. 0, or -ENOMEM.
  */
 int rtpp_dataplane_test_watch_host_drops(struct rtpp_dataplane *dp);
+/*
+ * Why the sweep at now_tsc would close the TCP session in slot index
+ * (RTPP_CLOSE_NONE: it would not), under dp->lock.
+ */
+enum rtpp_close_reason rtpp_dataplane_test_tcp_expiry(struct rtpp_dataplane *dp, uint32_t index,
+						      uint64_t now_tsc);
 
 #endif

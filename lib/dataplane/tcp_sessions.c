@@ -147,8 +147,15 @@ enum rtpp_close_reason rtpp_tcp_session_expiry_locked(struct rtpp_dataplane *dp,
 	if (info->state == RTPP_SESSION_CREATED && m->first_media_timeout_s != 0 &&
 	    now_tsc - info->created_tsc >= m->first_media_timeout_s * hz)
 		return RTPP_CLOSE_NO_MEDIA;
+	/*
+	 * ended_tsc may be later than now_tsc: the relay's events of this very
+	 * service pass are applied after now_tsc was read. Unsigned, that
+	 * difference would be huge and close a session the moment it failed
+	 * (seen in tcp_errors under load).
+	 */
 	if (info->state == RTPP_SESSION_ERROR && info->ended_tsc != 0 &&
-	    m->inactivity_timeout_s != 0 && now_tsc - info->ended_tsc >= m->inactivity_timeout_s * hz)
+	    m->inactivity_timeout_s != 0 && now_tsc > info->ended_tsc &&
+	    now_tsc - info->ended_tsc >= m->inactivity_timeout_s * hz)
 		return RTPP_CLOSE_INACTIVITY;
 	return RTPP_CLOSE_NONE;
 }

@@ -3,6 +3,7 @@
 #include "dataplane_private.h"
 #include "media_private.h"
 #include "rtpp_dataplane_test.h"
+#include "tcp_sessions_private.h"
 #include "worker_private.h"
 
 struct rtpp_worker *rtpp_dataplane_test_worker(struct rtpp_dataplane *dp, uint16_t id)
@@ -70,4 +71,15 @@ void rtpp_dataplane_test_discard_flow_events(struct rtpp_dataplane *dp)
 void rtpp_dataplane_test_set_list_scan(struct rtpp_dataplane *dp, uint32_t slots)
 {
 	dp->list_scan_slots = slots;
+}
+
+enum rtpp_close_reason rtpp_dataplane_test_tcp_expiry(struct rtpp_dataplane *dp, uint32_t index,
+						      uint64_t now_tsc)
+{
+	enum rtpp_close_reason why;
+
+	pthread_mutex_lock(&dp->lock);
+	why = rtpp_tcp_session_expiry_locked(dp, index, now_tsc);
+	pthread_mutex_unlock(&dp->lock);
+	return why;
 }
