@@ -123,6 +123,11 @@ struct rtpp_dataplane_info {
 	uint64_t neigh_updates;             /* next hop MACs set or changed */
 	uint64_t neigh_refused_locked;      /* changes within the lock time of the last */
 	uint64_t neigh_refused_no_override; /* NAs without O for a known, different MAC */
+	/* TCP sessions' relay (lib/tcprelay); all 0 without one. */
+	uint32_t tcp_connections; /* connection pairs alive (accepted, onward connecting or up) */
+	uint64_t tcp_buffered_bytes; /* buffer memory the relay holds now */
+	uint64_t tcp_accepted;       /* connections accepted since start */
+	uint64_t tcp_refused; /* connections reset at once (source, policy, limits, a second) */
 	uint32_t sessions_in_state[RTPP_SESSION_CLOSED + 1]; /* live sessions by state */
 	uint64_t sessions_created;                           /* since start, static ones too */
 	uint64_t sessions_closed[RTPP_CLOSE_REASONS];        /* since start, by close reason */

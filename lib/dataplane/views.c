@@ -295,6 +295,15 @@ void rtpp_dataplane_info(struct rtpp_dataplane *dp, struct rtpp_dataplane_info *
 	out->relatches = dp->relatches;
 	out->latch_refused = dp->latch_refused;
 	memcpy(out->sessions_in_state, dp->sessions_in_state, sizeof(out->sessions_in_state));
+	if (dp->tcp != NULL) { /* dp's lock, then the relay's: the order views take them */
+		struct rtpp_tcp_relay_stats ts;
+
+		rtpp_tcp_relay_stats(dp->tcp, &ts);
+		out->tcp_connections = ts.connections;
+		out->tcp_buffered_bytes = ts.buffered_bytes;
+		out->tcp_accepted = ts.accepted;
+		out->tcp_refused = ts.refused;
+	}
 	out->sessions_created = dp->sessions_created;
 	memcpy(out->sessions_closed, dp->sessions_closed, sizeof(out->sessions_closed));
 	struct rtpp_neigh_stats ns;

@@ -272,6 +272,19 @@ static void write_sessions(FILE *out, const struct rtpp_dataplane_info *info)
 	family(out, "worker_events_lost_total", "counter",
 	       "Worker reports (state changes, learnt sources) lost to a full ring.");
 	fprintf(out, P "worker_events_lost_total %" PRIu64 "\n", info->events_lost);
+	family(out, "tcp_connections", "gauge",
+	       "TCP sessions' connection pairs alive in the relay (docs/tcp.md).");
+	fprintf(out, P "tcp_connections %" PRIu32 "\n", info->tcp_connections);
+	family(out, "tcp_buffered_bytes", "gauge",
+	       "Bytes of buffer the TCP relay holds now (within tcp.max_buffer_mb).");
+	fprintf(out, P "tcp_buffered_bytes %" PRIu64 "\n", info->tcp_buffered_bytes);
+	family(out, "tcp_connections_accepted_total", "counter",
+	       "Connections the TCP relay accepted for its sessions.");
+	fprintf(out, P "tcp_connections_accepted_total %" PRIu64 "\n", info->tcp_accepted);
+	family(out, "tcp_connections_refused_total", "counter",
+	       "Connections the TCP relay reset at once: not from the session's source, outside "
+	       "the policy, beyond its buffers, or a second one.");
+	fprintf(out, P "tcp_connections_refused_total %" PRIu64 "\n", info->tcp_refused);
 	family(out, "mbufs", "gauge", "Packet buffers of the pool, by state (free, in_use).");
 	fprintf(out, P "mbufs{state=\"free\"} %u\n", info->mbufs_free);
 	fprintf(out, P "mbufs{state=\"in_use\"} %u\n",

@@ -1793,6 +1793,15 @@ case_tcp_relay() {
 	sleep 0.5
 	sleep 0.5
 	[[ $(media_snapshot) == "$snap" ]] || fail "ports at the end: '$(media_snapshot)', at the start: '$snap'"
+	# /metrics: both connections accepted, none refused, none alive, nothing held.
+	local tcpm
+	tcpm=$(in_ns "$NS_PX" "$PYTHON" -c '
+import re, urllib.request
+t = urllib.request.urlopen("http://127.0.0.1:8080/metrics", timeout=5).read().decode()
+print(" ".join(re.search(r"^rtpproxy_%s (\d+)$" % n, t, re.M).group(1) for n in
+      ("tcp_connections_accepted_total", "tcp_connections_refused_total",
+       "tcp_connections", "tcp_buffered_bytes")))' 2>&1)
+	[[ $tcpm == "2 0 0 0" ]] || fail "/metrics TCP accepted, refused, alive, buffered: $tcpm (want 2 0 0 0)"
 	case_stop
 }
 
