@@ -76,7 +76,8 @@ class Browser:
         log.close()
         os.close(to_browser_r)
         os.close(from_browser_w)
-        self.call("Browser.getVersion")
+        # A first start on a fresh machine is slow (usertools/setup warms it up).
+        self.call("Browser.getVersion", timeout=max(self.timeout, 35.0))
 
     # ------------------------------------------------------------ protocol
 
