@@ -176,7 +176,7 @@ static void test_exposition(void **state)
 {
 	(void)state;
 	char err[256];
-	struct rtpp_dataplane *dp = rtpp_dataplane_create_detached(ports, 2, 16, 1, pool, cfg);
+	struct rtpp_dataplane *dp = rtpp_dataplane_create_detached(ports, 2, 16, 2, pool, cfg);
 	struct rtpp_metrics_api api = {
 		.calls_in_progress = 1,
 		.max_streams = 64,
@@ -197,7 +197,7 @@ static void test_exposition(void **state)
 	assert_null(strstr(text, "rtpproxy_session_rx_packets_total")); /* not asked */
 	assert_int_equal(value_of(text, "rtpproxy_sessions_created_total"), 2);
 	assert_int_equal(value_of(text, "rtpproxy_sessions_max"), 16);
-	assert_int_equal(value_of(text, "rtpproxy_workers"), 1);
+	assert_int_equal(value_of(text, "rtpproxy_workers"), 2); /* one series per worker */
 	assert_int_equal(value_of(text, "rtpproxy_interface_rx_packets_total{interface=\"core\"}"),
 			 0);
 	assert_int_equal(value_of(text, "rtpproxy_interface_media_ports_free{interface=\"access\"}"),
@@ -209,6 +209,7 @@ static void test_exposition(void **state)
 	assert_int_equal(value_of(text, "rtpproxy_http_responses_total{class=\"2xx\"}"), 5);
 	assert_int_equal(value_of(text, "rtpproxy_audit_records_total"), 9);
 	assert_int_equal(value_of(text, "rtpproxy_worker_burst_size{worker=\"0\",lcore=\"0\"}"), 32);
+	assert_non_null(strstr(text, "\nrtpproxy_worker_loops_total{worker=\"1\","));
 	/* The live sessions by state add up to the table. */
 	double live = 0;
 	for (const char *s = strstr(text, "\nrtpproxy_sessions{"); s != NULL;

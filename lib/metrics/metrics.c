@@ -86,64 +86,67 @@ static const char *const iface_drop_reasons[] = { "malformed",           "no_mbu
 						  "tx_queue_full",       "kernel_queue_full",
 						  "kernel_rate_limited", "neighbour_refused" };
 
-static void write_interfaces(FILE *out, struct rtpp_dataplane *dp, unsigned int n)
+/*
+ * views[0..n): each interface read once per scrape (a view sums every
+ * worker's copy and may read the kernel's ring drops), then written family
+ * by family as the format wants.
+ */
+static void write_interfaces(FILE *out, const struct rtpp_iface_view *views, unsigned int n)
 {
-	struct rtpp_iface_view v;
-
 	for (size_t f = 0; f < RTE_DIM(iface_fields); f++) {
 		family(out, iface_fields[f].name, iface_fields[f].type, iface_fields[f].help);
-		for (unsigned int i = 0; i < n && rtpp_dataplane_iface_view(dp, i, &v) == 0; i++) {
+		for (const struct rtpp_iface_view *v = views; v < views + n; v++) {
 			fprintf(out, P "%s{interface=\"", iface_fields[f].name);
-			rtpp_metrics_write_label_value(out, v.name);
+			rtpp_metrics_write_label_value(out, v->name);
 			fprintf(out, "\"} %" PRIu64 "\n",
-				rtpp_counter_read(&v.counters, iface_fields[f].offset));
+				rtpp_counter_read(&v->counters, iface_fields[f].offset));
 		}
 	}
 	family(out, "interface_dropped_packets_total", "counter",
 	       "Packets the proxy dropped on the interface, by reason (docs/metrics.md).");
-	for (unsigned int i = 0; i < n && rtpp_dataplane_iface_view(dp, i, &v) == 0; i++)
+	for (const struct rtpp_iface_view *v = views; v < views + n; v++)
 		for (unsigned int r = 0; r < RTE_DIM(iface_drop_reasons); r++) {
 			fputs(P "interface_dropped_packets_total{interface=\"", out);
-			rtpp_metrics_write_label_value(out, v.name);
+			rtpp_metrics_write_label_value(out, v->name);
 			fprintf(out, "\",reason=\"%s\"} %" PRIu64 "\n", iface_drop_reasons[r],
-				iface_drop(&v.counters, r));
+				iface_drop(&v->counters, r));
 		}
 	/* Beside the proxy's own: what the host dropped before the proxy saw it. */
 	family(out, "interface_host_dropped_packets_total", "counter",
 	       "Frames dropped before the proxy saw them, read from the kernel and the device, "
 	       "by reason (docs/metrics.md).");
-	for (unsigned int i = 0; i < n && rtpp_dataplane_iface_view(dp, i, &v) == 0; i++)
+	for (const struct rtpp_iface_view *v = views; v < views + n; v++)
 		for (unsigned int r = 0; r < rtpp_host_drop_counter_nfields; r++) {
 			fputs(P "interface_host_dropped_packets_total{interface=\"", out);
-			rtpp_metrics_write_label_value(out, v.name);
+			rtpp_metrics_write_label_value(out, v->name);
 			fprintf(out, "\",reason=\"%s\"} %" PRIu64 "\n",
 				rtpp_host_drop_counter_fields[r].name,
-				rtpp_counter_read(&v.host_drops,
+				rtpp_counter_read(&v->host_drops,
 						  rtpp_host_drop_counter_fields[r].offset));
 		}
 	family(out, "interface_host_ring_sockets", "gauge",
 	       "af_packet sockets the ring drops are read from (0: none found; not af_packet).");
-	for (unsigned int i = 0; i < n && rtpp_dataplane_iface_view(dp, i, &v) == 0; i++) {
+	for (const struct rtpp_iface_view *v = views; v < views + n; v++) {
 		fputs(P "interface_host_ring_sockets{interface=\"", out);
-		rtpp_metrics_write_label_value(out, v.name);
-		fprintf(out, "\"} %u\n", v.host_ring_sockets);
+		rtpp_metrics_write_label_value(out, v->name);
+		fprintf(out, "\"} %u\n", v->host_ring_sockets);
 	}
 	family(out, "interface_media_ports_free", "gauge",
 	       "Ports of the interface's media range not used by a session.");
-	for (unsigned int i = 0; i < n && rtpp_dataplane_iface_view(dp, i, &v) == 0; i++) {
-		if (!v.has_media_ports)
+	for (const struct rtpp_iface_view *v = views; v < views + n; v++) {
+		if (!v->has_media_ports)
 			continue;
 		fputs(P "interface_media_ports_free{interface=\"", out);
-		rtpp_metrics_write_label_value(out, v.name);
-		fprintf(out, "\"} %" PRIu32 "\n", v.media_ports_free);
+		rtpp_metrics_write_label_value(out, v->name);
+		fprintf(out, "\"} %" PRIu32 "\n", v->media_ports_free);
 	}
 	family(out, "interface_link_up", "gauge", "1 when the interface's port has link.");
-	for (unsigned int i = 0; i < n && rtpp_dataplane_iface_view(dp, i, &v) == 0; i++) {
+	for (const struct rtpp_iface_view *v = views; v < views + n; v++) {
 		struct rte_eth_link link = { 0 };
 
-		rte_eth_link_get_nowait(v.port_id, &link);
+		rte_eth_link_get_nowait(v->port_id, &link);
 		fputs(P "interface_link_up{interface=\"", out);
-		rtpp_metrics_write_label_value(out, v.name);
+		rtpp_metrics_write_label_value(out, v->name);
 		fprintf(out, "\"} %u\n", link.link_status == RTE_ETH_LINK_UP ? 1u : 0u);
 	}
 }
@@ -215,16 +218,24 @@ static double worker_value(const struct rtpp_worker_view *w, unsigned int field,
 	}
 }
 
+/* Each worker read once, so that its families describe the same moment. */
 static void write_workers(FILE *out, struct rtpp_dataplane *dp, const struct rtpp_dataplane_info *info)
 {
-	struct rtpp_worker_view w;
+	struct rtpp_worker_view *w = calloc(info->workers + 1u, sizeof(*w));
+	unsigned int n = 0;
 
+	if (w == NULL)
+		return;
+	while (n < info->workers && rtpp_dataplane_worker_view(dp, n, &w[n]) == 0)
+		n++;
 	for (unsigned int f = 0; f < W_FIELDS; f++) {
 		family(out, worker_fields[f].name, worker_fields[f].type, worker_fields[f].help);
-		for (unsigned int i = 0; rtpp_dataplane_worker_view(dp, i, &w) == 0; i++)
+		for (unsigned int i = 0; i < n; i++)
 			fprintf(out, P "%s{worker=\"%u\",lcore=\"%u\"} %.17g\n",
-				worker_fields[f].name, w.id, w.lcore, worker_value(&w, f, info));
+				worker_fields[f].name, w[i].id, w[i].lcore,
+				worker_value(&w[i], f, info));
 	}
+	free(w);
 }
 
 /* ---- Sessions and the data plane's own figures ---- */
@@ -451,7 +462,13 @@ void rtpp_metrics_write(FILE *out, struct rtpp_dataplane *dp, const struct rtpp_
 		info.tsc_hz != 0 ? (double)info.uptime_tsc / (double)info.tsc_hz : 0.0);
 	family(out, "workers", "gauge", "Worker lcores polling the interfaces.");
 	fprintf(out, P "workers %u\n", info.workers);
-	write_interfaces(out, dp, info.interfaces);
+	struct rtpp_iface_view views[RTPP_MAX_INTERFACES];
+	unsigned int n_views = 0;
+
+	while (n_views < RTE_DIM(views) &&
+	       rtpp_dataplane_iface_view(dp, n_views, &views[n_views]) == 0)
+		n_views++;
+	write_interfaces(out, views, n_views);
 	write_workers(out, dp, &info);
 	write_sessions(out, &info);
 	if (src->api != NULL)
