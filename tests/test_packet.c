@@ -219,6 +219,49 @@ static void test_checksums_that_do_not_hold(void **state)
 	assert_int_equal(rtpp_pkt_classify(f, len, &v), RTPP_PKT_MALFORMED);
 }
 
+/* RFC 1071 as written: 16-bit words, end-around carry; a header holds when the sum is 0xffff. */
+static bool reference_ipv4_csum_ok(const uint8_t *h, uint32_t len)
+{
+	uint32_t sum = 0;
+
+	for (uint32_t i = 0; i < len; i += 2) {
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+		sum = (sum & 0xffff) + (sum >> 16);
+	}
+	return sum == 0xffff;
+}
+
+/*
+ * The divisibility test that replaced the folds gives RFC 1071's answer for
+ * every header length, for headers that hold (any checksum DPDK computes),
+ * one bit away from holding, and random bytes, including sums of 0 and of
+ * 0xffff words (the two zeros of one's complement).
+ */
+static void test_ipv4_header_checksum_test(void **state)
+{
+	uint8_t h[60];
+
+	(void)state;
+	srand(8);
+	for (uint32_t round = 0; round < 20000; round++) {
+		uint32_t ihl = 20 + 4 * (round % 11);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)h;
+
+		for (uint32_t i = 0; i < sizeof(h); i++)
+			h[i] = (uint8_t)rand();
+		if (round % 7 == 0)
+			memset(h, round % 14 == 0 ? 0 : 0xff, ihl);
+		assert_int_equal(rtpp_ipv4_hdr_csum_ok(h, ihl), reference_ipv4_csum_ok(h, ihl));
+		ip->version_ihl = (uint8_t)(0x40 | ihl / 4);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		assert_true(rtpp_ipv4_hdr_csum_ok(h, ihl));
+		assert_true(reference_ipv4_csum_ok(h, ihl));
+		h[rand() % ihl] ^= (uint8_t)(1u << (rand() % 8));
+		assert_false(rtpp_ipv4_hdr_csum_ok(h, ihl));
+	}
+}
+
 static void test_udp_length_mismatch(void **state)
 {
 	uint8_t f[256];
@@ -311,8 +354,8 @@ static void check_rewritten(const uint8_t *f, uint32_t len, const struct rtpp_re
 	assert_memory_equal(rtpp_pkt_dst_addr(f, &v), rw->dst_addr->bytes,
 			    v.family == RTPP_AF_INET ? 4 : 16);
 	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(f + v.l4_off);
-	assert_int_equal(rte_be_to_cpu_16(udp->src_port), rw->src_port);
-	assert_int_equal(rte_be_to_cpu_16(udp->dst_port), rw->dst_port);
+	assert_int_equal(udp->src_port, rw->src_port_be);
+	assert_int_equal(udp->dst_port, rw->dst_port_be);
 	assert_memory_equal(udp + 1, payload, PAYLOAD_LEN);
 	assert_true(rtpp_pkt_checksums_valid(f, len));
 }
@@ -337,11 +380,11 @@ static void test_rewrite_ipv4_incremental_checksums(void **state)
 	(void)state;
 	rtpp_addr_parse("198.51.100.1", &src);
 	rtpp_addr_parse("198.51.100.20", &dst);
-	struct rtpp_rewrite rw = { &src, &dst, 30000, 40000, &mac_src, &mac_dst };
+	struct rtpp_rewrite rw = { &src, &dst, RTE_BE16(30000), RTE_BE16(40000), &mac_src, &mac_dst };
 	/* Many port/address combinations so that carries in the sums are exercised. */
 	for (uint32_t i = 0; i < 2000; i++) {
-		rw.src_port = (uint16_t)(1 + i * 31);
-		rw.dst_port = (uint16_t)(65535 - i * 17);
+		rw.src_port_be = rte_cpu_to_be_16((uint16_t)(1 + i * 31));
+		rw.dst_port_be = rte_cpu_to_be_16((uint16_t)(65535 - i * 17));
 		dst.bytes[3] = (uint8_t)i;
 		src.bytes[2] = (uint8_t)(i >> 3);
 		rewrite_same(f, build_v4(f, (uint16_t)(20000 + i), false), &rw);
@@ -358,7 +401,8 @@ static struct rte_mbuf *rewrite_v4(const uint8_t *f, uint32_t len, bool offload,
 
 	rtpp_addr_parse("198.51.100.1", &src);
 	rtpp_addr_parse("198.51.100.20", &dst);
-	const struct rtpp_rewrite rw = { &src, &dst, 30000, 40000, &mac_src, &mac_dst };
+	const struct rtpp_rewrite rw = { &src,     &dst,    RTE_BE16(30000), RTE_BE16(40000),
+					 &mac_src, &mac_dst };
 	assert_int_equal(rtpp_pkt_classify(frame, len, v), RTPP_PKT_UDP);
 	rtpp_pkt_rewrite_same_family(m, frame, v, &rw, offload);
 	return m;
@@ -387,11 +431,11 @@ static void test_rewrite_ipv6(void **state)
 	(void)state;
 	rtpp_addr_parse("2001:db8:b::1", &src);
 	rtpp_addr_parse("2001:db8:b::20", &dst);
-	struct rtpp_rewrite rw = { &src, &dst, 30002, 40002, &mac_src, &mac_dst };
+	struct rtpp_rewrite rw = { &src, &dst, RTE_BE16(30002), RTE_BE16(40002), &mac_src, &mac_dst };
 	for (uint32_t i = 0; i < 500; i++) {
 		dst.bytes[15] = (uint8_t)i;
 		dst.bytes[8] = (uint8_t)(i * 7);
-		rw.src_port = (uint16_t)(i * 131 + 1);
+		rw.src_port_be = rte_cpu_to_be_16((uint16_t)(i * 131 + 1));
 		rewrite_same(f, build_v6(f, 20002), &rw);
 	}
 }
@@ -428,7 +472,8 @@ static void test_rewrite_cross_family(void **state)
 
 	/* IPv4 in, IPv6 out (with and without a UDP checksum on the way in) */
 	for (int zero = 0; zero <= 1; zero++) {
-		struct rtpp_rewrite rw = { &v6src, &v6dst, 30002, 40002, &mac_src, &mac_dst };
+		struct rtpp_rewrite rw = { &v6src,          &v6dst,   RTE_BE16(30002),
+					   RTE_BE16(40002), &mac_src, &mac_dst };
 		uint32_t len = build_v4(f, 20000, zero);
 		struct rte_mbuf *m = to_mbuf(f, len);
 
@@ -440,7 +485,8 @@ static void test_rewrite_cross_family(void **state)
 		rte_pktmbuf_free(m);
 	}
 	/* IPv6 in, IPv4 out */
-	struct rtpp_rewrite rw = { &v4src, &v4dst, 30000, 40000, &mac_src, &mac_dst };
+	struct rtpp_rewrite rw = { &v4src,          &v4dst,   RTE_BE16(30000),
+				   RTE_BE16(40000), &mac_src, &mac_dst };
 	uint32_t len = build_v6(f, 20002);
 	struct rte_mbuf *m = to_mbuf(f, len);
 
@@ -484,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_ip_version),
 		cmocka_unit_test(test_bad_ihl),
 		cmocka_unit_test(test_checksums_that_do_not_hold),
+		cmocka_unit_test(test_ipv4_header_checksum_test),
 		cmocka_unit_test(test_total_length_beyond_frame),
 		cmocka_unit_test(test_ipv4_fragments_go_to_kernel),
 		cmocka_unit_test(test_udp_length_mismatch),

@@ -296,18 +296,20 @@ static void test_paths_follow_legs(void **state)
 	locals = rtpp_session_local_addrs(t);
 	/* A -> B: from leg B's local endpoint to its remote. */
 	assert_int_equal(paths[0].src.family, RTPP_AF_NONE);
+	assert_int_equal(paths[0].flags & RTPP_PATH_F_SOURCE_KNOWN, 0);
 	assert_string_equal(rtpp_addr_format(&paths[0].dst, s, sizeof(s)), "198.51.100.9");
-	assert_int_equal(paths[0].dst_port, 30000);
-	assert_int_equal(paths[0].dst_rtcp_port, 30001);
+	assert_int_equal(rte_be_to_cpu_16(paths[0].dst_port_be[0]), 30000);
+	assert_int_equal(rte_be_to_cpu_16(paths[0].dst_port_be[1]), 30001);
 	assert_string_equal(rtpp_addr_format(&locals[paths[0].local_addr], s, sizeof(s)),
 			    "198.51.100.1");
-	assert_int_equal(paths[0].local_port, 20000);
+	assert_int_equal(rte_be_to_cpu_16(paths[0].local_port_be[0]), 20000);
+	assert_int_equal(rte_be_to_cpu_16(paths[0].local_port_be[1]), 20001);
 	assert_int_equal(paths[0].iface, 1);
 	assert_int_equal(paths[0].neigh, 7);
 	/* B -> A: leg A's remote is not known yet; the source must be leg B's remote. */
 	assert_int_equal(paths[1].dst.family, RTPP_AF_NONE);
 	assert_string_equal(rtpp_addr_format(&paths[1].src, s, sizeof(s)), "198.51.100.9");
-	assert_int_equal(paths[1].src_port, 30000);
+	assert_int_equal(rte_be_to_cpu_16(paths[1].src_port_be[0]), 30000);
 	assert_string_equal(rtpp_addr_format(&locals[paths[1].local_addr], s, sizeof(s)),
 			    "192.0.2.1");
 
@@ -323,10 +325,11 @@ static void test_paths_follow_legs(void **state)
 	assert_int_not_equal(paths[0].seq.sn, sn0);
 	assert_int_not_equal(paths[1].seq.sn, sn1);
 	assert_string_equal(rtpp_addr_format(&paths[0].src, s, sizeof(s)), "203.0.113.5");
-	assert_int_equal(paths[0].src_rtcp_port, 4001);
-	assert_int_equal(paths[0].flags, RTPP_LEG_F_STRICT);
+	assert_int_equal(rte_be_to_cpu_16(paths[0].src_port_be[1]), 4001);
+	/* Given (learning 0 here): the path says the source is known, the leg's rules as they are. */
+	assert_int_equal(paths[0].flags, RTPP_LEG_F_STRICT | RTPP_PATH_F_SOURCE_KNOWN);
 	assert_string_equal(rtpp_addr_format(&paths[1].dst, s, sizeof(s)), "203.0.113.5");
-	assert_int_equal(paths[1].dst_port, 4000);
+	assert_int_equal(rte_be_to_cpu_16(paths[1].dst_port_be[0]), 4000);
 
 	/* 2 local addresses so far; fill the interning table, then one more is refused. */
 	for (unsigned int i = 0; i < RTPP_SESSION_LOCAL_ADDRS - 2; i += 2) {

@@ -50,7 +50,9 @@ extern int rtpp_logtype_dataplane;
 #define RTPP_LEARN_RING_SIZE 4096
 #define RTPP_EVENT_RING_SIZE 16384
 #define RTPP_LATCH_RING_SIZE 4096
-#define RTPP_LIST_SCAN_SLOTS 4096        /* slots one ListSessions call looks at under the lock */
+#define RTPP_LIST_SCAN_SLOTS 4096 /* slots one ListSessions call looks at under the lock */
+/* A path keeps its egress interface in a byte. */
+_Static_assert(RTPP_MAX_INTERFACES <= UINT8_MAX + 1, "rtpp_path.iface is a uint8_t");
 #define RTPP_RATE_PROFILES 1024          /* distinct session rate limits at once (0: none) */
 #define RTPP_RATE_BATCH_PACKETS_MAX 16u  /* credit a flow takes from its packet meter at once */
 #define RTPP_RATE_BATCH_BYTES_MAX 16384u /* and from its byte meter */

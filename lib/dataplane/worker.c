@@ -216,13 +216,26 @@ static inline bool addr_bytes_equal(const uint8_t *src, const struct rtpp_addr *
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
 }
 
-/* Is the packet's source exactly addr:port? */
+/*
+ * Is the packet's source exactly addr:port (port in network order)? For
+ * IPv4, one test of the three differences together: every relayed packet
+ * passes here, from either leg, and a branch per field would follow the
+ * direction of the packets rather than be predicted.
+ */
 static inline bool source_is(const uint8_t *frame, const struct rtpp_udp_view *v,
-			     const struct rtpp_addr *addr, uint16_t port)
+			     const struct rtpp_addr *addr, uint16_t port_be)
 {
 	const struct rte_udp_hdr *udp = rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v);
 
-	return addr->family == v->family && udp->src_port == rte_cpu_to_be_16(port) &&
+	if (likely(v->family == RTPP_AF_INET)) {
+		uint32_t a, b;
+
+		memcpy(&a, rtpp_pkt_src_addr(frame, v), 4);
+		memcpy(&b, addr->bytes, 4);
+		return ((a ^ b) | (uint32_t)(udp->src_port ^ port_be) |
+			(uint32_t)(addr->family ^ RTPP_AF_INET)) == 0;
+	}
+	return addr->family == v->family && udp->src_port == port_be &&
 	       addr_bytes_equal(rtpp_pkt_src_addr(frame, v), addr, v->family);
 }
 
@@ -278,10 +291,9 @@ static __rte_noinline bool learning_source(struct rtpp_worker *w, uintptr_t flow
 					   enum rtpp_media_kind kind, const uint8_t *payload,
 					   struct rtpp_flow_counters *fc, uint64_t now_tsc)
 {
-	const struct rtpp_path *live = &rtpp_session_paths(
-		w->dp->sessions)[rtpp_flow_session(flow) * RTPP_LEGS_PER_SESSION + rtpp_flow_leg(flow)];
+	const struct rtpp_path *live = &rtpp_session_paths(w->dp->sessions)[rtpp_flow_path(flow)];
 	const struct rtpp_leg_learn *learn = &rtpp_session_learn_array(
-		w->dp->sessions)[rtpp_flow_session(flow) * RTPP_LEGS_PER_SESSION + rtpp_flow_leg(flow)];
+		w->dp->sessions)[rtpp_flow_path(flow)];
 	struct rtpp_leg_learn rules = *learn;
 	bool eligible;
 
@@ -330,17 +342,21 @@ static __rte_noinline bool foreign_source(struct rtpp_worker *w, uintptr_t flow,
 	return false;
 }
 
-/* May this packet enter through its leg? Counts the refusals of foreign sources. */
-static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const struct rtpp_path *in,
-				   uint32_t sn, const uint8_t *frame, const struct rtpp_udp_view *v,
-				   enum rtpp_media_kind kind, const uint8_t *payload,
-				   struct rtpp_flow_counters *fc, uint64_t now_tsc)
+/*
+ * May this packet enter through its leg? Counts the refusals of foreign
+ * sources. The usual case, the leg's known remote at its known port, is
+ * decided before (source_is_remote); this is the rest.
+ */
+static __rte_noinline bool source_admitted(struct rtpp_worker *w, uintptr_t flow,
+					   const struct rtpp_path *in, uint32_t sn,
+					   const uint8_t *frame, const struct rtpp_udp_view *v,
+					   enum rtpp_media_kind kind, const uint8_t *payload,
+					   struct rtpp_flow_counters *fc, uint64_t now_tsc)
 {
 	switch (in->learning) {
 	case RTPP_LEARN_GIVEN:
 	case RTPP_LEARN_LATCHED:
-		if (likely(source_is(frame, v, &in->src,
-				     rtpp_flow_rtcp(flow) ? in->src_rtcp_port : in->src_port))) {
+		if (source_is(frame, v, &in->src, in->src_port_be[rtpp_flow_rtcp(flow)])) {
 			/* RTCP from remote port + 1 itself: that port is the RTCP remote for good. */
 			if (unlikely(rtpp_flow_rtcp(flow) && !(in->flags & RTPP_LEG_F_RTCP_CONFIRMED)))
 				post_candidate(w, flow, sn, frame, v, 0, fc, now_tsc);
@@ -363,6 +379,19 @@ static inline bool source_admitted(struct rtpp_worker *w, uintptr_t flow, const 
 		}
 		return true;
 	}
+}
+
+/*
+ * The packet comes from the leg's remote, given or latched, at its port; for
+ * RTCP, at a port that RTCP itself confirmed. All that a relayed packet of a
+ * call in progress needs to pass the source rules.
+ */
+static inline bool source_is_remote(const struct rtpp_path *in, unsigned int rtcp,
+				    const uint8_t *frame, const struct rtpp_udp_view *v)
+{
+	const unsigned int need = RTPP_PATH_F_SOURCE_KNOWN | (rtcp ? RTPP_LEG_F_RTCP_CONFIRMED : 0);
+
+	return (in->flags & need) == need && source_is(frame, v, &in->src, in->src_port_be[rtcp]);
 }
 
 /*
@@ -450,6 +479,25 @@ static inline void inspect_media(struct rtpp_worker *w, uintptr_t flow, const st
 	}
 }
 
+/* How a path rewrites a packet it relays (a macro: each use is a value of its own). */
+#define REWRITE_OF(path, rtcp, src_addr_, egress, dst_mac_)                   \
+	((struct rtpp_rewrite){ .src_addr = (src_addr_),                      \
+				.dst_addr = &(path)->dst,                     \
+				.src_port_be = (path)->local_port_be[(rtcp)], \
+				.dst_port_be = (path)->dst_port_be[(rtcp)],   \
+				.src_mac = &(egress)->mac,                    \
+				.dst_mac = (dst_mac_) })
+
+/*
+ * IPv4 to IPv6 or back, out of line: the rewrite gets its own copy, so that
+ * the one of the usual path never leaves registers for the stack.
+ */
+static __rte_noinline uint8_t *rewrite_cross_family(struct rte_mbuf *m, const struct rtpp_udp_view *v,
+						    struct rtpp_rewrite rw)
+{
+	return rtpp_pkt_rewrite_cross_family(m, v, &rw);
+}
+
 static inline void drop(struct rte_mbuf *m, uint64_t *counter)
 {
 	(*counter)++;
@@ -481,16 +529,15 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 
 	fc->rx_packets++;
 	fc->rx_bytes += m->pkt_len;
-	sn = rtpp_path_snapshot(&paths[rtpp_flow_session(flow) * RTPP_LEGS_PER_SESSION +
-				       rtpp_flow_leg(flow)],
-				&path);
+	sn = rtpp_path_snapshot(&paths[rtpp_flow_path(flow)], &path);
 
 	kind = rtpp_media_classify(payload, len, rtcp != 0);
 	if (unlikely(kind >= RTPP_MEDIA_NOT_MEDIA) && !(path.flags & RTPP_LEG_F_RELAY_ANY)) {
 		drop(m, kind == RTPP_MEDIA_NOT_MEDIA ? &fc->drop_not_media : &fc->drop_malformed);
 		return;
 	}
-	if (unlikely(!source_admitted(w, flow, &path, sn, frame, v, kind, payload, fc, now_tsc))) {
+	if (unlikely(!source_is_remote(&path, rtcp, frame, v)) &&
+	    !source_admitted(w, flow, &path, sn, frame, v, kind, payload, fc, now_tsc)) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -535,18 +582,14 @@ static inline void forward_one(struct rtpp_worker *w, struct rte_mbuf *m,
 		return;
 	}
 	const struct rtpp_addr *src_addr = &local_addrs[path.local_addr];
-	const struct rtpp_rewrite rw = {
-		.src_addr = src_addr,
-		.dst_addr = &path.dst,
-		.src_port = (uint16_t)(path.local_port + rtcp),
-		.dst_port = rtcp ? path.dst_rtcp_port : path.dst_port,
-		.src_mac = &dp->ifaces[path.iface].mac,
-		.dst_mac = dst_mac,
-	};
+	const struct rtpp_dataplane_iface *egress = &dp->ifaces[path.iface];
+
 	if (likely(v->family == src_addr->family)) {
-		rtpp_pkt_rewrite_same_family(m, frame, v, &rw,
-					     dp->ifaces[path.iface].ip_csum_offload);
-	} else if (rtpp_pkt_rewrite_cross_family(m, v, &rw) == NULL) {
+		const struct rtpp_rewrite rw = REWRITE_OF(&path, rtcp, src_addr, egress, dst_mac);
+
+		rtpp_pkt_rewrite_same_family(m, frame, v, &rw, egress->ip_csum_offload);
+	} else if (rewrite_cross_family(m, v, REWRITE_OF(&path, rtcp, src_addr, egress, dst_mac)) ==
+		   NULL) {
 		drop(m, &fc->drop_tx_full); /* no headroom: cannot happen with our pool */
 		return;
 	}
@@ -570,22 +613,23 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 	void *flows[RTPP_MAX_BURST];
 	uint16_t n_media = 0;
 
+	uint64_t rx_bytes = 0;
+
 	/*
-	 * Two waves of prefetches: all mbuf headers, then all packet headers, so
-	 * the misses of a burst overlap instead of following one another.
+	 * All packet headers first, so that the misses of a burst overlap
+	 * instead of following one another. Not the mbufs: the PMD has just
+	 * written their first line (lengths, flags) while receiving them.
 	 */
-	for (uint16_t i = 0; i < n; i++)
-		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
+	pc->rx_packets += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 		struct rtpp_udp_view *v = &views[n_media];
 
-		pc->rx_packets++;
-		pc->rx_bytes += m->pkt_len;
+		rx_bytes += m->pkt_len;
 		if (unlikely(m->nb_segs != 1)) {
 			kernel_add(w, iface, m, KERNEL_OTHER,
 				   now_tsc); /* jumbo chains: the kernel copes */
@@ -618,6 +662,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			break;
 		}
 	}
+	pc->rx_bytes += rx_bytes;
 	if (n_media == 0)
 		return;
 
@@ -632,8 +677,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 				uintptr_t f = (uintptr_t)flows[off + j];
 
 				/* The flow's path and its counters: all a relayed packet reads. */
-				rte_prefetch0(&paths[rtpp_flow_session(f) * RTPP_LEGS_PER_SESSION +
-						     rtpp_flow_leg(f)]);
+				rte_prefetch0(&paths[rtpp_flow_path(f)]);
 				rte_prefetch0(&w->flow_counters[rtpp_flow_slot(f)]);
 			}
 		}

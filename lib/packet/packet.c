@@ -90,8 +90,8 @@ uint8_t *rtpp_pkt_rewrite_cross_family(struct rte_mbuf *m, const struct rtpp_udp
 		(rw->dst_addr->family == RTPP_AF_INET6 ? sizeof(struct rte_ipv6_hdr)
 						       : sizeof(struct rte_ipv4_hdr)));
 	uint64_t port_delta = rtpp_csum_sub16(0, &udp.src_port, 4);
-	nudp->src_port = rte_cpu_to_be_16(rw->src_port);
-	nudp->dst_port = rte_cpu_to_be_16(rw->dst_port);
+	nudp->src_port = rw->src_port_be;
+	nudp->dst_port = rw->dst_port_be;
 	port_delta = rtpp_csum_sum16(port_delta, &nudp->src_port, 4);
 
 	/* 0 is IPv4's "no checksum" only: classification refuses it on IPv6. */

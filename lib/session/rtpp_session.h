@@ -50,6 +50,12 @@ struct rtpp_flow_key {
 static inline uint32_t rtpp_flow_session(uintptr_t v) { return (uint32_t)(v >> 2); }
 static inline unsigned int rtpp_flow_leg(uintptr_t v) { return (unsigned int)(v >> 1) & 1; }
 static inline unsigned int rtpp_flow_rtcp(uintptr_t v) { return (unsigned int)v & 1; }
+/* Index of the flow's path and learning rules: session * RTPP_LEGS_PER_SESSION + leg. */
+_Static_assert(RTPP_LEGS_PER_SESSION == 2, "a flow value is session << 2 | leg << 1 | rtcp");
+static inline uint32_t rtpp_flow_path(uintptr_t v)
+{
+	return (uint32_t)(v >> 1);
+}
 /* Index of the flow's counters among a worker's counters. */
 static inline uint32_t rtpp_flow_slot(uintptr_t v) { return (uint32_t)v; }
 
@@ -58,6 +64,8 @@ static inline uint32_t rtpp_flow_slot(uintptr_t v) { return (uint32_t)v; }
 #define RTPP_LEG_F_PAUSED 0x02         /* what arrives on this leg is not relayed */
 #define RTPP_LEG_F_RELAY_ANY 0x04      /* relay payloads that are not media too */
 #define RTPP_LEG_F_RTCP_CONFIRMED 0x08 /* rtcp_port came from RTCP, not port+1 */
+/* Of a path only (rtpp_path.flags), derived with it: the remote is given or latched. */
+#define RTPP_PATH_F_SOURCE_KNOWN 0x80
 
 /*
  * A leg as the control plane describes it. Everything but local and iface
@@ -88,20 +96,22 @@ struct rtpp_leg {
  */
 struct rtpp_path {
 	rte_seqcount_t seq;
-	uint32_t neigh;         /* egress: next hop entry toward dst, or RTPP_NEIGH_NONE */
-	struct rtpp_addr src;   /* ingress remote, the accepted source; NONE: not known */
-	struct rtpp_addr dst;   /* egress remote; NONE: not known yet */
-	uint8_t local_addr;     /* egress local address: rtpp_session_local_addrs()[local_addr] */
-	uint8_t learning;       /* ingress: enum rtpp_leg_learning */
-	uint16_t src_port;      /* ingress remote's RTP port */
-	uint16_t src_rtcp_port; /* ingress remote's RTCP port */
-	uint16_t dst_port;      /* egress remote's RTP port */
-	uint16_t dst_rtcp_port; /* egress remote's RTCP port */
-	uint16_t local_port;    /* egress local RTP port (RTCP: + 1) */
-	uint16_t iface;         /* egress interface */
-	uint16_t meter;         /* ingress rate limit profile; 0: none */
-	uint8_t flags;          /* ingress RTPP_LEG_F_* */
-	uint32_t clock_mult;    /* ingress dynamic payload types' clock; 0: none */
+	uint32_t neigh;       /* egress: next hop entry toward dst, or RTPP_NEIGH_NONE */
+	struct rtpp_addr src; /* ingress remote, the accepted source; NONE: not known */
+	struct rtpp_addr dst; /* egress remote; NONE: not known yet */
+	uint8_t local_addr;   /* egress local address: rtpp_session_local_addrs()[local_addr] */
+	uint8_t learning;     /* ingress: enum rtpp_leg_learning */
+	/*
+	 * Ports in network order, indexed by RTCP (0: RTP, 1: RTCP): a packet's
+	 * ports are compared and written as they lie, with no swap and no branch.
+	 */
+	uint16_t src_port_be[2];   /* ingress remote's ports */
+	uint16_t dst_port_be[2];   /* egress remote's ports */
+	uint16_t local_port_be[2]; /* egress local ports */
+	uint16_t meter;            /* ingress rate limit profile; 0: none */
+	uint8_t iface;             /* egress interface (fewer than 256) */
+	uint8_t flags;             /* ingress RTPP_LEG_F_* and RTPP_PATH_F_* */
+	uint32_t clock_mult;       /* ingress dynamic payload types' clock; 0: none */
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct rtpp_path) == RTE_CACHE_LINE_SIZE, "a path is one cache line");
 

@@ -245,14 +245,18 @@ static void path_fill(struct rtpp_session_table *t, uint32_t index, unsigned int
 	p->dst = egress->remote.addr;
 	p->local_addr = (uint8_t)(local < 0 ? 0 : local);
 	p->learning = ingress->learning;
-	p->src_port = ingress->remote.port;
-	p->src_rtcp_port = ingress->rtcp_port;
-	p->dst_port = egress->remote.port;
-	p->dst_rtcp_port = egress->rtcp_port;
-	p->local_port = egress->local.port;
-	p->iface = egress->iface;
+	p->src_port_be[0] = rte_cpu_to_be_16(ingress->remote.port);
+	p->src_port_be[1] = rte_cpu_to_be_16(ingress->rtcp_port);
+	p->dst_port_be[0] = rte_cpu_to_be_16(egress->remote.port);
+	p->dst_port_be[1] = rte_cpu_to_be_16(egress->rtcp_port);
+	p->local_port_be[0] = rte_cpu_to_be_16(egress->local.port);
+	p->local_port_be[1] = rte_cpu_to_be_16((uint16_t)(egress->local.port + 1));
+	p->iface = (uint8_t)egress->iface;
 	p->meter = ingress->meter;
 	p->flags = ingress->flags;
+	if ((ingress->learning == RTPP_LEARN_GIVEN || ingress->learning == RTPP_LEARN_LATCHED) &&
+	    ingress->remote.addr.family != RTPP_AF_NONE)
+		p->flags |= RTPP_PATH_F_SOURCE_KNOWN;
 	p->clock_mult = ingress->clock_mult;
 }
 

@@ -75,8 +75,7 @@ static void check_rewritten(uint8_t *frame, uint32_t len, const struct rtpp_rewr
 	must(memcmp(rtpp_pkt_dst_addr(frame, &out), rw->dst_addr->bytes, addr_len(rw->dst_addr)) == 0);
 	must(memcmp(rtpp_pkt_src_addr(frame, &out), rw->src_addr->bytes, addr_len(rw->src_addr)) == 0);
 	const struct rte_udp_hdr *udp = rtpp_pkt_udp(frame, &out);
-	must(rte_be_to_cpu_16(udp->src_port) == rw->src_port &&
-	     rte_be_to_cpu_16(udp->dst_port) == rw->dst_port);
+	must(udp->src_port == rw->src_port_be && udp->dst_port == rw->dst_port_be);
 	must(memcmp(udp + 1, payload, udp_len - sizeof(*udp)) == 0);
 	if (checksums_were_valid)
 		must(rtpp_pkt_checksums_valid(frame, len));
@@ -91,8 +90,8 @@ static void rewrite_same_family(const uint8_t *frame, uint32_t len, const struct
 	const struct rtpp_rewrite rw = {
 		.src_addr = v4 ? &v4_src : &v6_src,
 		.dst_addr = v4 ? &v4_dst : &v6_dst,
-		.src_port = 30000,
-		.dst_port = 40000,
+		.src_port_be = RTE_BE16(30000),
+		.dst_port_be = RTE_BE16(40000),
 		.src_mac = &proxy_mac,
 		.dst_mac = &peer_mac,
 	};
@@ -120,8 +119,8 @@ static void rewrite_cross_family(const uint8_t *frame, uint32_t len, const struc
 	const struct rtpp_rewrite rw = {
 		.src_addr = to_v6 ? &v6_src : &v4_src,
 		.dst_addr = to_v6 ? &v6_dst : &v4_dst,
-		.src_port = 30001,
-		.dst_port = 40001,
+		.src_port_be = RTE_BE16(30001),
+		.dst_port_be = RTE_BE16(40001),
 		.src_mac = &proxy_mac,
 		.dst_mac = &peer_mac,
 	};
