@@ -59,23 +59,33 @@ void rtpp_worker_flush(struct rtpp_worker *w)
 
 	for (unsigned int i = 0; i < dp->n_ifaces; i++) {
 		struct rtpp_iface_counters *pc = &w->iface_counters[i];
+		struct rtpp_txbuf *b = &w->to_wire[i];
 
-		if (w->to_wire[i].n)
-			txbuf_flush(&w->to_wire[i], dp->ifaces[i].port_id, w->id, &pc->tx_dropped,
+		if (b->n) {
+			/*
+			 * The interface's counters are bumped here, once per burst
+			 * rather than for each packet as it is buffered; the
+			 * bytes before sending, since a sent mbuf is no longer ours.
+			 */
+			uint64_t bytes = 0;
+
+			for (uint16_t k = 0; k < b->n; k++)
+				bytes += b->pkts[k]->pkt_len;
+			pc->tx_packets += b->n;
+			pc->tx_bytes += bytes;
+			txbuf_flush(b, dp->ifaces[i].port_id, w->id, &pc->tx_dropped,
 				    &pc->tx_packets, &pc->tx_bytes);
+		}
 		if (w->to_kernel[i].n)
 			txbuf_flush(&w->to_kernel[i], dp->ifaces[i].tap_port_id, w->id,
 				    &pc->kernel_dropped, &pc->to_kernel, NULL);
 	}
 }
 
+/* Toward an interface's wire; its counters are bumped by rtpp_worker_flush(). */
 static inline void wire_add(struct rtpp_worker *w, uint16_t iface, struct rte_mbuf *m,
 			    struct rtpp_flow_counters *fc)
 {
-	struct rtpp_iface_counters *pc = &w->iface_counters[iface];
-
-	pc->tx_packets++;
-	pc->tx_bytes += m->pkt_len;
 	txbuf_add(&w->to_wire[iface], m, fc);
 }
 
@@ -609,6 +619,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 	struct rtpp_udp_view views[RTPP_MAX_BURST];
 	struct rtpp_flow_key keys[RTPP_MAX_BURST];
 	const void *key_ptrs[RTPP_MAX_BURST];
+	hash_sig_t sigs[RTPP_MAX_BURST];
 	struct rte_mbuf *media[RTPP_MAX_BURST];
 	void *flows[RTPP_MAX_BURST];
 	uint16_t n_media = 0;
@@ -644,6 +655,7 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 			rtpp_flow_key_make(&keys[n_media], v->family, rtpp_pkt_dst_addr(frame, v),
 					   rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v)->dst_port,
 					   RTPP_IPPROTO_UDP);
+			sigs[n_media] = rtpp_flow_key_hash(&keys[n_media]);
 			key_ptrs[n_media] = &keys[n_media];
 			media[n_media++] = m;
 			break;
@@ -670,7 +682,8 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 	for (uint16_t off = 0; off < n_media; off += RTE_HASH_LOOKUP_BULK_MAX) {
 		uint16_t chunk = RTE_MIN((uint16_t)(n_media - off), (uint16_t)RTE_HASH_LOOKUP_BULK_MAX);
 
-		rte_hash_lookup_bulk_data(h, &key_ptrs[off], chunk, &hits, &flows[off]);
+		rte_hash_lookup_with_hash_bulk_data(h, &key_ptrs[off], &sigs[off], chunk, &hits,
+						    &flows[off]);
 		/* Prefetch what forwarding will touch while the rest is looked up. */
 		for (uint16_t j = 0; j < chunk; j++) {
 			if (hits & (1ULL << j)) {

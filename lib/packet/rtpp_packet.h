@@ -79,12 +79,13 @@ static inline uint64_t rtpp_csum_sub16(uint64_t sum, const void *data, unsigned 
 
 static inline uint16_t rtpp_csum_fold(uint64_t sum)
 {
-	/* < 2^33, then < 2^18, then < 2^16 + 4, then at most 0xffff: one 32-bit fold is enough. */
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	uint32_t lo = (uint32_t)sum, s = lo + (uint32_t)(sum >> 32);
+
+	s += s < lo; /* the end-around carry: an add with carry */
+	/* At most 0x1fffe, then at most 0xffff. */
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
 }
 
 /* HC' = ~(~HC + ~m + m'): apply a precomputed delta (sum of ~old + new). */
@@ -106,6 +107,20 @@ static inline bool rtpp_ipv4_hdr_csum_ok(const void *ip, uint32_t ihl)
 	uint64_t sum = likely(ihl == 20) ? rtpp_csum_sum16(0, ip, 20) : rtpp_csum_sum16(0, ip, ihl);
 
 	return sum != 0 && sum % 0xffff == 0;
+}
+
+/*
+ * rte_be_to_cpu_16 of a field the hot path reads: DPDK's x86 version is an
+ * asm statement that the compiler can neither fold into a comparison nor
+ * schedule; the builtin is one rotate.
+ */
+static inline uint16_t rtpp_be16_to_cpu(rte_be16_t x)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap16(x);
+#else
+	return x;
+#endif
 }
 
 /*
@@ -132,11 +147,17 @@ static inline enum rtpp_pkt_class rtpp_pkt_classify_rx(const uint8_t *frame, uin
 
 		if (unlikely(l3_avail < sizeof(*ip)))
 			return RTPP_PKT_MALFORMED;
-		if (unlikely((ip->version_ihl >> 4) != 4))
-			return RTPP_PKT_MALFORMED;
-		ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-		total = rte_be_to_cpu_16(ip->total_length);
-		if (unlikely(ihl < sizeof(*ip) || ihl > l3_avail || total < ihl || total > l3_avail))
+		if (likely(ip->version_ihl == RTE_IPV4_VHL_DEF)) {
+			ihl = sizeof(*ip); /* the usual header, without options */
+		} else {
+			if (unlikely((ip->version_ihl >> 4) != 4))
+				return RTPP_PKT_MALFORMED;
+			ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+			if (unlikely(ihl < sizeof(*ip) || ihl > l3_avail))
+				return RTPP_PKT_MALFORMED;
+		}
+		total = rtpp_be16_to_cpu(ip->total_length);
+		if (unlikely(total < ihl || total > l3_avail))
 			return RTPP_PKT_MALFORMED;
 		/* Fragments (MF set or an offset) cannot be relayed piecewise. */
 		if (unlikely((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
@@ -146,8 +167,8 @@ static inline enum rtpp_pkt_class rtpp_pkt_classify_rx(const uint8_t *frame, uin
 			return RTPP_PKT_KERNEL;
 		if (unlikely(total - ihl < sizeof(struct rte_udp_hdr)))
 			return RTPP_PKT_MALFORMED;
-		udp_len = rte_be_to_cpu_16(((const struct rte_udp_hdr *)
-					    ((const uint8_t *)ip + ihl))->dgram_len);
+		udp_len = rtpp_be16_to_cpu(
+			((const struct rte_udp_hdr *)((const uint8_t *)ip + ihl))->dgram_len);
 		if (unlikely(udp_len != total - ihl))
 			return RTPP_PKT_MALFORMED;
 		if (unlikely(!ip_csum_good && !rtpp_ipv4_hdr_csum_ok(ip, ihl)))

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 #include <rte_common.h>
 
 /* RFC 3550 appendix A.1's limits: a jump forward up to MAX_DROPOUT is loss,
@@ -213,18 +214,23 @@ static inline void rtpp_rtp_jitter_update(struct rtpp_rtp_jitter *j, uint8_t pt,
 	 * the multiplication loses is a multiple of 2^64, 0 modulo 2^32 once
 	 * shifted. */
 	uint32_t transit = (uint32_t)((tsc * mult) >> 32) - rtp_ts, d, jitter;
-	/* Same SSRC, same payload type, a transit of the previous packet: one comparison. */
-	const struct rtpp_rtp_jitter mask_of = { .ssrc = UINT32_MAX,
-						 .pt = UINT8_MAX,
-						 .flags = RTPP_RTP_JITTER_TRANSIT };
-	const struct rtpp_rtp_jitter want_of = { .ssrc = ssrc,
-						 .pt = pt,
-						 .flags = RTPP_RTP_JITTER_TRANSIT };
-	uint64_t head, mask, want;
+	/*
+	 * Same SSRC, same payload type, a transit of the previous packet: one
+	 * comparison of the state's first word. The word is composed with
+	 * shifts: struct literals copied into it were built on the stack.
+	 */
+	uint64_t head;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	const uint64_t mask = 0xffffffffffull | (uint64_t)RTPP_RTP_JITTER_TRANSIT << 40;
+	const uint64_t want = (uint64_t)ssrc | (uint64_t)pt << 32 |
+			      (uint64_t)RTPP_RTP_JITTER_TRANSIT << 40;
+#else
+	const uint64_t mask = 0xffffffffffull << 24 | (uint64_t)RTPP_RTP_JITTER_TRANSIT << 16;
+	const uint64_t want = (uint64_t)ssrc << 32 | (uint64_t)pt << 24 |
+			      (uint64_t)RTPP_RTP_JITTER_TRANSIT << 16;
+#endif
 
 	memcpy(&head, j, sizeof(head));
-	memcpy(&mask, &mask_of, sizeof(mask));
-	memcpy(&want, &want_of, sizeof(want));
 	if (unlikely((head & mask) != want || mult == 0)) {
 		if (j->ssrc != ssrc || !(j->flags & RTPP_RTP_JITTER_SEEN)) {
 			if (j->flags & RTPP_RTP_JITTER_SEEN)

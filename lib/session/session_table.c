@@ -53,19 +53,12 @@ struct rtpp_session_table {
 
 static void reclaim_sessions(void *p, void *elems, unsigned int n);
 
-/*
- * CRC32 of the flow key in three 8-byte steps: the key's last 8 bytes are
- * always zero, and the generic rte_hash_crc loop costs three times as much.
- */
+/* The table's hash function: rtpp_flow_key_hash(), which workers call themselves. */
 static uint32_t flow_key_hash(const void *key, uint32_t len, uint32_t init)
 {
-	const struct rtpp_flow_key *k = key;
-	uint64_t w[3];
-
-	RTE_BUILD_BUG_ON(sizeof(*k) != 32 || offsetof(struct rtpp_flow_key, zero) > 24);
 	RTE_SET_USED(len);
-	memcpy(w, k, sizeof(w));
-	return rte_hash_crc_8byte(w[2], rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], init)));
+	RTE_SET_USED(init); /* hash_func_init_val is left at 0, as rtpp_flow_key_hash() has it */
+	return rtpp_flow_key_hash(key);
 }
 
 struct rtpp_session_table *rtpp_session_table_create(const struct rtpp_session_table_params *p)
