@@ -673,10 +673,12 @@ void rtpp_worker_process_media(struct rtpp_worker *w, uint16_t iface, struct rte
 						     RTE_MBUF_F_RX_IP_CKSUM_GOOD,
 					     v)) {
 		case RTPP_PKT_UDP:
-			rtpp_flow_key_make(&keys[n_media], v->family, rtpp_pkt_dst_addr(frame, v),
-					   rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v)->dst_port,
-					   RTPP_IPPROTO_UDP);
-			sigs[n_media] = rtpp_flow_key_hash(&keys[n_media]);
+			sigs[n_media] =
+				rtpp_flow_key_make_hashed(&keys[n_media], v->family,
+							  rtpp_pkt_dst_addr(frame, v),
+							  rtpp_pkt_udp((uint8_t *)(uintptr_t)frame, v)
+								  ->dst_port,
+							  RTPP_IPPROTO_UDP);
 			key_ptrs[n_media] = &keys[n_media];
 			media[n_media++] = m;
 			break;

@@ -218,18 +218,62 @@ static inline void rtpp_flow_key_make(struct rtpp_flow_key *k, uint8_t family,
  * at build time, the instruction itself rather than rte_hash_crc_8byte, which
  * tests at run time which one to use: the same CRC either way.
  */
+static inline uint32_t rtpp_flow_key_crc(uint64_t w0, uint64_t w1, uint64_t w2)
+{
+#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
+	return (uint32_t)__builtin_ia32_crc32di(__builtin_ia32_crc32di(__builtin_ia32_crc32di(0, w0),
+								       w1),
+						w2);
+#else
+	return rte_hash_crc_8byte(w2, rte_hash_crc_8byte(w1, rte_hash_crc_8byte(w0, 0)));
+#endif
+}
+
 static inline uint32_t rtpp_flow_key_hash(const struct rtpp_flow_key *k)
 {
 	uint64_t w[3];
 
 	RTE_BUILD_BUG_ON(sizeof(*k) != 32 || offsetof(struct rtpp_flow_key, zero) > 24);
 	memcpy(w, k, sizeof(w));
-#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
-	return (uint32_t)__builtin_ia32_crc32di(__builtin_ia32_crc32di(__builtin_ia32_crc32di(0, w[0]),
-								       w[1]),
-						w[2]);
+	return rtpp_flow_key_crc(w[0], w[1], w[2]);
+}
+
+/*
+ * rtpp_flow_key_make() and rtpp_flow_key_hash() at once, for a worker's
+ * lookups: the key's words are composed in registers, stored whole and
+ * hashed from the registers. Hashing the key just stored would load words
+ * that several smaller stores wrote, which the CPU cannot forward: the loads
+ * would wait for the stores to reach the cache, twice per packet.
+ */
+static inline uint32_t rtpp_flow_key_make_hashed(struct rtpp_flow_key *k, uint8_t family,
+						 const uint8_t *addr, uint16_t port_be, uint8_t proto)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint8_t *out = (uint8_t *)k;
+	uint64_t w0, w1 = 0, w2, w3 = 0;
+
+	RTE_BUILD_BUG_ON(offsetof(struct rtpp_flow_key, port_be) != 16 ||
+			 offsetof(struct rtpp_flow_key, family) != 18 ||
+			 offsetof(struct rtpp_flow_key, proto) != 19);
+	if (family == RTPP_AF_INET) {
+		uint32_t a4;
+
+		memcpy(&a4, addr, 4);
+		w0 = a4;
+	} else {
+		memcpy(&w0, addr, 8);
+		memcpy(&w1, addr + 8, 8);
+	}
+	w2 = (uint64_t)port_be | (uint64_t)family << 16 | (uint64_t)proto << 24;
+	/* Scalars, not an array: an array is built on the stack and copied from there. */
+	memcpy(out, &w0, 8);
+	memcpy(out + 8, &w1, 8);
+	memcpy(out + 16, &w2, 8);
+	memcpy(out + 24, &w3, 8);
+	return rtpp_flow_key_crc(w0, w1, w2);
 #else
-	return rte_hash_crc_8byte(w[2], rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0)));
+	rtpp_flow_key_make(k, family, addr, port_be, proto);
+	return rtpp_flow_key_hash(k);
 #endif
 }
 
