@@ -15,6 +15,7 @@ DOM the operator sees), not what the server said. Commands:
   ["wait_row", NAME, MIN, T]     until the row NAME shows at least MIN packets A->B
                                  (MIN -1: until there is no row NAME)
   ["wait_refresh", T]            until the page has refreshed once more
+  ["wait_status", TEXT, T]       until the page's status line contains TEXT
   ["create", {FIELDS}, T]        type FIELDS (listen, source, forward, destination,
                                  name; rtcp: bool) into the form, click Create, wait
                                  for the page's message
@@ -98,6 +99,9 @@ class Driver:
     def wait_refresh(self, timeout):
         n = self.state()["refreshed"]
         return self.wait("another refresh", timeout, lambda s: s["refreshed"] > n)
+
+    def wait_status(self, text, timeout):
+        return self.wait("status %r" % text, timeout, lambda s: text in s["status"])
 
     def wait_row(self, name, minimum, timeout):
         def test(st):
@@ -194,6 +198,8 @@ def main():
                     out = d.wait_ready(float(rest[0]))
                 elif name == "wait_refresh":
                     out = d.wait_refresh(float(rest[0]))
+                elif name == "wait_status":
+                    out = d.wait_status(str(rest[0]), float(rest[1]))
                 elif name == "wait_row":
                     out = d.wait_row(rest[0], int(rest[1]), float(rest[2]))
                 elif name == "create":

@@ -17,7 +17,9 @@
 #                      trail records each write (origin "http")
 #   console_read_only  http.read_only: no form, the reason shown, no destroy
 #                      buttons; a write from the page's own origin is refused
-#                      403 and the sessions stay as they were
+#                      403 and the sessions stay as they were; a stopped proxy
+#                      is reported within the page's request timeout and the
+#                      page recovers when it answers again
 
 CONSOLE_PAGE=$HERE/../browser/console_page.py
 CONSOLE_URL=http://127.0.0.1:8080/
@@ -244,6 +246,19 @@ want = [("refused", "http", m, "PERMISSION_DENIED", "http.read_only is set", Tru
         for m in ("POST /api/sessions", "DELETE /api/sessions/1")]
 print("ok" if got == want else "got %s" % got)' "$RTPP_DIR/audit.jsonl" 2>&1) == ok ]] ||
 		fail "the audit trail of the refused writes: $(tail -c 600 "$RTPP_DIR/audit.jsonl" 2>&1)"
+
+	# A proxy that stops answering (SIGSTOP): the page says so once its
+	# request times out (5 s) rather than waiting for ever, and refreshes
+	# again when the proxy answers. The guard resumes the proxy should the
+	# case fail in between.
+	local guard
+	kill -STOP "$PROXY_PID"
+	(sleep 20 && kill -CONT "$PROXY_PID" 2>/dev/null) &
+	guard=$!
+	page '["wait_status", "cannot reach the proxy: no answer within 5 s", 15]'
+	kill -CONT "$PROXY_PID"
+	kill "$guard" 2>/dev/null
+	page '["wait_refresh", 10]'
 
 	page_no_errors
 	page_close

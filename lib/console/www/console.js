@@ -12,6 +12,8 @@
 
 (function () {
   const POLL_MS = 1000;
+  const READ_TIMEOUT_MS = 5000;  // a poll's request given up after this; the next poll tries again
+  const WRITE_TIMEOUT_MS = 10000;
   const MAX_ROWS = 1000;   // sessions shown at most
   const MAX_PAGES = 64;    // ListSessions calls per refresh at most
   const HISTORY_S = 300;
@@ -45,10 +47,26 @@
     return err;
   }
 
-  async function getJSON(path) {
-    const resp = await fetch(path, { cache: "no-store" });
-    if (!resp.ok) throw await failure(resp);
-    return resp.json();
+  // One exchange with a deadline on all of it, the body included: a request
+  // that never gets its answer (a lost connection, a stalled proxy) must not
+  // hold the polling loop, which waits for each refresh before the next.
+  async function exchange(path, init, timeoutMs) {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), timeoutMs);
+    try {
+      const resp = await fetch(path, Object.assign({}, init, { signal: ctl.signal }));
+      if (!resp.ok) throw await failure(resp);
+      return await resp.json();
+    } catch (e) {
+      if (e.name === "AbortError") throw new Error("no answer within " + timeoutMs / 1000 + " s");
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function getJSON(path) {
+    return exchange(path, { cache: "no-store" }, READ_TIMEOUT_MS);
   }
 
   async function send(method, path, body) {
@@ -57,9 +75,12 @@
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    const resp = await fetch(path, init);
-    if (!resp.ok) throw await failure(resp);
-    return resp.json();
+    try {
+      return await exchange(path, init, WRITE_TIMEOUT_MS);
+    } catch (e) {
+      if (e.status === undefined) e.message += " (whether it took effect, the list will show)";
+      throw e;
+    }
   }
 
   // 1234567 -> "1.23 M"
